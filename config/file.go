@@ -1,0 +1,125 @@
+// Package config reads bulwark's YAML file: strict decoding (an unknown key is an
+// error), every problem reported as file:line:column, validation of the whole file
+// before anything is applied, and translation into the Config values of the
+// packages it configures (gateway, discovery, policies). A file that has any problem
+// is rejected whole, so a reload never half-applies.
+package config
+
+import "time"
+
+// File is the YAML document. Field comments say what the zero value does; defaults
+// are chosen by the packages that use them, never written back here.
+type File struct {
+	Listen    Listen            `yaml:"listen"`
+	Server    Server            `yaml:"server"`
+	Admin     Admin             `yaml:"admin"`
+	Log       Log               `yaml:"log"`
+	Shutdown  Shutdown          `yaml:"shutdown"`
+	Upstream  Upstream          `yaml:"upstream"`
+	Discovery Discovery         `yaml:"discovery"`
+	Routes    []Route           `yaml:"routes"`
+	Defaults  Policy            `yaml:"defaults"`
+	Services  map[string]Policy `yaml:"services"`
+}
+
+// Listen says where the gateway accepts client traffic.
+type Listen struct {
+	// HTTP is the plain-HTTP listener address. Unset means 127.0.0.1:8080; an explicit
+	// empty string disables the listener.
+	HTTP *string `yaml:"http"`
+}
+
+// Server holds the client-facing HTTP server limits.
+type Server struct {
+	// ReadHeaderTimeout defaults to 10s (slowloris protection).
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request, body included; defaults to 60s.
+	ReadTimeout Duration `yaml:"read_timeout"`
+	// WriteTimeout defaults to 0 (none), so streams are not cut; per-route timeouts apply instead.
+	WriteTimeout Duration `yaml:"write_timeout"`
+	// IdleTimeout for keep-alive connections defaults to 120s.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// MaxHeaderBytes defaults to 1 MiB; larger request headers get 431.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// TrustedProxies are CIDRs (or single IPs) whose X-Forwarded-* headers are kept.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Admin configures the admin listener.
+type Admin struct {
+	// Listen defaults to 127.0.0.1:9901; an explicit empty string disables it. A
+	// non-loopback address requires Token or TokenFile.
+	Listen *string `yaml:"listen"`
+	// Token protects the admin API (/api/...). When neither Token nor TokenFile is
+	// set, a random token is generated at start and printed once.
+	Token string `yaml:"token"`
+	// TokenFile holds the token (trailing whitespace trimmed).
+	TokenFile string `yaml:"token_file"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info (default), warn or error.
+	Level string `yaml:"level"`
+	// Format is text (default) or json.
+	Format string `yaml:"format"`
+	// AccessLog writes one line per request; defaults to true.
+	AccessLog *bool `yaml:"access_log"`
+}
+
+// Shutdown configures what SIGTERM does.
+type Shutdown struct {
+	// DrainDelay is how long /readyz reports 503 before listeners close, so load
+	// balancers stop sending new traffic; defaults to 0.
+	DrainDelay Duration `yaml:"drain_delay"`
+	// Grace bounds how long in-flight requests may take to finish; defaults to 15s.
+	Grace Duration `yaml:"grace"`
+}
+
+// Upstream sizes the connection pool to upstream instances.
+type Upstream struct {
+	// MaxIdleConnsPerHost defaults to 512.
+	MaxIdleConnsPerHost int `yaml:"max_idle_conns_per_host"`
+	// IdleConnTimeout defaults to 90s.
+	IdleConnTimeout Duration `yaml:"idle_conn_timeout"`
+	// MaxResponseHeaderBytes defaults to 1 MiB.
+	MaxResponseHeaderBytes int64 `yaml:"max_response_header_bytes"`
+}
+
+// Discovery lists the sources of upstream instances.
+type Discovery struct {
+	Static []StaticService `yaml:"static"`
+}
+
+// StaticService is a fixed list of instances for one service.
+type StaticService struct {
+	Service   string   `yaml:"service"`
+	Instances []string `yaml:"instances"`
+	// Weights maps an instance address to its weight (default 1).
+	Weights map[string]int `yaml:"weights"`
+}
+
+// Route is one routing rule; see gateway.Route for the matching semantics.
+type Route struct {
+	Name        string            `yaml:"name"`
+	Host        string            `yaml:"host"`
+	Path        string            `yaml:"path"`
+	Methods     []string          `yaml:"methods"`
+	Headers     map[string]string `yaml:"headers"`
+	StripPrefix bool              `yaml:"strip_prefix"`
+	Service     string            `yaml:"service"`
+	WebSocket   bool              `yaml:"websocket"`
+}
+
+// Policy is the per-service policy block used by `defaults:` and `services.<name>:`.
+// An unset field inherits from the layer below (see package policies).
+type Policy struct {
+	Timeout        *Duration `yaml:"timeout"`
+	TryTimeout     *Duration `yaml:"try_timeout"`
+	ConnectTimeout *Duration `yaml:"connect_timeout"`
+	Balancer       *string   `yaml:"balancer"`
+	HashOn         *string   `yaml:"hash_on"`
+}
+
+// Duration is a time.Duration written in Go syntax ("250ms", "15s", "1m30s").
+type Duration time.Duration

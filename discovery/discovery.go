@@ -1,0 +1,93 @@
+// Package discovery owns the upstream instances bulwark routes to and the sources
+// that find them. A Source (static config today, Consul next) publishes immutable
+// Snapshots; consumers (the gateway's pools, the documentation catalog) receive a
+// whole Snapshot and never mutate it, so readers need no locks.
+//
+// discovery imports nothing else from bulwark: it knows nothing of HTTP routing.
+package discovery
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Health is the state of an instance as its source reports it.
+type Health string
+
+const (
+	// Passing instances receive traffic.
+	Passing Health = "passing"
+	// Warning instances are handled by a per-source policy (Consul); static ones never warn.
+	Warning Health = "warning"
+	// Critical instances receive no traffic.
+	Critical Health = "critical"
+)
+
+// Instance is one network endpoint of a service.
+type Instance struct {
+	// ID is unique within the service; static instances use their address.
+	ID string `json:"id"`
+	// Addr is host:port, as dialled by the gateway.
+	Addr string `json:"addr"`
+	// Weight scales the instance's share of traffic for weighted balancers. Zero means 1.
+	Weight int `json:"weight,omitempty"`
+	// Health as reported by the source.
+	Health Health `json:"health"`
+	// Tags and Meta carry source-specific labels (Consul tags and service meta).
+	Tags []string          `json:"tags,omitempty"`
+	Meta map[string]string `json:"meta,omitempty"`
+}
+
+// EffectiveWeight returns Weight, or 1 when it is unset or negative.
+func (i Instance) EffectiveWeight() int {
+	if i.Weight <= 0 {
+		return 1
+	}
+	return i.Weight
+}
+
+// Snapshot is the complete, immutable set of known services and their instances.
+// A Snapshot is never modified after it is published; build a new one instead.
+type Snapshot struct {
+	// Services maps a service name to its instances, sorted by ID.
+	Services map[string][]Instance `json:"services"`
+	// Source names where the snapshot came from ("static", "consul").
+	Source string `json:"source"`
+	// Version increases with every snapshot a source publishes.
+	Version uint64 `json:"version"`
+}
+
+// Instances returns the service's instances (nil when unknown). The slice is shared: do not modify it.
+func (s *Snapshot) Instances(service string) []Instance {
+	if s == nil {
+		return nil
+	}
+	return s.Services[service]
+}
+
+// Names returns the service names in lexical order.
+func (s *Snapshot) Names() []string {
+	if s == nil {
+		return nil
+	}
+	names := make([]string, 0, len(s.Services))
+	for n := range s.Services {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Source finds instances and publishes Snapshots. Run blocks until ctx ends,
+// calling publish with every new Snapshot (at least once, promptly, when the
+// source has an initial view). publish must not retain or modify the snapshot's
+// slices beyond reading them.
+type Source interface {
+	Run(ctx context.Context, publish func(*Snapshot)) error
+}
+
+// sortInstances orders instances by ID so equal sets compare equal.
+func sortInstances(in []Instance) {
+	slices.SortFunc(in, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
+}
