@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/url"
 	"sync/atomic"
 
 	"github.com/bulwark-gw/bulwark/discovery"
@@ -14,6 +15,8 @@ type Upstream struct {
 	Service string
 	Addr    string
 	Weight  int // >= 1
+	// url is the target handed to ReverseProxy (http://Addr), built once.
+	url *url.URL
 	// inflight counts requests currently sent to this instance.
 	inflight atomic.Int64
 }
@@ -50,7 +53,8 @@ func newUpstreams(service string, instances []discovery.Instance, prev map[strin
 		if u == nil || u.Weight != in.EffectiveWeight() {
 			// A new weight makes a new Upstream; requests in flight on the old one
 			// release their count there, so it is not carried over.
-			u = &Upstream{Service: service, Addr: in.Addr, Weight: in.EffectiveWeight()}
+			u = &Upstream{Service: service, Addr: in.Addr, Weight: in.EffectiveWeight(),
+				url: &url.URL{Scheme: "http", Host: in.Addr}}
 		}
 		out = append(out, u)
 	}

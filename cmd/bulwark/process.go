@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/config"
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/gateway"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+)
+
+// process is one running gateway process: listeners, the gateway, and the last
+// configuration that applied cleanly.
+type process struct {
+	log     *slog.Logger
+	level   *slog.LevelVar
+	gw      *gateway.Gateway
+	reg     *prometheus.Registry
+	metrics *processMetrics
+	token   string
+
+	mu      sync.Mutex   // guards current and status
+	current *config.File // the last configuration that applied
+	status  reloadStatus
+	version uint64 // snapshot version counter
+}
+
+// reloadStatus is served at /api/v1/status.
+type reloadStatus struct {
+	Version      string    `json:"version"`
+	ConfigFile   string    `json:"config_file"`
+	LoadedAt     time.Time `json:"loaded_at"`
+	LastReload   time.Time `json:"last_reload,omitzero"`
+	LastResult   string    `json:"last_result,omitempty"`
+	LastProblems []string  `json:"last_problems,omitempty"`
+}
+
+// newRuntime builds the process around a validated configuration.
+func newRuntime(f *config.File, source string, stderr io.Writer) (*process, error) {
+	level := new(slog.LevelVar)
+	level.Set(logLevel(f.Log.Level))
+	log := newLogger(stderr, f.Log.Format, level)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	token, generated, err := adminToken(f.Admin)
+	if err != nil {
+		return nil, err
+	}
+	rt := &process{
+		log:     log,
+		level:   level,
+		gw:      gateway.New(gateway.Options{Logger: log, Registerer: reg}),
+		reg:     reg,
+		metrics: newProcessMetrics(reg),
+		token:   token,
+		status:  reloadStatus{Version: versionString(), ConfigFile: source, LoadedAt: time.Now()},
+	}
+	if generated && f.AdminAddr() != "" {
+		fmt.Fprintf(stderr, "bulwark: admin token (generated, set admin.token to fix it): %s\n", token)
+	}
+	if err := rt.apply(f); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// apply installs a validated configuration: routes, policies and the static
+// instances, in one atomic switch of the gateway's state.
+func (rt *process) apply(f *config.File) error {
+	gcfg, err := f.Gateway()
+	if err != nil {
+		return err
+	}
+	static, err := discovery.NewStatic(f.StaticServices())
+	if err != nil {
+		return err
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.version++
+	snap := *static.Snapshot()
+	snap.Version = rt.version
+	rt.gw.Configure(gcfg, &snap)
+	rt.level.Set(logLevel(f.Log.Level))
+	rt.current = f
+	return nil
+}
+
+// serve runs the listeners until ctx ends, then drains: readiness turns 503, after
+// the drain delay the listeners close, in-flight requests get the grace period,
+// and whatever is still open after it (streams, WebSockets) is cut.
+func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn func()) error {
+	f := rt.current
+	baseCtx, cutStreams := context.WithCancel(context.Background())
+	defer cutStreams()
+
+	var servers []*http.Server
+	var listeners []net.Listener
+	errLog := slog.NewLogLogger(rt.log.With("component", "http").Handler(), slog.LevelWarn)
+	if addr := f.HTTPAddr(); addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listening for traffic: %w", err)
+		}
+		listeners = append(listeners, ln)
+		servers = append(servers, &http.Server{
+			Handler:           rt.gw,
+			ReadHeaderTimeout: f.ReadHeaderTimeout(),
+			ReadTimeout:       f.ReadTimeout(),
+			WriteTimeout:      f.WriteTimeout(),
+			IdleTimeout:       f.IdleTimeout(),
+			MaxHeaderBytes:    f.MaxHeaderBytes(),
+			ErrorLog:          errLog,
+			BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		})
+		rt.log.Info("gateway listening", "addr", "http://"+ln.Addr().String())
+	}
+	if addr := f.AdminAddr(); addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			closeAll(listeners)
+			return fmt.Errorf("listening for admin: %w", err)
+		}
+		listeners = append(listeners, ln)
+		servers = append(servers, &http.Server{
+			Handler: rt.gw.AdminHandler(gateway.AdminOptions{
+				Token: rt.token, Gatherer: rt.reg, Status: rt.statusView,
+			}),
+			ReadHeaderTimeout: 5 * time.Second,
+			IdleTimeout:       f.IdleTimeout(),
+			ErrorLog:          errLog,
+		})
+		rt.log.Info("admin listening", "addr", "http://"+ln.Addr().String())
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	for i, srv := range servers {
+		ln := listeners[i]
+		g.Go(func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		for {
+			select {
+			case <-gctx.Done():
+				return nil
+			case <-reload:
+				reloadFn()
+			}
+		}
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		rt.shutdown(servers, cutStreams)
+		return nil
+	})
+	return g.Wait()
+}
+
+func (rt *process) shutdown(servers []*http.Server, cutStreams context.CancelFunc) {
+	rt.mu.Lock()
+	f := rt.current
+	rt.mu.Unlock()
+	rt.gw.Drain()
+	rt.log.Info("shutting down: readiness is now 503", "drain_delay", f.DrainDelay(), "grace", f.Grace())
+	time.Sleep(f.DrainDelay())
+	ctx, cancel := context.WithTimeout(context.Background(), f.Grace())
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(ctx); err != nil {
+				rt.log.Warn("grace period over; closing remaining connections", "err", err)
+				cutStreams()
+				_ = srv.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	cutStreams()
+	rt.log.Info("stopped")
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		_ = ln.Close()
+	}
+}
+
+func (rt *process) statusView() any {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.status
+}
+
+// adminToken returns the configured token, or a generated one.
+func adminToken(a config.Admin) (token string, generated bool, err error) {
+	switch {
+	case a.Token != "":
+		return a.Token, false, nil
+	case a.TokenFile != "":
+		b, err := os.ReadFile(a.TokenFile)
+		if err != nil {
+			return "", false, fmt.Errorf("reading admin.token_file: %w", err)
+		}
+		t := strings.TrimSpace(string(b))
+		if t == "" {
+			return "", false, fmt.Errorf("admin.token_file %s is empty", a.TokenFile)
+		}
+		return t, false, nil
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b), true, nil
+}
+
+func logLevel(s string) slog.Level {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug
+	case "warn", "warning":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(format, "json") {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

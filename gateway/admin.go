@@ -1,0 +1,196 @@
+package gateway
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"net/http/pprof"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// AdminOptions configure the admin listener's handler.
+type AdminOptions struct {
+	// Token is required as "Authorization: Bearer TOKEN" on /api/ and /debug/.
+	// It must not be empty: cmd generates one when the config sets none.
+	Token string
+	// Gatherer serves /metrics.
+	Gatherer prometheus.Gatherer
+	// Status, when set, is served at /api/v1/status (config file, last reload, version).
+	Status func() any
+}
+
+// AdminHandler serves the admin API. /healthz, /readyz and /metrics are open, as
+// probes and scrapers expect on a loopback listener; everything that reveals
+// topology (/api/...) or costs CPU (/debug/pprof/) needs the token. The API is
+// read-only: the write actions of later issues will need a separate write token.
+func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		ok, why := g.Ready()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = w.Write([]byte(why + "\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/v1/routes", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, g.routesView())
+	})
+	api.HandleFunc("GET /api/v1/services", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, g.servicesView())
+	})
+	api.HandleFunc("GET /api/v1/snapshot", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, g.state.Load().snap)
+	})
+	api.HandleFunc("GET /api/v1/explain", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, g.explain(r.URL.Query().Get("method"), r.URL.Query().Get("host"), r.URL.Query().Get("path"), r.URL.Query()["header"]))
+	})
+	if opts.Status != nil {
+		api.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, opts.Status())
+		})
+	}
+	api.HandleFunc("/debug/pprof/", pprof.Index)
+	api.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	api.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	api.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	api.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	guarded := requireToken(opts.Token, api)
+	mux.Handle("/api/", guarded)
+	mux.Handle("/debug/", guarded)
+	return mux
+}
+
+// requireToken checks a bearer token in constant time.
+func requireToken(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if token == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark admin"`)
+			writeProblem(w, http.StatusUnauthorized, "a valid admin token is required (Authorization: Bearer TOKEN)", "", "")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// RouteView is a route as the admin API shows it, in match order.
+type RouteView struct {
+	Name        string            `json:"name"`
+	Host        string            `json:"host,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	Methods     []string          `json:"methods,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	StripPrefix bool              `json:"strip_prefix,omitempty"`
+	WebSocket   bool              `json:"websocket,omitempty"`
+	Service     string            `json:"service"`
+	Instances   int               `json:"instances"`
+}
+
+func (g *Gateway) routesView() []RouteView {
+	st := g.state.Load()
+	out := make([]RouteView, 0, len(st.table.routes))
+	for _, rt := range st.table.routes {
+		n := 0
+		if s := st.services[rt.Service]; s != nil {
+			n = len(s.pool.Upstreams)
+		}
+		out = append(out, RouteView{
+			Name: rt.Name, Host: rt.Host, Path: rt.Path, Methods: rt.Methods, Headers: rt.Headers,
+			StripPrefix: rt.StripPrefix, WebSocket: rt.WebSocket, Service: rt.Service, Instances: n,
+		})
+	}
+	return out
+}
+
+// ServiceView is a service's policy and live instances.
+type ServiceView struct {
+	Name      string         `json:"name"`
+	Policy    any            `json:"policy"`
+	Instances []InstanceView `json:"instances"`
+}
+
+// InstanceView is one routable instance.
+type InstanceView struct {
+	Addr     string `json:"addr"`
+	Weight   int    `json:"weight"`
+	InFlight int64  `json:"in_flight"`
+}
+
+func (g *Gateway) servicesView() []ServiceView {
+	st := g.state.Load()
+	out := []ServiceView{}
+	for _, name := range serviceNames(st.services) {
+		s := st.services[name]
+		v := ServiceView{Name: name, Policy: s.policy, Instances: []InstanceView{}}
+		for _, u := range s.pool.Upstreams {
+			v.Instances = append(v.Instances, InstanceView{Addr: u.Addr, Weight: u.Weight, InFlight: u.InFlight()})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Explanation says which route a request would take and why.
+type Explanation struct {
+	Matched *RouteView `json:"matched,omitempty"`
+	Status  int        `json:"status"`
+	Reason  string     `json:"reason"`
+}
+
+// explain runs the real matcher on a synthetic request ("why does this go there?").
+func (g *Gateway) explain(method, host, path string, headers []string) Explanation {
+	if method == "" {
+		method = http.MethodGet
+	}
+	if path == "" {
+		path = "/"
+	}
+	r, err := http.NewRequest(method, "http://placeholder"+path, nil)
+	if err != nil {
+		return Explanation{Status: http.StatusBadRequest, Reason: err.Error()}
+	}
+	r.Host = host
+	for _, h := range headers {
+		if k, v, ok := strings.Cut(h, ":"); ok {
+			r.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+		}
+	}
+	if bad := checkRequest(r); bad != nil {
+		return Explanation{Status: http.StatusBadRequest, Reason: bad.Reason}
+	}
+	st := g.state.Load()
+	rt, err := st.table.match(r)
+	if err != nil {
+		return Explanation{Status: ErrorStatus(err), Reason: err.Error()}
+	}
+	for _, v := range g.routesView() {
+		if v.Name == rt.Name && v.Service == rt.Service {
+			v := v
+			reason := "matched; routes are tried most specific first (exact host, wildcard host, any host; then longer path prefix; then more headers; then methods)"
+			if v.Instances == 0 {
+				return Explanation{Matched: &v, Status: http.StatusServiceUnavailable, Reason: "matched, but the service has no healthy instance"}
+			}
+			return Explanation{Matched: &v, Status: http.StatusOK, Reason: reason}
+		}
+	}
+	return Explanation{Status: http.StatusOK, Reason: "matched route " + rt.Name}
+}

@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+)
+
+// Sentinel errors of the request path. ErrorStatus maps each to one status code.
+var (
+	// ErrNoRoute: no route matches the request.
+	ErrNoRoute = errors.New("no route matches the request")
+	// ErrMethodNotAllowed: a route matches the path and host but not the method.
+	ErrMethodNotAllowed = errors.New("method not allowed on this route")
+	// ErrNoHealthyInstance: the route's service has no instance to send to.
+	ErrNoHealthyInstance = errors.New("no healthy instance")
+	// ErrBadRequest: the request is malformed or unsafe to forward (see BadRequestError).
+	ErrBadRequest = errors.New("bad request")
+	// ErrUpstreamTimeout: the upstream did not answer within the policy's timeout.
+	ErrUpstreamTimeout = errors.New("upstream timed out")
+	// ErrClientGone: the client cancelled or disconnected before the answer.
+	ErrClientGone = errors.New("client went away")
+)
+
+// BadRequestError says why a request was refused before it reached any upstream.
+type BadRequestError struct{ Reason string }
+
+func (e *BadRequestError) Error() string { return "bad request: " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrBadRequest) true.
+func (e *BadRequestError) Unwrap() error { return ErrBadRequest }
+
+// StatusClientClosedRequest is nginx's 499: logged and counted, never sent (the client is gone).
+const StatusClientClosedRequest = 499
+
+// retryAfterSeconds is sent with 503 answers: the time after which a new snapshot or
+// instance is plausible. Short, because discovery converges in under a second.
+const retryAfterSeconds = 1
+
+// ErrorStatus is the one place that maps a failure to an HTTP status:
+// no route → 404, wrong method → 405, malformed request → 400,
+// no instance → 503 (with Retry-After), timeout → 504, client gone → 499,
+// anything else from the upstream side (dial, reset, garbage) → 502.
+func ErrorStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrNoRoute):
+		return http.StatusNotFound
+	case errors.Is(err, ErrMethodNotAllowed):
+		return http.StatusMethodNotAllowed
+	case errors.Is(err, ErrBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrNoHealthyInstance):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrClientGone):
+		return StatusClientClosedRequest
+	case isTimeout(err):
+		return http.StatusGatewayTimeout
+	default:
+		return http.StatusBadGateway
+	}
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, ErrUpstreamTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// errorKind labels an upstream failure in metrics and logs.
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, ErrClientGone):
+		return "client_gone"
+	case isTimeout(err):
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connect_refused"
+	case isDialError(err):
+		return "connect"
+	default:
+		return "protocol"
+	}
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Service   string `json:"service,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeProblem answers with application/problem+json. The detail names the reason
+// and the service, never an instance address: that stays in the log.
+func writeProblem(w http.ResponseWriter, status int, detail, service, requestID string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(problem{
+		Type:      "about:blank",
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    detail,
+		Service:   service,
+		RequestID: requestID,
+	})
+}

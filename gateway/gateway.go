@@ -1,0 +1,261 @@
+// Package gateway is bulwark's request path: it matches a request to a route,
+// picks an instance of the route's service with the service's balancer, and
+// proxies the request with httputil.ReverseProxy under the service's timeouts,
+// mapping every failure to one status (see ErrorStatus), and recording metrics,
+// an access log line and a Server-Timing header.
+//
+// Everything a request reads (route table, services, pools, policies) lives in one
+// immutable state value swapped atomically by Configure and Update, so a reload
+// never blocks or fails a request: in-flight requests finish on the state they
+// started with.
+//
+// gateway imports policies and discovery (types only). It never calls Consul and
+// never imports the portal: the portal is mounted as an http.Handler.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options are the gateway's process-level dependencies.
+type Options struct {
+	// Logger receives error and access logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the gateway's metrics; nil uses a private registry.
+	Registerer prometheus.Registerer
+}
+
+// Gateway is an http.Handler for client traffic. Create it with New, then call
+// Configure and Update; it answers 503 until both have happened.
+type Gateway struct {
+	log     *slog.Logger
+	access  *slog.Logger
+	metrics *metrics
+	proxy   *proxy
+
+	state atomic.Pointer[state]
+
+	// mu serializes writers (Configure, Update, Mount); readers only Load state.
+	mu sync.Mutex
+	// draining is set by Drain: readiness fails while requests still flow.
+	draining atomic.Bool
+}
+
+// state is everything one request reads, immutable once stored.
+type state struct {
+	cfg      *Config
+	snap     *discovery.Snapshot
+	table    *table
+	services map[string]*service
+	mounts   []mount
+}
+
+// mount is a handler served under a path prefix ahead of the route table (the portal).
+type mount struct {
+	prefix string
+	h      http.Handler
+}
+
+// New creates a gateway with no routes.
+func New(opts Options) *Gateway {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := opts.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	g := &Gateway{
+		log:     log.With("component", "gateway"),
+		access:  log.With("component", "access"),
+		metrics: newMetrics(reg),
+	}
+	g.proxy = newProxy(g)
+	g.state.Store(&state{cfg: &Config{}, table: newTable(nil)})
+	return g
+}
+
+// Configure applies a new configuration, and with it a new snapshot when snap is
+// non-nil (so a reload that adds a route and its instances switches in one step).
+func (g *Gateway) Configure(cfg Config, snap *discovery.Snapshot) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	old := g.state.Load()
+	if snap == nil {
+		snap = old.snap
+	}
+	g.proxy.configure(cfg.Transport)
+	next := &state{
+		cfg:    &cfg,
+		snap:   snap,
+		table:  newTable(cfg.Routes),
+		mounts: old.mounts,
+	}
+	next.services = buildServices(next.cfg, snap, old.services, g.log)
+	g.metrics.bindRoutes(next.table.routes)
+	g.state.Store(next)
+}
+
+// Update applies a new discovery snapshot, keeping the configuration.
+func (g *Gateway) Update(snap *discovery.Snapshot) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	old := g.state.Load()
+	next := *old
+	next.snap = snap
+	next.services = buildServices(old.cfg, snap, old.services, g.log)
+	g.state.Store(&next)
+}
+
+// Mount serves h for every path under prefix ("/portal/"), ahead of the routes.
+func (g *Gateway) Mount(prefix string, h http.Handler) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	next := *g.state.Load()
+	next.mounts = append(append([]mount(nil), next.mounts...), mount{prefix: prefix, h: h})
+	g.state.Store(&next)
+}
+
+// Drain marks the gateway as shutting down: /readyz answers 503 while requests
+// keep being served, so load balancers move traffic away first.
+func (g *Gateway) Drain() { g.draining.Store(true) }
+
+// Ready reports whether the gateway can take traffic, and why not.
+func (g *Gateway) Ready() (bool, string) {
+	st := g.state.Load()
+	switch {
+	case g.draining.Load():
+		return false, "draining: shutting down"
+	case st.snap == nil:
+		return false, "waiting for the first discovery snapshot"
+	case len(st.table.routes) == 0:
+		return false, "no routes configured"
+	}
+	return true, "ready"
+}
+
+// ServeHTTP routes and proxies one client request.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := g.state.Load()
+	for _, m := range st.mounts {
+		if hasPathPrefix(r.URL.Path, m.prefix) || r.URL.Path+"/" == m.prefix {
+			m.h.ServeHTTP(w, r)
+			return
+		}
+	}
+	ex := newExchange(r, st)
+	rec := &recorder{ResponseWriter: w}
+	defer g.finish(ex, rec, r)
+
+	if bad := checkRequest(r); bad != nil {
+		g.refuse(rec, ex, bad)
+		return
+	}
+	rt, err := st.table.match(r)
+	if err != nil {
+		g.refuse(rec, ex, err)
+		return
+	}
+	ex.route = rt
+	if bad := checkUpgrade(r, rt); bad != nil {
+		g.refuse(rec, ex, bad)
+		return
+	}
+	ex.svc = st.services[rt.Service]
+	if ex.svc == nil || len(ex.svc.pool.Upstreams) == 0 {
+		g.refuse(rec, ex, ErrNoHealthyInstance)
+		return
+	}
+	ex.up = ex.svc.balancer.Pick(r)
+	if ex.up == nil {
+		g.refuse(rec, ex, ErrNoHealthyInstance)
+		return
+	}
+	g.proxy.serve(rec, r, ex)
+}
+
+// refuse answers a request that never reaches an upstream.
+func (g *Gateway) refuse(w http.ResponseWriter, ex *exchange, err error) {
+	ex.err = err
+	service := ""
+	if ex.route != nil {
+		service = ex.route.Service
+	}
+	writeProblem(w, ErrorStatus(err), problemDetail(err), service, ex.requestID)
+}
+
+func problemDetail(err error) string {
+	var bad *BadRequestError
+	if errors.As(err, &bad) {
+		return bad.Reason
+	}
+	return err.Error()
+}
+
+// finish records metrics and the access log line for every request, including
+// refused and panicking ones. A panic other than http.ErrAbortHandler (which
+// ReverseProxy uses to abort a response whose body failed mid-way) becomes a 500
+// for this request only (USERS.md case 36); the process and other connections
+// carry on.
+func (g *Gateway) finish(ex *exchange, rec *recorder, r *http.Request) {
+	p := recover()
+	if p != nil && p != http.ErrAbortHandler { //nolint:errorlint // sentinel compared as stdlib does
+		g.log.Error("panic serving request", "panic", p, "path", r.URL.Path, "request_id", ex.requestID)
+		if !rec.wroteHeader {
+			writeProblem(rec, http.StatusInternalServerError, "internal error", "", ex.requestID)
+		}
+		ex.err = errors.New("panic")
+	}
+	if p == http.ErrAbortHandler && ex.err == nil { //nolint:errorlint
+		ex.err = errAborted
+	}
+	g.record(ex, rec, r)
+	if p == http.ErrAbortHandler { //nolint:errorlint
+		panic(p)
+	}
+}
+
+// errAborted marks a response cut off after its headers were sent.
+var errAborted = errors.New("response aborted after headers were sent")
+
+// exchange is the per-request record shared by the handler, the proxy hooks and
+// the accounting at the end.
+type exchange struct {
+	start     time.Time
+	requestID string
+	trusted   bool // the peer is a trusted proxy
+	route     *route
+	svc       *service
+	up        *Upstream
+
+	client  context.Context // the client's context, to tell "client gone" from a timeout
+	timer   *time.Timer
+	cancel  context.CancelCauseFunc
+	sentAt  time.Time // when the request went upstream
+	headers time.Time // when the upstream's response headers arrived
+	err     error
+}
+
+type exchangeKey struct{}
+
+func exchangeFrom(ctx context.Context) *exchange {
+	ex, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return ex
+}
+
+func newExchange(r *http.Request, st *state) *exchange {
+	ex := &exchange{start: time.Now(), client: r.Context()}
+	ex.trusted = isTrusted(r.RemoteAddr, st.cfg.TrustedProxies)
+	ex.requestID = requestID(r)
+	return ex
+}

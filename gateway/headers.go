@@ -1,0 +1,136 @@
+package gateway
+
+import (
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// isTrusted reports whether the peer is a configured trusted proxy, whose
+// X-Forwarded-* headers are kept (USERS.md case 9). Nobody is trusted by default.
+func isTrusted(remoteAddr string, trusted []netip.Prefix) bool {
+	if len(trusted) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// setForwarded sets X-Forwarded-For/Host/Proto (SetXForwarded), X-Forwarded-Prefix
+// and X-Real-Ip. From an untrusted peer the inbound values are discarded; from a
+// trusted one, X-Forwarded-For is extended and Host/Proto/Prefix are kept.
+func setForwarded(pr *httputil.ProxyRequest, ex *exchange) {
+	in, out := pr.In.Header, pr.Out.Header
+	if ex.trusted {
+		if prior := in.Values("X-Forwarded-For"); len(prior) > 0 {
+			out["X-Forwarded-For"] = prior
+		}
+	}
+	pr.SetXForwarded()
+	prefix := ""
+	if ex.trusted {
+		if v := in.Get("X-Forwarded-Host"); v != "" {
+			out.Set("X-Forwarded-Host", v)
+		}
+		if v := in.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
+			out.Set("X-Forwarded-Proto", v)
+		}
+		prefix = strings.TrimSuffix(in.Get("X-Forwarded-Prefix"), "/")
+	}
+	if ex.route.StripPrefix {
+		prefix += ex.route.prefix
+	}
+	if prefix != "" {
+		out.Set("X-Forwarded-Prefix", prefix)
+	} else {
+		out.Del("X-Forwarded-Prefix") // ReverseProxy keeps it; an untrusted one must go
+	}
+	out.Set("X-Real-Ip", clientIP(pr.In, ex.trusted))
+}
+
+// clientIP is the peer's address, or for a trusted peer the right-most address in
+// X-Forwarded-For (the one its proxy appended; those further left are client-made).
+func clientIP(r *http.Request, trusted bool) string {
+	peer, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		peer = r.RemoteAddr
+	}
+	if !trusted {
+		return peer
+	}
+	xff := r.Header.Values("X-Forwarded-For")
+	if len(xff) == 0 {
+		return peer
+	}
+	last := xff[len(xff)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	if ip, err := netip.ParseAddr(strings.TrimSpace(last)); err == nil {
+		return ip.String()
+	}
+	return peer
+}
+
+// requestID keeps a well-formed inbound X-Request-Id (so a trace started upstream
+// of the gateway continues) and creates one otherwise. Only short IDs of safe
+// characters are kept: the ID goes into logs and headers verbatim.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); validRequestID(id) {
+		return id
+	}
+	return newRequestID()
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.:", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// newRequestID returns 32 random hex digits. The IDs correlate logs; they are not
+// secrets, so the fast per-goroutine generator of math/rand/v2 suffices.
+func newRequestID() string {
+	var b [32]byte
+	hi, lo := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 16; i++ {
+		b[i] = hexDigits[hi>>(60-4*i)&0xf]
+		b[16+i] = hexDigits[lo>>(60-4*i)&0xf]
+	}
+	return string(b[:])
+}
+
+// serverTiming reports the gateway's own time and the upstream's time to first
+// header, in milliseconds, so a client can tell where latency comes from.
+func serverTiming(ex *exchange) string {
+	upstream := ex.headers.Sub(ex.sentAt)
+	gw := ex.headers.Sub(ex.start) - upstream
+	return "gateway;dur=" + ms(gw) + ", upstream;dur=" + ms(upstream)
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 3, 64)
+}

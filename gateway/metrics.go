@@ -1,0 +1,97 @@
+package gateway
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the gateway's Prometheus series. Label sets are bounded: route and
+// service names come from configuration, codes from HTTP, kinds from errorKind.
+type metrics struct {
+	requests       *prometheus.CounterVec   // route, service, code
+	duration       *prometheus.HistogramVec // route, service
+	inflight       *prometheus.GaugeVec     // route, service
+	upstreamErrors *prometheus.CounterVec   // service, kind
+
+	// mu guards series, which keeps one routeMetrics per (route, service) across
+	// reloads so a reload neither resets nor duplicates them.
+	mu     sync.Mutex
+	series map[[2]string]*routeMetrics
+	// unrouted counts requests refused before a route matched.
+	unrouted *routeMetrics
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bulwark_requests_total",
+			Help: "Client requests by route, service and status code (499: the client went away).",
+		}, []string{"route", "service", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bulwark_request_duration_seconds",
+			Help:    "Time from receiving a request to the end of its response, by route and service.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "service"}),
+		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bulwark_requests_in_flight",
+			Help: "Requests being served, by route and service.",
+		}, []string{"route", "service"}),
+		upstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bulwark_upstream_errors_total",
+			Help: "Failed upstream exchanges by service and kind (timeout, connect, connect_refused, protocol, client_gone).",
+		}, []string{"service", "kind"}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.inflight, m.upstreamErrors)
+	m.series = map[[2]string]*routeMetrics{}
+	m.unrouted = m.seriesFor("", "")
+	return m
+}
+
+// routeMetrics caches a route's series so the hot path does no label hashing.
+type routeMetrics struct {
+	duration prometheus.Observer
+	inflight prometheus.Gauge
+	vec      *prometheus.CounterVec
+	labels   [2]string
+	// codes caches a counter per status code, filled on first use.
+	codes [600]atomic.Pointer[prometheus.Counter]
+}
+
+func (rm *routeMetrics) counter(code int) prometheus.Counter {
+	if code < 0 || code >= len(rm.codes) {
+		return rm.vec.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
+	}
+	if c := rm.codes[code].Load(); c != nil {
+		return *c
+	}
+	c := rm.vec.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
+	rm.codes[code].Store(&c)
+	return c
+}
+
+// bindRoutes gives every compiled route its series.
+func (m *metrics) bindRoutes(routes []*route) {
+	for _, rt := range routes {
+		rt.metrics = m.seriesFor(rt.Name, rt.Service)
+	}
+}
+
+func (m *metrics) seriesFor(route, service string) *routeMetrics {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := [2]string{route, service}
+	if rm := m.series[key]; rm != nil {
+		return rm
+	}
+	rm := &routeMetrics{
+		duration: m.duration.WithLabelValues(route, service),
+		inflight: m.inflight.WithLabelValues(route, service),
+		vec:      m.requests,
+		labels:   key,
+	}
+	m.series[key] = rm
+	return rm
+}

@@ -1,0 +1,97 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// recorder notes the status and size of a response for metrics and the access
+// log. It exposes the underlying writer through Unwrap, so ReverseProxy's
+// http.ResponseController can still flush streams and hijack upgrades.
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader && code >= 200 || code == http.StatusSwitchingProtocols {
+		r.status = code
+		r.wroteHeader = true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = http.StatusOK, true
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush, Hijack and deadlines.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush is here too because some code checks for http.Flusher directly.
+func (r *recorder) Flush() {
+	_ = http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// Hijack is needed by code that type-asserts http.Hijacker (WebSocket libraries).
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
+
+// record accounts for a finished request: its status (499 when the client went
+// away), latency, in-flight gauge, upstream error counter and access log line.
+func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
+	status := rec.status
+	if errors.Is(ex.err, ErrClientGone) || (status == 0 && ex.client.Err() != nil) {
+		status = StatusClientClosedRequest
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	elapsed := time.Since(ex.start)
+	rm := g.metrics.unrouted
+	if ex.route != nil {
+		rm = ex.route.metrics
+	}
+	rm.counter(status).Inc()
+	rm.duration.Observe(elapsed.Seconds())
+	if ex.up != nil && ex.err != nil {
+		g.metrics.upstreamErrors.WithLabelValues(ex.svc.name, errorKind(ex.err)).Inc()
+	}
+	if !g.state.Load().cfg.AccessLog {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 14)
+	attrs = append(attrs,
+		slog.String("method", r.Method),
+		slog.String("host", r.Host),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Int64("bytes", rec.bytes),
+		slog.Duration("duration", elapsed),
+		slog.String("remote", r.RemoteAddr),
+		slog.String("request_id", ex.requestID),
+	)
+	if ex.route != nil {
+		attrs = append(attrs, slog.String("route", ex.route.Name), slog.String("service", ex.route.Service))
+	}
+	if ex.up != nil {
+		attrs = append(attrs, slog.String("instance", ex.up.Addr))
+	}
+	if ex.err != nil {
+		attrs = append(attrs, slog.String("error", ex.err.Error()))
+	}
+	g.access.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+}
