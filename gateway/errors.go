@@ -43,8 +43,10 @@ const retryAfterSeconds = 1
 
 // ErrorStatus is the one place that maps a failure to an HTTP status:
 // no route → 404, wrong method → 405, malformed request → 400,
-// no instance → 503 (with Retry-After), timeout → 504, client gone → 499,
-// anything else from the upstream side (dial, reset, garbage) → 502.
+// no instance → 503 (with Retry-After), client gone → 499, the upstream too slow
+// to answer → 504, and anything else from the upstream side → 502, including a
+// connect timeout: an instance that cannot be reached is a dial failure, not a slow
+// answer.
 func ErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrNoRoute):
@@ -57,6 +59,10 @@ func ErrorStatus(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrClientGone):
 		return StatusClientClosedRequest
+	case errors.Is(err, ErrUpstreamTimeout):
+		return http.StatusGatewayTimeout
+	case isDialError(err):
+		return http.StatusBadGateway
 	case isTimeout(err):
 		return http.StatusGatewayTimeout
 	default:
@@ -77,12 +83,12 @@ func errorKind(err error) string {
 	switch {
 	case errors.Is(err, ErrClientGone):
 		return "client_gone"
-	case isTimeout(err):
-		return "timeout"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connect_refused"
 	case isDialError(err):
 		return "connect"
+	case isTimeout(err):
+		return "timeout"
 	default:
 		return "protocol"
 	}

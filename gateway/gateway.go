@@ -163,10 +163,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, err := st.table.match(r)
 	if err != nil {
+		if err == ErrMethodNotAllowed { //nolint:errorlint // sentinel from match
+			rec.Header().Set("Allow", st.table.allowed(r))
+		}
 		g.refuse(rec, ex, err)
 		return
 	}
 	ex.route = rt
+	rt.metrics.inflight.Inc()
 	if bad := checkUpgrade(r, rt); bad != nil {
 		g.refuse(rec, ex, bad)
 		return

@@ -64,6 +64,7 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	rm := g.metrics.unrouted
 	if ex.route != nil {
 		rm = ex.route.metrics
+		rm.inflight.Dec()
 	}
 	rm.counter(status).Inc()
 	rm.duration.Observe(elapsed.Seconds())

@@ -104,6 +104,39 @@ func (t *table) match(r *http.Request) (*route, error) {
 	return nil, ErrNoRoute
 }
 
+// allowed lists the methods of the routes that match the request but for its
+// method, for the Allow header RFC 9110 requires on a 405.
+func (t *table) allowed(r *http.Request) string {
+	var methods []string
+	for _, rt := range t.routes {
+		if len(rt.Methods) == 0 {
+			continue // a route without methods would have matched
+		}
+		if rt.Host != "" && !hostMatcher(rt.Host)(r, nil) || !hasPathPrefix(r.URL.Path, rt.prefix) {
+			continue
+		}
+		if !headersMatch(r, rt.Headers) {
+			continue
+		}
+		for _, m := range rt.Methods {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
+	slices.Sort(methods)
+	return strings.Join(methods, ", ")
+}
+
+func headersMatch(r *http.Request, want map[string]string) bool {
+	for k, v := range want {
+		if r.Header.Get(k) != v {
+			return false
+		}
+	}
+	return true
+}
+
 // hostMatcher matches an exact host or a one-label wildcard ("*.example.com"),
 // case-insensitively and ignoring the port.
 func hostMatcher(pattern string) mux.MatcherFunc {
