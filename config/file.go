@@ -20,6 +20,13 @@ type File struct {
 	Routes    []Route           `yaml:"routes"`
 	Defaults  Policy            `yaml:"defaults"`
 	Services  map[string]Policy `yaml:"services"`
+
+	// name and pos are set by Parse: the name the file was read under and the
+	// position of every decoded value by dotted path ("routes[1].path"), so that
+	// Validate can point at the right line. A File built in code has neither, and
+	// its problems carry no position.
+	name string
+	pos  map[string]position
 }
 
 // Listen says where the gateway accepts client traffic.

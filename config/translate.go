@@ -1,0 +1,140 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/gateway"
+	"github.com/bulwark-gw/bulwark/policies"
+)
+
+// Gateway translates the file into the gateway's Config. It validates first, so
+// a Config is never built from a file with problems.
+//
+// Policies holds the resolved policy of every service the file names (in a
+// route, a services: block or static discovery): a service the gateway does not
+// find there gets policies.Defaults(), which ignores the file's defaults: block.
+func (f *File) Gateway() (gateway.Config, error) {
+	if err := f.Validate(); err != nil {
+		return gateway.Config{}, err
+	}
+	cfg := gateway.Config{
+		Routes:   make([]gateway.Route, 0, len(f.Routes)),
+		Policies: map[string]policies.Policy{},
+		Transport: gateway.TransportConfig{
+			MaxIdleConnsPerHost:    f.Upstream.MaxIdleConnsPerHost,
+			IdleConnTimeout:        f.Upstream.IdleConnTimeout.D(),
+			MaxResponseHeaderBytes: f.Upstream.MaxResponseHeaderBytes,
+		},
+		AccessLog: f.AccessLog(),
+	}
+	names := map[string]bool{}
+	for _, r := range f.Routes {
+		cfg.Routes = append(cfg.Routes, gateway.Route{
+			Name:        r.Name,
+			Host:        strings.ToLower(r.Host),
+			Path:        r.Path,
+			Methods:     slices.Clone(r.Methods),
+			Headers:     maps.Clone(r.Headers),
+			StripPrefix: r.StripPrefix,
+			Service:     r.Service,
+			WebSocket:   r.WebSocket,
+		})
+		names[r.Service] = true
+	}
+	for name := range f.Services {
+		names[name] = true
+	}
+	for _, s := range f.Discovery.Static {
+		names[s.Service] = true
+	}
+	for name := range names {
+		p, _, err := f.Policy(name)
+		if err != nil {
+			return gateway.Config{}, err
+		}
+		cfg.Policies[name] = p
+	}
+	for _, s := range f.Server.TrustedProxies {
+		p, err := parseTrustedProxy(s)
+		if err != nil {
+			return gateway.Config{}, err // unreachable after Validate
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	return cfg, nil
+}
+
+// TrustedProxies returns server.trusted_proxies as prefixes, a bare IP as a
+// prefix of one address (/32 or /128). Invalid entries are skipped; Validate
+// reports them.
+func (f *File) TrustedProxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range f.Server.TrustedProxies {
+		if p, err := parseTrustedProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// StaticServices translates discovery.static for discovery.NewStatic. Weights
+// become one entry per instance (1 where the file gives none), or nil when the
+// service sets no weights at all.
+func (f *File) StaticServices() []discovery.StaticService {
+	out := make([]discovery.StaticService, 0, len(f.Discovery.Static))
+	for _, s := range f.Discovery.Static {
+		ds := discovery.StaticService{Name: s.Service, Instances: slices.Clone(s.Instances)}
+		if len(s.Weights) > 0 {
+			ds.Weights = make([]int, len(s.Instances))
+			for i, addr := range s.Instances {
+				ds.Weights[i] = 1
+				if w, ok := s.Weights[addr]; ok {
+					ds.Weights[i] = w
+				}
+			}
+		}
+		out = append(out, ds)
+	}
+	return out
+}
+
+// Policy resolves the policy of one service from the layers "defaults" and,
+// when the file has a block for it, "services.<name>", with the explanation of
+// which layer set each value.
+func (f *File) Policy(service string) (policies.Policy, policies.Explanation, error) {
+	layers := []policies.Layer{{Name: "defaults", Set: f.Defaults.overrides()}}
+	if b, ok := f.Services[service]; ok {
+		layers = append(layers, policies.Layer{Name: "services." + service, Set: b.overrides()})
+	}
+	p, why, err := policies.Resolve(layers...)
+	if err != nil {
+		return p, why, fmt.Errorf("resolving the policy of service %q: %w", service, err)
+	}
+	return p, why, nil
+}
+
+// overrides converts a policy block into a policies layer.
+func (p Policy) overrides() policies.Overrides {
+	return policies.Overrides{
+		Timeout:        durationPtr(p.Timeout),
+		TryTimeout:     durationPtr(p.TryTimeout),
+		ConnectTimeout: durationPtr(p.ConnectTimeout),
+		Balancer:       p.Balancer,
+		HashOn:         p.HashOn,
+	}
+}
+
+// durationPtr converts an optional Duration for policies.Overrides.
+func durationPtr(d *Duration) *time.Duration {
+	if d == nil {
+		return nil
+	}
+	v := d.D()
+	return &v
+}

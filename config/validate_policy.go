@@ -1,0 +1,135 @@
+package config
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/bulwark-gw/bulwark/policies"
+)
+
+// policies checks the defaults: block and every services.<name>: block: first
+// each value on its own, then the layers combined as policies.Resolve will combine
+// them (built-in < defaults < services.<name>), since a try_timeout that fits the
+// default timeout may not fit a service's shorter one.
+func (c *checker) policies() {
+	defaultsOK := c.policyBlock("defaults", c.f.Defaults)
+	if defaultsOK {
+		defaultsOK = c.combined(policyLayer{"defaults", c.f.Defaults})
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.f.Services)) {
+		p := keyPath("services", name)
+		if name == "" {
+			c.report(p, "the service name must not be empty")
+			continue
+		}
+		if c.policyBlock(p, c.f.Services[name]) && defaultsOK {
+			c.combined(policyLayer{"defaults", c.f.Defaults}, policyLayer{p, c.f.Services[name]})
+		}
+	}
+}
+
+// policyLayer is one policy block and the path it was written at.
+type policyLayer struct {
+	path string
+	set  Policy
+}
+
+// policyBlock checks each value of one block on its own.
+func (c *checker) policyBlock(p string, b Policy) bool {
+	n := len(c.probs)
+	if b.Timeout != nil && *b.Timeout <= 0 {
+		c.report(p+".timeout", "must be positive, got %v", *b.Timeout)
+	}
+	if b.TryTimeout != nil && *b.TryTimeout < 0 {
+		c.report(p+".try_timeout", "must not be negative (0 means the whole timeout), got %v", *b.TryTimeout)
+	}
+	if b.ConnectTimeout != nil && *b.ConnectTimeout <= 0 {
+		c.report(p+".connect_timeout", "must be positive, got %v", *b.ConnectTimeout)
+	}
+	if b.Balancer != nil {
+		switch *b.Balancer {
+		case policies.RoundRobin, policies.LeastRequest, policies.ConsistentHash:
+		default:
+			c.report(p+".balancer", "unknown balancer %q (want %s, %s or %s)", *b.Balancer,
+				policies.RoundRobin, policies.LeastRequest, policies.ConsistentHash)
+		}
+	}
+	if b.HashOn != nil && *b.HashOn != "" {
+		if _, err := policies.ParseHashKey(*b.HashOn); err != nil {
+			c.report(p+".hash_on", "%s", strings.TrimPrefix(err.Error(), "hash_on "))
+		}
+	}
+	return len(c.probs) == n
+}
+
+// combined checks the values that must agree across layers. Each value remembers
+// the layer that set it; a conflict is reported at the value set by the top
+// layer, because without it the layers below were already checked and agreed.
+func (c *checker) combined(layers ...policyLayer) bool {
+	top := layers[len(layers)-1].path
+	def := policies.Defaults()
+	timeout, timeoutFrom := def.Timeout, ""
+	try, tryFrom := def.TryTimeout, ""
+	kind, kindFrom := def.Balancer.Kind, ""
+	hash, hashFrom := def.Balancer.HashOn, ""
+	for _, l := range layers {
+		s := l.set
+		if s.Timeout != nil {
+			timeout, timeoutFrom = s.Timeout.D(), l.path
+		}
+		if s.TryTimeout != nil {
+			try, tryFrom = s.TryTimeout.D(), l.path
+		}
+		if s.Balancer != nil {
+			kind, kindFrom = *s.Balancer, l.path
+		}
+		if s.HashOn != nil {
+			hash, hashFrom = *s.HashOn, l.path
+		}
+	}
+	n := len(c.probs)
+	if try > timeout {
+		if tryFrom == top {
+			c.report(top+".try_timeout", "%v is longer than the timeout, %v%s", try, timeout, setIn(timeoutFrom, top))
+		} else {
+			c.report(top+".timeout", "%v is shorter than try_timeout %v%s", timeout, try, setIn(tryFrom, top))
+		}
+	}
+	switch {
+	case kind == policies.ConsistentHash && hash == "" && kindFrom == top:
+		c.report(top+".balancer", "%s needs hash_on (header:NAME, cookie:NAME or path:N)", kind)
+	case kind == policies.ConsistentHash && hash == "":
+		c.report(top+".hash_on", "must be set, because the balancer is %s%s", kind, setIn(kindFrom, top))
+	case kind != policies.ConsistentHash && hash != "" && hashFrom == top:
+		c.report(top+".hash_on", "is only used by balancer %s, and the balancer is %s%s",
+			policies.ConsistentHash, kind, setIn(kindFrom, top))
+	case kind != policies.ConsistentHash && hash != "":
+		c.report(top+".balancer", "%s does not use hash_on %q%s; write hash_on: \"\" here to clear it",
+			kind, hash, setIn(hashFrom, top))
+	}
+	if len(c.probs) > n {
+		return false
+	}
+	// A safety net: anything policies.Resolve refuses that the checks above missed.
+	ls := make([]policies.Layer, len(layers))
+	for i, l := range layers {
+		ls[i] = policies.Layer{Name: l.path, Set: l.set.overrides()}
+	}
+	if _, _, err := policies.Resolve(ls...); err != nil {
+		c.report(top, "%v", err)
+		return false
+	}
+	return true
+}
+
+// setIn says where a value that the top layer did not set came from.
+func setIn(from, top string) string {
+	switch from {
+	case top:
+		return ""
+	case "":
+		return " (the built-in default)"
+	}
+	return " set in " + from
+}
