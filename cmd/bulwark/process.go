@@ -52,8 +52,8 @@ type reloadStatus struct {
 // newRuntime builds the process around a validated configuration.
 func newRuntime(f *config.File, source string, stderr io.Writer) (*process, error) {
 	level := new(slog.LevelVar)
-	level.Set(logLevel(f.Log.Level))
-	log := newLogger(stderr, f.Log.Format, level)
+	level.Set(f.LogLevel())
+	log := newLogger(stderr, f.LogFormat(), level)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -96,7 +96,7 @@ func (rt *process) apply(f *config.File) error {
 	snap := *static.Snapshot()
 	snap.Version = rt.version
 	rt.gw.Configure(gcfg, &snap)
-	rt.level.Set(logLevel(f.Log.Level))
+	rt.level.Set(f.LogLevel())
 	rt.current = f
 	return nil
 }
@@ -233,18 +233,6 @@ func adminToken(a config.Admin) (token string, generated bool, err error) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b), true, nil
-}
-
-func logLevel(s string) slog.Level {
-	switch strings.ToLower(s) {
-	case "debug":
-		return slog.LevelDebug
-	case "warn", "warning":
-		return slog.LevelWarn
-	case "error":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
 }
 
 func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
