@@ -60,6 +60,11 @@ func (f *File) Gateway() (gateway.Config, error) {
 		}
 		cfg.Policies[name] = p
 	}
+	def, _, err := policies.Resolve(policies.Layer{Name: "defaults", Set: f.Defaults.overrides()})
+	if err != nil {
+		return gateway.Config{}, err // unreachable after Validate
+	}
+	cfg.DefaultPolicy = &def
 	for _, s := range f.Server.TrustedProxies {
 		p, err := parseTrustedProxy(s)
 		if err != nil {

@@ -12,9 +12,11 @@ import (
 type Config struct {
 	// Routes in any order; the gateway orders them most specific first.
 	Routes []Route
-	// Policies holds the resolved policy of every service a route names. A service
-	// missing here gets policies.Defaults().
+	// Policies holds the resolved policy of every service a route names.
 	Policies map[string]policies.Policy
+	// DefaultPolicy is the policy of a service missing from Policies (one found
+	// only by discovery); nil means policies.Defaults().
+	DefaultPolicy *policies.Policy
 	// TrustedProxies lists the peers whose inbound X-Forwarded-* and X-Request-Id
 	// headers are kept. Empty trusts nobody: those headers are replaced.
 	TrustedProxies []netip.Prefix

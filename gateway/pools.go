@@ -38,6 +38,9 @@ func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*servi
 		pol, ok := cfg.Policies[name]
 		if !ok {
 			pol = policies.Defaults()
+			if cfg.DefaultPolicy != nil {
+				pol = *cfg.DefaultPolicy
+			}
 		}
 		instances := snap.Instances(name)
 		old := prev[name]
