@@ -22,6 +22,9 @@ type decoder struct {
 	file  string
 	pos   map[string]position
 	probs Problems
+	// failed lists the paths whose values could not be decoded, so that
+	// validation does not report them a second time (as missing, say).
+	failed []string
 }
 
 var durationType = reflect.TypeFor[Duration]()
@@ -33,6 +36,7 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 		msg = path + ": " + msg
 	}
 	d.probs = append(d.probs, Problem{File: d.file, Line: n.Line, Column: n.Column, Msg: msg})
+	d.failed = append(d.failed, path)
 }
 
 // decode stores n into v (which must be settable) and records n's position under
@@ -200,6 +204,7 @@ func (d *decoder) unknownKey(path string, k *yaml.Node, fields map[string]int) {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	d.errorf(k, path, "%s", msg)
+	d.failed = d.failed[:len(d.failed)-1] // an unknown key leaves every known value intact
 }
 
 // sequence decodes a list into a slice.
@@ -218,6 +223,7 @@ func (d *decoder) sequence(path string, n *yaml.Node, v reflect.Value) {
 // mismatch reports a value of the wrong shape or type.
 func (d *decoder) mismatch(path string, n *yaml.Node, want reflect.Type) {
 	d.errorf(n, where(path), "expected %s, found %s", describeType(want), describe(n))
+	d.failed[len(d.failed)-1] = path
 }
 
 // yamlFields maps each yaml key of struct type t to its field index. Fields

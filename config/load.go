@@ -25,8 +25,10 @@ func Load(path string) (*File, error) {
 
 // Parse decodes data strictly and validates the result. name is used in problem
 // positions ("bulwark.yaml:12:5: ..."). Every problem is returned at once, as
-// Problems. Validation runs only once the file decodes cleanly: a value that
-// failed to decode would otherwise be reported a second time, as missing.
+// Problems: decoding problems and validation problems together, so one run of
+// `bulwark check` shows a typo, a wrong type and a duplicate route alike. Values
+// that failed to decode are left out of validation, which would otherwise report
+// them a second time (as missing, say).
 //
 // An empty file (or one holding only comments) is a valid File with every default.
 // On error the File is nil, so a reload cannot apply a half-read file by mistake.
@@ -46,10 +48,13 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, asError(d.probs)
 	}
 	d.decode("", root, reflect.ValueOf(f).Elem())
-	if err := asError(d.probs); err != nil {
-		return nil, err
+	probs := d.probs
+	var vp Problems
+	if err := f.validate(d.failed); err != nil {
+		vp = err.(Problems) //nolint:errorlint // validate returns Problems or nil
 	}
-	if err := f.Validate(); err != nil {
+	probs = append(probs, vp...)
+	if err := asError(probs); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -29,12 +29,15 @@ func TestDecodingProblemsAreLocated(t *testing.T) {
 		{
 			name: "a swap of two letters counts as one edit",
 			src:  "services:\n  pets:\n    tiemout: 2s\n",
-			want: []string{`b.yaml:3:5: services.pets: unknown key "tiemout" (did you mean "timeout"?)`},
+			want: []string{
+				`b.yaml:2:3: services.pets: unknown service "pets": no route names it and no discovery source lists it`,
+				`b.yaml:3:5: services.pets: unknown key "tiemout" (did you mean "timeout"?)`,
+			},
 		},
 		{
 			name: "a wrong type in a nested list is located",
-			src:  "routes:\n  - path: /a\n    service: pets\n    methods:\n      - GET\n      - [POST]\n",
-			want: []string{`b.yaml:6:9: routes[0].methods[1]: expected a string, found a list`},
+			src:  "discovery:\n  static: [{service: pets, instances: [\"127.0.0.1:1\"]}]\nroutes:\n  - path: /a\n    service: pets\n    methods:\n      - GET\n      - [POST]\n",
+			want: []string{`b.yaml:8:9: routes[0].methods[1]: expected a string, found a list`},
 		},
 		{
 			name: "a list where a mapping is expected is reported at the list",
@@ -136,6 +139,7 @@ log:
 		`b.yaml:2:3: listen: unknown key "htp" (did you mean "http"?)`,
 		`b.yaml:4:17: server.read_timeout: expected a duration such as "250ms", "15s" or "1m30s", found "15"`,
 		`b.yaml:5:21: server.max_header_bytes: expected an integer, found a list`,
+		`b.yaml:7:5: routes[0]: service is required`, // validation runs despite the decoding problems
 		`b.yaml:8:5: routes[0]: unknown key "servce" (did you mean "service"?)`,
 		`b.yaml:11:3: log: duplicate key "level" (first at line 10)`,
 	})
@@ -281,10 +285,12 @@ func TestLoad(t *testing.T) {
 }
 
 func TestABillionLaughsDocumentIsRefusedWithoutExpandingIt(t *testing.T) {
-	src := `routes:
+	src := `discovery:
+  static: [{service: pets, instances: ["127.0.0.1:1"]}]
+routes:
   - path: /a
     service: pets
-    methods: &a [GET, GET, GET, GET, GET, GET, GET, GET, GET]
+    methods: &a [GET]
   - path: /b
     service: pets
     methods: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
@@ -296,5 +302,5 @@ func TestABillionLaughsDocumentIsRefusedWithoutExpandingIt(t *testing.T) {
 	if len(got) != 18 {
 		t.Errorf("got %d problems, want one per alias (18):\n  %s", len(got), strings.Join(got, "\n  "))
 	}
-	checkContains(t, got, `b.yaml:7:18: routes[1].methods[0]: YAML aliases (*a) are not supported; write the value out`)
+	checkContains(t, got, `b.yaml:9:18: routes[1].methods[0]: YAML aliases (*a) are not supported; write the value out`)
 }

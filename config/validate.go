@@ -12,8 +12,12 @@ import (
 // each located at the value it is about (or, for a missing key, at the mapping
 // that lacks it). It is pure and fast: it reads no files and resolves no names, so
 // `bulwark check` and a reload give the same answer on any machine.
-func (f *File) Validate() error {
-	c := &checker{f: f}
+func (f *File) Validate() error { return f.validate(nil) }
+
+// validate is Validate leaving out the values at (or under, or above) the paths
+// in skip, which failed to decode.
+func (f *File) validate(skip []string) error {
+	c := &checker{f: f, skip: skip}
 	c.listeners()
 	c.admin()
 	c.log()
@@ -29,10 +33,16 @@ func (f *File) Validate() error {
 type checker struct {
 	f     *File
 	probs Problems
+	skip  []string
 }
 
 // report records a problem about the value at path.
 func (c *checker) report(path, format string, args ...any) {
+	for _, s := range c.skip {
+		if pathWithin(path, s) || pathWithin(s, path) {
+			return
+		}
+	}
 	p := c.f.at(path)
 	c.probs = append(c.probs, Problem{
 		File: c.f.name, Line: p.line, Column: p.col,
@@ -176,4 +186,14 @@ func isLoopback(host string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.IsLoopback()
+}
+
+// pathWithin reports whether path is base or a value inside it ("routes[1].path"
+// is within "routes[1]" and "routes").
+func pathWithin(path, base string) bool {
+	if !strings.HasPrefix(path, base) {
+		return false
+	}
+	rest := path[len(base):]
+	return rest == "" || base == "" || rest[0] == '.' || rest[0] == '['
 }
