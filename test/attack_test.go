@@ -1,0 +1,392 @@
+package test
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// attackHost is the only host the attack gateway routes: every other Host has no route.
+const attackHost = "api.example.test"
+
+// attackConfig routes only attackHost to up, with the server timeouts the
+// slow-client cases need (USERS.md cases 16 and 17).
+func attackConfig(up *upstream) func(p ports) string {
+	return configOptions{
+		Routes: []routeSpec{{Host: attackHost, Path: "/", Service: "api", Upstream: up}},
+		Server: "  read_header_timeout: 1s\n  read_timeout: 1s\n", AccessLog: true,
+	}.render
+}
+
+// obsFoldBug is why the obs-fold cases are skipped: see the report.
+const obsFoldBug = "net/http unfolds obs-fold header lines into one value and the gateway forwards the request; " +
+	"USERS.md case 4 wants 400, and a folded ' Transfer-Encoding: chunked' line turns into a second request"
+
+// chunkBodyBug is why the bad-chunk cases are skipped: see the report.
+const chunkBodyBug = "the gateway streams a chunked body: it sends the request head upstream before it reads the first " +
+	"chunk, so a malformed chunk reaches the upstream as a truncated request and the client gets 502 (an upstream " +
+	"failure) instead of 400"
+
+// TestRawSocketAttacksAreRefusedBeforeTheUpstream writes exact bytes to the real
+// binary (USERS.md "Attack and fault cases" 1–6, 12, 13, 20) and checks both
+// sides: the status the client gets, and what the upstream received.
+func TestRawSocketAttacksAreRefusedBeforeTheUpstream(t *testing.T) {
+	up := newUpstream(t, "api")
+	gw := startServe(t, attackConfig(up))
+	h := "Host: " + attackHost + "\r\n"
+
+	tests := []struct {
+		name string
+		req  string
+		// want lists the acceptable statuses. Unless reframe is set, the request
+		// must not reach the upstream at all.
+		want []int
+		// reframe accepts a 2xx instead, if the upstream saw exactly one correctly
+		// framed request carrying body, and never both framing headers.
+		reframe string
+		// problem requires an application/problem+json answer (the gateway's own).
+		problem bool
+		bug     string
+	}{
+		{
+			name:    "CL.TE: Content-Length and Transfer-Encoding together are refused or re-framed as one request",
+			req:     "POST /clte HTTP/1.1\r\n" + h + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+			want:    []int{400},
+			reframe: "hello",
+		},
+		{
+			name: "TE.CL: Transfer-Encoding before a Content-Length that covers the chunk framing is refused or re-framed",
+			req: "POST /tecl HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\nContent-Length: 15\r\n\r\n" +
+				"5\r\nhello\r\n0\r\n\r\n",
+			want:    []int{400},
+			reframe: "hello",
+		},
+		{
+			name: "Transfer-Encoding: xchunked is refused",
+			req:  "POST /te HTTP/1.1\r\n" + h + "Transfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+			want: []int{400, 501},
+		},
+		{
+			name: "Transfer-Encoding: chunked, identity is refused",
+			req:  "POST /te HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked, identity\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+			want: []int{400, 501},
+		},
+		{
+			name: "a duplicated Transfer-Encoding header is refused",
+			req:  "POST /te HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+			want: []int{400, 501},
+		},
+		{
+			name: "a Transfer-Encoding line with leading whitespace right after the request line is refused",
+			req:  "POST /te HTTP/1.1\r\n Transfer-Encoding: chunked\r\n" + h + "\r\n5\r\nhello\r\n0\r\n\r\n",
+			want: []int{400},
+		},
+		{
+			name: "a Transfer-Encoding line with leading whitespace after another header is refused",
+			req:  "POST /te HTTP/1.1\r\n" + h + "X-Pad: 1\r\n Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+			want: []int{400, 501},
+			bug:  obsFoldBug,
+		},
+		{
+			name: "a bare LF ending a chunk-size line is refused",
+			req:  "POST /chunk HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+			want: []int{400},
+			bug:  chunkBodyBug,
+		},
+		{
+			name: "a bare CR in a chunk extension is refused",
+			req:  "POST /chunk HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\n\r\n5;a\rb\r\nhello\r\n0\r\n\r\n",
+			want: []int{400},
+			bug:  chunkBodyBug,
+		},
+		{
+			name: "an oversized chunk extension is refused",
+			req: "POST /chunk HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\n\r\n5;ext=" + strings.Repeat("x", 64<<10) +
+				"\r\nhello\r\n0\r\n\r\n",
+			want: []int{400, 413},
+			bug:  chunkBodyBug,
+		},
+		{
+			name: "a space between a header name and its colon is refused",
+			req:  "GET /h HTTP/1.1\r\n" + h + "X-Foo : bar\r\n\r\n",
+			want: []int{400},
+		},
+		{
+			name: "an obs-fold continuation line is refused",
+			req:  "GET /h HTTP/1.1\r\n" + h + "X-Foo: bar\r\n baz\r\n\r\n",
+			want: []int{400},
+			bug:  obsFoldBug,
+		},
+		{
+			name: "a NUL in a header value is refused",
+			req:  "GET /h HTTP/1.1\r\n" + h + "X-Foo: b\x00ar\r\n\r\n",
+			want: []int{400},
+		},
+		{
+			name: "a bare CR in a header value is refused",
+			req:  "GET /h HTTP/1.1\r\n" + h + "X-Foo: b\rar\r\n\r\n",
+			want: []int{400},
+		},
+		{
+			name: "two Content-Length headers with different values are refused",
+			req:  "POST /cl HTTP/1.1\r\n" + h + "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+			want: []int{400},
+		},
+		{
+			name: "one Content-Length header listing two different values is refused",
+			req:  "POST /cl HTTP/1.1\r\n" + h + "Content-Length: 3, 4\r\n\r\nabcd",
+			want: []int{400},
+		},
+		{
+			name: "request headers over 1 MiB are refused with 431",
+			req:  "GET /big HTTP/1.1\r\n" + h + "X-Big: " + strings.Repeat("a", 1<<20+64<<10) + "\r\n\r\n",
+			want: []int{431},
+		},
+		{
+			name: "a Host with a CR in it is refused",
+			req:  "GET /host HTTP/1.1\r\nHost: api.example.test\rX: y\r\n\r\n",
+			want: []int{400},
+		},
+		{
+			name: "a Host with a space and an angle bracket in it is refused",
+			req:  "GET /host HTTP/1.1\r\nHost: api.example.test <x>\r\n\r\n",
+			want: []int{400},
+		},
+		{
+			name: "two Host headers are refused",
+			req:  "GET /host HTTP/1.1\r\n" + h + "Host: other.example.test\r\n\r\n",
+			want: []int{400},
+		},
+		{
+			name:    "a Host no route matches gets the gateway's 404, never a default upstream",
+			req:     "GET /host HTTP/1.1\r\nHost: other.example.test\r\n\r\n",
+			want:    []int{404},
+			problem: true,
+		},
+		{
+			name:    "a dot-dot segment in the path is refused",
+			req:     "GET /a/../admin HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+		{
+			name:    "an encoded dot-dot segment in the path is refused",
+			req:     "GET /a/%2e%2e/admin HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+		{
+			name:    "an encoded slash in the path is refused",
+			req:     "GET /admin%2Fsecrets HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+		{
+			name:    "an encoded backslash in the path is refused",
+			req:     "GET /a/%5C..%5Cadmin HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.bug != "" {
+				knownBug(t, tt.bug)
+			}
+			beforeCount, beforeRaw := up.Count(), len(up.Raw())
+			res := rawRequest(t, gw.ports.HTTP, []byte(tt.req))
+			if res.Err != nil {
+				t.Fatalf("no response: %v", res.Err)
+			}
+			// A refused request must leave the upstream untouched; wait a moment so
+			// a request forwarded after the answer would be seen too.
+			time.Sleep(50 * time.Millisecond)
+			delta := up.Raw()[beforeRaw:]
+			reached := up.Count() - beforeCount
+
+			if tt.reframe != "" && res.Status >= 200 && res.Status < 300 {
+				checkReframed(t, up, delta, reached, tt.reframe)
+				if len(res.Extra) != 0 {
+					t.Errorf("a second response followed on the connection (the request was read as two): %q", res.Extra)
+				}
+				return
+			}
+			if !slices.Contains(tt.want, res.Status) {
+				t.Errorf("status %d, want one of %v; body %q", res.Status, tt.want, res.Body)
+			}
+			if reached != 0 || len(delta) != 0 {
+				t.Errorf("the upstream received %d request(s), %d bytes; want nothing:\n%q", reached, len(delta), truncate(delta))
+			}
+			if tt.problem {
+				if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
+					t.Errorf("Content-Type %q, want application/problem+json; body %q", ct, res.Body)
+				}
+			}
+			if len(res.Extra) != 0 {
+				t.Errorf("more bytes followed the response (the request was read as two): %q", truncate(res.Extra))
+			}
+		})
+	}
+
+	t.Run("after every attack, a normal request on a new connection still works", func(t *testing.T) {
+		res := rawRequest(t, gw.ports.HTTP, []byte("GET /ok HTTP/1.1\r\n"+h+"Connection: close\r\n\r\n"))
+		if res.Status != http.StatusOK || !strings.HasPrefix(res.Body, "upstream api GET /ok") {
+			t.Errorf("status %d %q (err %v), want 200 from the upstream", res.Status, res.Body, res.Err)
+		}
+	})
+}
+
+// checkReframed verifies that a request with ambiguous framing went upstream as
+// exactly one request, framed one way only, with the body the chunked framing carried.
+func checkReframed(t *testing.T, up *upstream, raw []byte, reached int64, wantBody string) {
+	t.Helper()
+	if reached != 1 {
+		t.Fatalf("the upstream handled %d requests for one client request, want 1", reached)
+	}
+	if n := len(requestLine.FindAll(raw, -1)); n != 1 {
+		t.Errorf("the upstream's bytes hold %d request lines, want 1:\n%q", n, truncate(raw))
+	}
+	head, _, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+	lower := bytes.ToLower(head)
+	if bytes.Contains(lower, []byte("\ncontent-length:")) && bytes.Contains(lower, []byte("\ntransfer-encoding:")) {
+		t.Errorf("the upstream received both Content-Length and Transfer-Encoding:\n%q", head)
+	}
+	reqs := up.Requests()
+	last := reqs[len(reqs)-1]
+	if last.BodyErr != nil || last.Body != wantBody {
+		t.Errorf("the upstream read body %q (err %v), want %q", last.Body, last.BodyErr, wantBody)
+	}
+}
+
+func truncate(b []byte) []byte {
+	if len(b) > 400 {
+		return append(b[:400:400], "..."...)
+	}
+	return b
+}
+
+// TestSlowlorisConnectionsAreClosedAfterTheHeaderTimeout: a client trickling its
+// header (USERS.md case 16) is cut off after read_header_timeout (1s here, against
+// a default of 10s), while normal requests keep being served.
+func TestSlowlorisConnectionsAreClosedAfterTheHeaderTimeout(t *testing.T) {
+	up := newUpstream(t, "api")
+	gw := startServe(t, attackConfig(up))
+	c := newClient(t)
+
+	conn, err := net.DialTimeout("tcp", gw.ports.HTTP, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const limit = 5 * time.Second // well under the 10s default, well over the 1s set
+	_ = conn.SetDeadline(time.Now().Add(limit))
+
+	closed := make(chan time.Duration, 1)
+	start := time.Now()
+	go func() {
+		// The server sends nothing while waiting for headers: a read returns only
+		// when it closes the connection (or the deadline passes).
+		buf := make([]byte, 512)
+		for {
+			if _, err := conn.Read(buf); err != nil {
+				closed <- time.Since(start)
+				return
+			}
+		}
+	}()
+
+	head := "GET /slow HTTP/1.1\r\nHost: " + attackHost + "\r\nX-Trickle: " + strings.Repeat("a", 200)
+	var normal, normalOK int
+	var cutAfter time.Duration
+trickle:
+	for i := 0; ; i++ {
+		select {
+		case cutAfter = <-closed:
+			break trickle
+		case <-time.After(100 * time.Millisecond):
+		}
+		if i < len(head) {
+			_, _ = conn.Write([]byte{head[i]}) // fails once the server hung up; the reader reports it
+		}
+		normal++
+		if res, err := tryDo(c, "GET", gw.url("/normal"), nil, "Host", attackHost); err == nil && res.Status == http.StatusOK {
+			normalOK++
+		}
+	}
+	if cutAfter >= limit-100*time.Millisecond {
+		t.Fatalf("the trickling connection was still open after %v; read_header_timeout is 1s", cutAfter)
+	}
+	if cutAfter < 900*time.Millisecond {
+		t.Errorf("the trickling connection was closed after %v, before read_header_timeout (1s)", cutAfter)
+	}
+	if normalOK != normal || normal == 0 {
+		t.Errorf("%d of %d normal requests succeeded while the slow client trickled", normalOK, normal)
+	}
+	for _, r := range up.Requests() {
+		if r.Path == "/slow" {
+			t.Error("the trickled request reached the upstream")
+		}
+	}
+}
+
+// missingBodyBug is why the status check of the missing-body case is skipped.
+const missingBodyBug = "when read_timeout ends a request body, net/http cancels the request context, the gateway " +
+	"takes that for a client that went away (499) and writes nothing, so net/http sends an implicit " +
+	"\"200 OK\" with an empty body for a POST whose body never arrived"
+
+// TestAMissingBodyIsEndedByTheReadTimeout: a request that announces 100 bytes and
+// sends none (USERS.md case 17) is ended by read_timeout (1s here), and neither
+// the gateway's nor the upstream's side of the exchange stays busy.
+func TestAMissingBodyIsEndedByTheReadTimeout(t *testing.T) {
+	up := newUpstream(t, "api")
+	gw := startServe(t, attackConfig(up))
+	c := newClient(t)
+
+	start := time.Now()
+	res := rawRequest(t, gw.ports.HTTP, []byte("POST /body HTTP/1.1\r\nHost: "+attackHost+"\r\nContent-Length: 100\r\n\r\n"))
+	took := time.Since(start)
+	// rawRequest gives up after reqTimeout (5s); the 60s default would hit that.
+	if res.Err != nil && took >= reqTimeout {
+		t.Fatalf("nothing happened within %v; read_timeout is 1s", took)
+	}
+	t.Logf("after %v: status %d, err %v", took.Round(time.Millisecond), res.Status, res.Err)
+
+	t.Run("the upstream's handler is released and never sees a complete body", func(t *testing.T) {
+		if !eventually(3*time.Second, func() bool { return up.Active() == 0 }) {
+			t.Errorf("the upstream is still handling the request %v after the read timeout", 3*time.Second)
+		}
+		for _, r := range up.Requests() {
+			if r.Path == "/body" && r.BodyErr == nil {
+				t.Errorf("the upstream read a complete body %q from a client that sent none", r.Body)
+			}
+		}
+	})
+
+	t.Run("the gateway no longer counts the request in flight on the instance", func(t *testing.T) {
+		inflight := func() bool {
+			res, err := tryDo(c, "GET", gw.adminURL("/api/v1/services"), nil, "Authorization", "Bearer "+adminToken)
+			return err == nil && res.Status == 200 && strings.Contains(res.Body, `"in_flight": 0`) &&
+				!strings.Contains(res.Body, `"in_flight": 1`)
+		}
+		if !eventually(3*time.Second, inflight) {
+			t.Error("the instance still has a request in flight")
+		}
+	})
+
+	t.Run("the next request through the same upstream works", func(t *testing.T) {
+		if res := do(t, c, "GET", gw.url("/after"), nil, "Host", attackHost); res.Status != http.StatusOK {
+			t.Errorf("status %d %q, want 200", res.Status, res.Body)
+		}
+	})
+
+	t.Run("the client is not told that the request succeeded", func(t *testing.T) {
+		knownBug(t, missingBodyBug)
+		if res.Err == nil && res.Status >= 200 && res.Status < 300 {
+			t.Errorf("a request whose body never came got %d %q; want 408 or 400", res.Status, res.Body)
+		}
+	})
+}

@@ -1,0 +1,126 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestDemoServesTheSampleServicesThroughTheGateway runs `bulwark demo` as a user
+// would, with no config file, and uses each sample service through the gateway.
+func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
+	gw := startDemo(t)
+	c := newClient(t)
+
+	t.Run("GET /pets lists the seeded pets as JSON", func(t *testing.T) {
+		res := do(t, c, "GET", gw.url("/pets"), nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("status %d: %s", res.Status, res.Body)
+		}
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type %q, want application/json", ct)
+		}
+		var pets []struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal([]byte(res.Body), &pets); err != nil {
+			t.Fatalf("the body is not a JSON list of pets: %v\n%s", err, res.Body)
+		}
+		if len(pets) == 0 {
+			t.Error("the list is empty; the demo seeds pets")
+		}
+	})
+
+	t.Run("a pet created through the gateway is read back through it, whichever instance answers", func(t *testing.T) {
+		res := do(t, c, "POST", gw.url("/pets"), strings.NewReader(`{"name":"Ziggy","tag":"ferret"}`),
+			"Content-Type", "application/json")
+		if res.Status != http.StatusCreated {
+			t.Fatalf("POST /pets: status %d: %s", res.Status, res.Body)
+		}
+		var created struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal([]byte(res.Body), &created); err != nil || created.ID == 0 {
+			t.Fatalf("POST /pets answered %q (%v)", res.Body, err)
+		}
+		// Two instances share one store: several reads give both a chance to answer.
+		for i := range 4 {
+			res := do(t, c, "GET", gw.url(fmt.Sprintf("/pets/%d", created.ID)), nil)
+			if res.Status != http.StatusOK || !strings.Contains(res.Body, `"Ziggy"`) {
+				t.Fatalf("read %d of /pets/%d: status %d %q", i+1, created.ID, res.Status, res.Body)
+			}
+		}
+	})
+
+	t.Run("GET /orders answers 200", func(t *testing.T) {
+		res := do(t, c, "GET", gw.url("/orders"), nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("status %d: %s", res.Status, res.Body)
+		}
+		if !json.Valid([]byte(res.Body)) {
+			t.Errorf("the body is not JSON: %s", res.Body)
+		}
+	})
+
+	t.Run("the HAL library builds its links from the gateway's forwarded host and prefix", func(t *testing.T) {
+		res := do(t, c, "GET", gw.url("/library"), nil, "Accept", "application/hal+json")
+		if res.Status != http.StatusOK {
+			t.Fatalf("status %d: %s", res.Status, res.Body)
+		}
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/hal+json") {
+			t.Errorf("Content-Type %q, want application/hal+json", ct)
+		}
+		var doc struct {
+			Links map[string]json.RawMessage `json:"_links"`
+		}
+		if err := json.Unmarshal([]byte(res.Body), &doc); err != nil {
+			t.Fatalf("decoding %s: %v", res.Body, err)
+		}
+		base := "http://" + gw.ports.HTTP + "/library/"
+		for _, rel := range []string{"self", "lib:books", "lib:authors"} {
+			var l struct {
+				Href string `json:"href"`
+			}
+			if err := json.Unmarshal(doc.Links[rel], &l); err != nil {
+				t.Errorf("link %q: %v in %s", rel, err, res.Body)
+				continue
+			}
+			if !strings.HasPrefix(l.Href, base) {
+				t.Errorf("link %q is %q, want it under %s", rel, l.Href, base)
+			}
+		}
+		// Following a link through the gateway works.
+		var books struct {
+			Href string `json:"href"`
+		}
+		_ = json.Unmarshal(doc.Links["lib:books"], &books)
+		if res := do(t, c, "GET", books.Href, nil); res.Status != http.StatusOK {
+			t.Errorf("following lib:books (%s): status %d", books.Href, res.Status)
+		}
+	})
+
+	t.Run("/readyz on the admin listener answers 200", func(t *testing.T) {
+		if res := do(t, c, "GET", gw.adminURL("/readyz"), nil); res.Status != http.StatusOK {
+			t.Errorf("status %d: %s", res.Status, res.Body)
+		}
+	})
+
+	t.Run("the banner names the gateway URL", func(t *testing.T) {
+		if out := gw.stdout.String(); !strings.Contains(out, "http://"+gw.ports.HTTP) {
+			t.Errorf("stdout does not name http://%s:\n%s", gw.ports.HTTP, out)
+		}
+	})
+
+	t.Run("SIGTERM stops the demo with exit 0", func(t *testing.T) {
+		gw.signal(syscall.SIGTERM)
+		if code := gw.waitExit(exitTimeout); code != 0 {
+			t.Errorf("exit code %d, want 0", code)
+		}
+		gw.checkNoRace()
+	})
+}
