@@ -119,6 +119,9 @@ func writeProblem(w http.ResponseWriter, status int, detail, service, requestID 
 	if status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
+	if requestID != "" {
+		h.Set("X-Request-Id", requestID) // as on proxied answers
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(problem{
 		Type:      "about:blank",

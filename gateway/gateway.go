@@ -16,6 +16,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -28,8 +29,12 @@ import (
 
 // Options are the gateway's process-level dependencies.
 type Options struct {
-	// Logger receives error and access logs; nil discards them.
+	// Logger receives the operational log; nil discards it.
 	Logger *slog.Logger
+	// AccessLog receives one line per request when Config.AccessLog is on; nil
+	// uses Logger. It is separate so that the operational log level (say, warn)
+	// does not silence the access log, and so it can be buffered.
+	AccessLog *slog.Logger
 	// Registerer receives the gateway's metrics; nil uses a private registry.
 	Registerer prometheus.Registerer
 }
@@ -75,9 +80,13 @@ func New(opts Options) *Gateway {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
+	access := opts.AccessLog
+	if access == nil {
+		access = log
+	}
 	g := &Gateway{
 		log:     log.With("component", "gateway"),
-		access:  log.With("component", "access"),
+		access:  access.With("component", "access"),
 		metrics: newMetrics(reg),
 	}
 	g.proxy = newProxy(g)
@@ -221,7 +230,7 @@ func (g *Gateway) finish(ex *exchange, rec *recorder, r *http.Request) {
 		ex.err = errors.New("panic")
 	}
 	if p == http.ErrAbortHandler && ex.err == nil { //nolint:errorlint
-		ex.err = errAborted
+		ex.err = abortCause(ex)
 	}
 	g.record(ex, rec, r)
 	if p == http.ErrAbortHandler { //nolint:errorlint
@@ -231,6 +240,18 @@ func (g *Gateway) finish(ex *exchange, rec *recorder, r *http.Request) {
 
 // errAborted marks a response cut off after its headers were sent.
 var errAborted = errors.New("response aborted after headers were sent")
+
+// abortCause says why a response was cut off: the client left (USERS.md case 26:
+// not an upstream failure), the timeout fired (case 25), or the upstream failed.
+func abortCause(ex *exchange) error {
+	switch {
+	case ex.client.Err() != nil:
+		return fmt.Errorf("%w: %w", errAborted, ErrClientGone)
+	case ex.upstream != nil && context.Cause(ex.upstream) == ErrUpstreamTimeout: //nolint:errorlint // sentinel
+		return fmt.Errorf("%w: %w", errAborted, ErrUpstreamTimeout)
+	}
+	return errAborted
+}
 
 // exchange is the per-request record shared by the handler, the proxy hooks and
 // the accounting at the end.
@@ -242,12 +263,14 @@ type exchange struct {
 	svc       *service
 	up        *Upstream
 
-	client  context.Context // the client's context, to tell "client gone" from a timeout
-	timer   *time.Timer
-	cancel  context.CancelCauseFunc
-	sentAt  time.Time // when the request went upstream
-	headers time.Time // when the upstream's response headers arrived
-	err     error
+	client context.Context // the client's context, to tell "client gone" from a timeout
+	// upstream is the upstream request's context; its cause tells a timeout.
+	upstream context.Context
+	timer    *time.Timer
+	cancel   context.CancelCauseFunc
+	sentAt   time.Time // when the request went upstream
+	headers  time.Time // when the upstream's response headers arrived
+	err      error
 }
 
 type exchangeKey struct{}

@@ -104,8 +104,12 @@ func (p *proxy) roundTrip(r *http.Request) (*http.Response, error) {
 func (p *proxy) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	pol := ex.svc.policy
 	ctx, cancel := context.WithCancelCause(r.Context())
-	ex.cancel = cancel
-	ex.timer = time.AfterFunc(pol.TryTimeout, func() { cancel(ErrUpstreamTimeout) })
+	ex.cancel, ex.upstream = cancel, ctx
+	try := pol.TryTimeout
+	if try <= 0 || try > pol.Timeout { // 0 means the whole Timeout (policies.Defaults)
+		try = pol.Timeout
+	}
+	ex.timer = time.AfterFunc(try, func() { cancel(ErrUpstreamTimeout) })
 	defer func() {
 		ex.timer.Stop()
 		cancel(nil)

@@ -21,6 +21,10 @@ type recorder struct {
 }
 
 func (r *recorder) WriteHeader(code int) {
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		// ReverseProxy copies an upstream's 1xx headers verbatim (go#81319).
+		removeHopByHop(r.Header())
+	}
 	if !r.wroteHeader && code >= 200 || code == http.StatusSwitchingProtocols {
 		r.status = code
 		r.wroteHeader = true
@@ -47,7 +51,12 @@ func (r *recorder) Flush() {
 
 // Hijack is needed by code that type-asserts http.Hijacker (WebSocket libraries).
 func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(r.ResponseWriter).Hijack()
+	c, brw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil && !r.wroteHeader {
+		// ReverseProxy hijacks only to send an upstream's 101 itself.
+		r.status, r.wroteHeader = http.StatusSwitchingProtocols, true
+	}
+	return c, brw, err
 }
 
 // record accounts for a finished request: its status (499 when the client went
@@ -71,7 +80,7 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	if ex.up != nil && ex.err != nil {
 		g.metrics.upstreamErrors.WithLabelValues(ex.svc.name, errorKind(ex.err)).Inc()
 	}
-	if !g.state.Load().cfg.AccessLog {
+	if !g.state.Load().cfg.AccessLog || !g.access.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 14)

@@ -78,7 +78,7 @@ func newTable(routes []Route) *table {
 			mr.Headers(name, value)
 		}
 		if len(rt.Methods) > 0 {
-			mr.Methods(rt.Methods...)
+			mr.Methods(slices.Clone(rt.Methods)...) // mux upper-cases its argument in place; the slice is the caller's
 		}
 		mr.Handler(routeHandler{rt})
 	}
@@ -98,7 +98,9 @@ func (t *table) match(r *http.Request) (*route, error) {
 			return h.rt, nil
 		}
 	}
-	if m.MatchErr == mux.ErrMethodMismatch {
+	// mux forgets a route's method mismatch when a later route matches part of the
+	// request (its path but not its headers), so ask the table as well.
+	if m.MatchErr == mux.ErrMethodMismatch || t.allowed(r) != "" {
 		return nil, ErrMethodNotAllowed
 	}
 	return nil, ErrNoRoute

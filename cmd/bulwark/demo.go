@@ -79,6 +79,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	defer rt.accessOut.Close()
 	printDemoBanner(stdout, *httpAddr, *adminAddr, fleet)
 	return rt.serve(ctx, nil, nil)
 }

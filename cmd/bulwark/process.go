@@ -26,12 +26,14 @@ import (
 // process is one running gateway process: listeners, the gateway, and the last
 // configuration that applied cleanly.
 type process struct {
-	log     *slog.Logger
-	level   *slog.LevelVar
-	gw      *gateway.Gateway
-	reg     *prometheus.Registry
-	metrics *processMetrics
-	token   string
+	log   *slog.Logger
+	level *slog.LevelVar
+	// accessOut buffers the access log; Close flushes it at exit.
+	accessOut *bufferedLog
+	gw        *gateway.Gateway
+	reg       *prometheus.Registry
+	metrics   *processMetrics
+	token     string
 
 	mu      sync.Mutex   // guards current and status
 	current *config.File // the last configuration that applied
@@ -55,25 +57,31 @@ func newRuntime(f *config.File, source string, stderr io.Writer) (*process, erro
 	level.Set(f.LogLevel())
 	log := newLogger(stderr, f.LogFormat(), level)
 
+	accessOut := newBufferedLog(stderr)
+	access := newLogger(accessOut, f.LogFormat(), nil)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	token, generated, err := adminToken(f.Admin)
 	if err != nil {
+		_ = accessOut.Close()
 		return nil, err
 	}
 	rt := &process{
-		log:     log,
-		level:   level,
-		gw:      gateway.New(gateway.Options{Logger: log, Registerer: reg}),
-		reg:     reg,
-		metrics: newProcessMetrics(reg),
-		token:   token,
-		status:  reloadStatus{Version: versionString(), ConfigFile: source, LoadedAt: time.Now()},
+		log:       log,
+		level:     level,
+		accessOut: accessOut,
+		gw:        gateway.New(gateway.Options{Logger: log, AccessLog: access, Registerer: reg}),
+		reg:       reg,
+		metrics:   newProcessMetrics(reg),
+		token:     token,
+		status:    reloadStatus{Version: versionString(), ConfigFile: source, LoadedAt: time.Now()},
 	}
 	if generated && f.AdminAddr() != "" {
 		fmt.Fprintf(stderr, "bulwark: admin token (generated, set admin.token to fix it): %s\n", token)
 	}
 	if err := rt.apply(f); err != nil {
+		_ = accessOut.Close()
 		return nil, err
 	}
 	return rt, nil
@@ -199,6 +207,7 @@ func (rt *process) shutdown(servers []*http.Server, cutStreams context.CancelFun
 	}
 	wg.Wait()
 	cutStreams()
+	_ = rt.accessOut.Close()
 	rt.log.Info("stopped")
 }
 
@@ -235,8 +244,12 @@ func adminToken(a config.Admin) (token string, generated bool, err error) {
 	return hex.EncodeToString(b), true, nil
 }
 
+// newLogger builds a text or JSON logger; a nil level logs from info up.
 func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{}
+	if level != nil {
+		opts.Level = level
+	}
 	if strings.EqualFold(format, "json") {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

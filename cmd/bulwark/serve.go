@@ -30,6 +30,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer rt.accessOut.Close()
 	rt.log.Info("bulwark starting", "version", versionString(), "config", abs)
 
 	reload := make(chan struct{}, 1)
