@@ -17,8 +17,9 @@ type Config struct {
 	// DefaultPolicy is the policy of a service missing from Policies (one found
 	// only by discovery); nil means policies.Defaults().
 	DefaultPolicy *policies.Policy
-	// TrustedProxies lists the peers whose inbound X-Forwarded-* and X-Request-Id
-	// headers are kept. Empty trusts nobody: those headers are replaced.
+	// TrustedProxies lists the peers whose inbound X-Forwarded-* headers are kept
+	// and extended. Empty trusts nobody: those headers are replaced. (A well-formed
+	// X-Request-Id is kept from anyone: it correlates logs and grants nothing.)
 	TrustedProxies []netip.Prefix
 	// Transport sizes the upstream connection pool.
 	Transport TransportConfig

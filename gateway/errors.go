@@ -24,6 +24,8 @@ var (
 	ErrUpstreamTimeout = errors.New("upstream timed out")
 	// ErrClientGone: the client cancelled or disconnected before the answer.
 	ErrClientGone = errors.New("client went away")
+	// ErrRequestTimeout: the client did not send its whole request in time.
+	ErrRequestTimeout = errors.New("the request body did not arrive in time")
 )
 
 // BadRequestError says why a request was refused before it reached any upstream.
@@ -55,6 +57,8 @@ func ErrorStatus(err error) int {
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, ErrBadRequest):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrRequestTimeout):
+		return http.StatusRequestTimeout
 	case errors.Is(err, ErrNoHealthyInstance):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrClientGone):

@@ -262,6 +262,7 @@ type exchange struct {
 	route     *route
 	svc       *service
 	up        *Upstream
+	body      *requestBody // the client's body, when it has one
 
 	client context.Context // the client's context, to tell "client gone" from a timeout
 	// upstream is the upstream request's context; its cause tells a timeout.

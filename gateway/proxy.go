@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -116,6 +117,13 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	}()
 	ctx = context.WithValue(ctx, exchangeKey{}, ex)
 
+	body, bad := wrapBody(r)
+	if bad != nil {
+		ex.err = bad
+		writeProblem(w, http.StatusBadRequest, bad.Reason, ex.svc.name, ex.requestID)
+		return
+	}
+	ex.body = body
 	ex.up.Acquire()
 	defer ex.up.Release()
 	p.rp.ServeHTTP(w, r.WithContext(ctx))
@@ -185,6 +193,20 @@ func isStream(res *http.Response) bool {
 func (p *proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	ex := exchangeFrom(r.Context())
 	switch {
+	case ex.body != nil && ex.body.err != nil:
+		// The client's body failed, not the upstream: checked first, because a
+		// read error also cancels the client's context (net/http connReader).
+		err = bodyError(ex.body.err, ex.client.Err() != nil)
+		if errors.Is(err, ErrClientGone) {
+			ex.err = err
+			return
+		}
+		ex.err = err
+		status := ErrorStatus(err)
+		p.g.log.Info("client request body failed", "service", ex.svc.name, "status", status,
+			"err", ex.body.err, "request_id", ex.requestID)
+		writeProblem(w, status, problemDetail(err), ex.svc.name, ex.requestID)
+		return
 	case ex.client.Err() != nil:
 		err = ErrClientGone
 	case context.Cause(r.Context()) == ErrUpstreamTimeout: //nolint:errorlint // sentinel

@@ -77,7 +77,7 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	}
 	rm.counter(status).Inc()
 	rm.duration.Observe(elapsed.Seconds())
-	if ex.up != nil && ex.err != nil {
+	if ex.up != nil && ex.err != nil && !clientFault(ex.err) {
 		g.metrics.upstreamErrors.WithLabelValues(ex.svc.name, errorKind(ex.err)).Inc()
 	}
 	if !g.state.Load().cfg.AccessLog || !g.access.Enabled(context.Background(), slog.LevelInfo) {
@@ -104,4 +104,10 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 		attrs = append(attrs, slog.String("error", ex.err.Error()))
 	}
 	g.access.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+}
+
+// clientFault reports errors caused by the client, which must not count against
+// the upstream in metrics (nor, later, in its breaker and outlier detection).
+func clientFault(err error) bool {
+	return errors.Is(err, ErrBadRequest) || errors.Is(err, ErrRequestTimeout)
 }
