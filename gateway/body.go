@@ -29,7 +29,11 @@ func (b *requestBody) Read(p []byte) (int, error) {
 
 func (b *requestBody) Close() error { return b.closer.Close() }
 
-// wrapBody installs a requestBody on r. A chunked body is read ahead until its
+// wrapBody makes a requestBody for r's body, to be set on the copy of r handed to
+// ReverseProxy, never on r itself: net/http's response writer inspects its own
+// request's Body (for Expect: 100-continue) and, seeing a foreign type, would
+// drain the body before answering, stalling a client that waits for 100 Continue.
+// A chunked body is read ahead until its
 // first chunk has been decoded, so a malformed one (bare LF in the size line,
 // an oversized chunk extension: USERS.md cases 3 and 6) is refused before any
 // upstream connection is used; errors in later chunks can only be caught as they
@@ -46,7 +50,6 @@ func wrapBody(r *http.Request) (*requestBody, *BadRequestError) {
 		}
 		b.Reader = br
 	}
-	r.Body = b
 	return b, nil
 }
 

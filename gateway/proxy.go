@@ -124,9 +124,13 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 		return
 	}
 	ex.body = body
+	out := r.WithContext(ctx)
+	if body != nil {
+		out.Body = body
+	}
 	ex.up.Acquire()
 	defer ex.up.Release()
-	p.rp.ServeHTTP(w, r.WithContext(ctx))
+	p.rp.ServeHTTP(w, out)
 }
 
 // rewrite builds the outbound request. ReverseProxy has already removed hop-by-hop
