@@ -3,6 +3,9 @@ package gateway
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -58,4 +61,25 @@ func BenchmarkGatewayProxy(b *testing.B) {
 func BenchmarkDirect(b *testing.B) {
 	up := benchUpstream(b)
 	runBench(b, benchClient(b), up.URL+"/pets/1")
+}
+
+// BenchmarkBareReverseProxy is the second baseline: a tuned httputil.ReverseProxy
+// (pooled buffers, a sized idle pool) with no routing, policy or observability,
+// what the gateway is measured against in bench/RESULTS.md.
+func BenchmarkBareReverseProxy(b *testing.B) {
+	up := benchUpstream(b)
+	target, err := url.Parse(up.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: 512}
+	b.Cleanup(tr.CloseIdleConnections)
+	rp := &httputil.ReverseProxy{
+		Rewrite:    func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() },
+		Transport:  tr,
+		BufferPool: bufferPool{},
+	}
+	srv := httptest.NewServer(rp)
+	b.Cleanup(srv.Close)
+	runBench(b, benchClient(b), srv.URL+"/pets/1")
 }

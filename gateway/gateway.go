@@ -163,7 +163,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ex := newExchange(r, st)
-	rec := &recorder{ResponseWriter: w}
+	rec := &ex.rec // one allocation for the request's record and its writer
+	rec.ResponseWriter = w
 	defer g.finish(ex, rec, r)
 
 	if bad := checkRequest(r); bad != nil {
@@ -263,6 +264,7 @@ type exchange struct {
 	svc       *service
 	up        *Upstream
 	body      *requestBody // the client's body, when it has one
+	rec       recorder     // wraps the client's ResponseWriter
 
 	client context.Context // the client's context, to tell "client gone" from a timeout
 	// upstream is the upstream request's context; its cause tells a timeout.

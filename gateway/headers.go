@@ -129,11 +129,16 @@ func newRequestID() string {
 func serverTiming(ex *exchange) string {
 	upstream := ex.headers.Sub(ex.sentAt)
 	gw := ex.headers.Sub(ex.start) - upstream
-	return "gateway;dur=" + ms(gw) + ", upstream;dur=" + ms(upstream)
+	var buf [64]byte // formatted on the stack: one allocation, for the result
+	b := append(buf[:0], "gateway;dur="...)
+	b = appendMillis(b, gw)
+	b = append(b, ", upstream;dur="...)
+	b = appendMillis(b, upstream)
+	return string(b)
 }
 
-func ms(d time.Duration) string {
-	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 3, 64)
+func appendMillis(b []byte, d time.Duration) []byte {
+	return strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', 3, 64)
 }
 
 // hopHeaders are the hop-by-hop headers ReverseProxy removes (RFC 9110 §7.6.1).
