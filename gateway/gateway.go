@@ -53,6 +53,8 @@ type Gateway struct {
 	mu sync.Mutex
 	// draining is set by Drain: readiness fails while requests still flow.
 	draining atomic.Bool
+	// retired are transports replaced by a reload, closed by Close (guarded by mu).
+	retired []*http.Transport
 }
 
 // state is everything one request reads, immutable once stored.
@@ -103,14 +105,13 @@ func (g *Gateway) Configure(cfg Config, snap *discovery.Snapshot) {
 	if snap == nil {
 		snap = old.snap
 	}
-	g.proxy.configure(cfg.Transport)
 	next := &state{
 		cfg:    &cfg,
 		snap:   snap,
 		table:  newTable(cfg.Routes),
 		mounts: old.mounts,
 	}
-	next.services = buildServices(next.cfg, snap, old.services, g.log)
+	next.services = buildServices(next.cfg, snap, old.services, g.log, g.retire)
 	g.metrics.bindRoutes(next.table.routes)
 	g.state.Store(next)
 }
@@ -122,7 +123,7 @@ func (g *Gateway) Update(snap *discovery.Snapshot) {
 	old := g.state.Load()
 	next := *old
 	next.snap = snap
-	next.services = buildServices(old.cfg, snap, old.services, g.log)
+	next.services = buildServices(old.cfg, snap, old.services, g.log, g.retire)
 	g.state.Store(&next)
 }
 

@@ -185,7 +185,7 @@ func newHarness(t testing.TB, cfg Config, snap *discovery.Snapshot) *harness {
 
 // closeIdle closes the gateway's idle upstream connections, so that goleak sees
 // no transport goroutines once a test's servers are gone.
-func (g *Gateway) closeIdle() { g.proxy.transport.Load().CloseIdleConnections() }
+func (g *Gateway) closeIdle() { g.Close() }
 
 // url is the gateway's base URL plus path.
 func (h *harness) url(path string) string { return h.srv.URL + path }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -17,6 +18,9 @@ type service struct {
 	policy   policies.Policy
 	pool     *Pool
 	balancer Balancer
+	// transport carries every request to the service's instances (see transport.go).
+	transport *http.Transport
+	tkey      transportKey
 	// byAddr indexes pool.Upstreams so the next build can reuse them.
 	byAddr map[string]*Upstream
 }
@@ -25,7 +29,9 @@ type service struct {
 // whose policy and instances are unchanged keeps its *service value (and so its
 // balancer state); others are rebuilt, reusing Upstreams by address. The cost of a
 // change is proportional to the services that changed.
-func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*service, log *slog.Logger) map[string]*service {
+//
+// Transports whose shape changed, or whose service is gone, are passed to retire.
+func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*service, log *slog.Logger, retire func(*http.Transport)) map[string]*service {
 	names := map[string]bool{}
 	for _, r := range cfg.Routes {
 		names[r.Service] = true
@@ -44,9 +50,16 @@ func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*servi
 		}
 		instances := snap.Instances(name)
 		old := prev[name]
-		if old != nil && old.policy == pol && sameInstances(old.pool.Upstreams, instances) {
+		key := keyFor(cfg.Transport, pol)
+		if old != nil && old.policy == pol && old.tkey == key && sameInstances(old.pool.Upstreams, instances) {
 			out[name] = old
 			continue
+		}
+		tr := (*http.Transport)(nil)
+		if old != nil && old.tkey == key {
+			tr = old.transport // same shape: keep its pooled connections
+		} else {
+			tr = newTransport(key)
 		}
 		var prevUps map[string]*Upstream
 		if old != nil {
@@ -65,7 +78,13 @@ func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*servi
 		for _, u := range ups {
 			byAddr[u.Addr] = u
 		}
-		out[name] = &service{name: name, policy: pol, pool: pool, balancer: bal, byAddr: byAddr}
+		out[name] = &service{name: name, policy: pol, pool: pool, balancer: bal, byAddr: byAddr,
+			transport: tr, tkey: key}
+	}
+	for name, old := range prev {
+		if s := out[name]; s == nil || s.transport != old.transport {
+			retire(old.transport)
+		}
 	}
 	return out
 }

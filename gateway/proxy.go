@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -19,10 +17,6 @@ import (
 type proxy struct {
 	g  *Gateway
 	rp *httputil.ReverseProxy
-	// transport is swapped when the transport config changes; the old one's idle
-	// connections are closed, its in-flight requests finish.
-	transport atomic.Pointer[http.Transport]
-	tcfg      TransportConfig
 }
 
 func newProxy(g *Gateway) *proxy {
@@ -35,82 +29,26 @@ func newProxy(g *Gateway) *proxy {
 		BufferPool:     bufferPool{},
 		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
-	p.transport.Store(newTransport(TransportConfig{}))
 	return p
-}
-
-// configure installs a transport for cfg unless it is unchanged. Callers hold g.mu.
-func (p *proxy) configure(cfg TransportConfig) {
-	if cfg == p.tcfg {
-		return
-	}
-	p.tcfg = cfg
-	old := p.transport.Swap(newTransport(cfg))
-	old.CloseIdleConnections()
-}
-
-// newTransport sizes the upstream pool for a gateway rather than a client: Go's
-// default of 2 idle connections per host makes a busy proxy open and close a
-// connection per request and run out of ports (go#13801). Dial timeouts come from
-// each service's policy (see dial); TLS to upstreams arrives with the TLS issue.
-func newTransport(cfg TransportConfig) *http.Transport {
-	perHost := cfg.MaxIdleConnsPerHost
-	if perHost <= 0 {
-		perHost = 512
-	}
-	idle := cfg.IdleConnTimeout
-	if idle <= 0 {
-		idle = 90 * time.Second
-	}
-	maxHdr := cfg.MaxResponseHeaderBytes
-	if maxHdr <= 0 {
-		maxHdr = 1 << 20
-	}
-	return &http.Transport{
-		DialContext:            dial,
-		MaxIdleConns:           0, // no global cap; the per-host cap bounds each instance
-		MaxIdleConnsPerHost:    perHost,
-		IdleConnTimeout:        idle,
-		TLSHandshakeTimeout:    10 * time.Second,
-		ExpectContinueTimeout:  1 * time.Second,
-		MaxResponseHeaderBytes: maxHdr,
-		ForceAttemptHTTP2:      false, // upstream HTTP/2 is opt-in per service (TLS issue)
-	}
-}
-
-var dialer = &net.Dialer{KeepAlive: 30 * time.Second}
-
-// dial connects with the connect timeout of the request's service.
-func dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	timeout := 2 * time.Second
-	if ex := exchangeFrom(ctx); ex != nil && ex.svc != nil {
-		timeout = ex.svc.policy.ConnectTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return dialer.DialContext(ctx, network, addr)
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
+// roundTrip sends the request on its service's transport.
 func (p *proxy) roundTrip(r *http.Request) (*http.Response, error) {
-	return p.transport.Load().RoundTrip(r)
+	return exchangeFrom(r.Context()).svc.transport.RoundTrip(r)
 }
 
-// serve proxies the request to ex.up under the service's timeouts: the timer first
-// bounds the wait for response headers (try_timeout), then the rest of the whole
-// request (timeout); streams are released from it once their headers arrive.
+// serve proxies the request to ex.up under the service's timeouts: the timer
+// bounds the whole request (timeout), the service's transport the wait for
+// response headers (try_timeout); streams are released from the timer once their
+// headers arrive.
 func (p *proxy) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
-	pol := ex.svc.policy
 	ctx, cancel := context.WithCancelCause(r.Context())
 	ex.cancel, ex.upstream = cancel, ctx
-	try := pol.TryTimeout
-	if try <= 0 || try > pol.Timeout { // 0 means the whole Timeout (policies.Defaults)
-		try = pol.Timeout
-	}
-	ex.timer = time.AfterFunc(try, func() { cancel(ErrUpstreamTimeout) })
+	ex.timer = time.AfterFunc(ex.svc.policy.Timeout, func() { cancel(ErrUpstreamTimeout) })
 	defer func() {
 		ex.timer.Stop()
 		cancel(nil)
@@ -171,13 +109,8 @@ func stripPrefix(out *http.Request, prefix string) {
 func (p *proxy) modifyResponse(res *http.Response) error {
 	ex := exchangeFrom(res.Request.Context())
 	ex.headers = time.Now()
-	if ex.timer.Stop() && !isStream(res) {
-		// The rest of the whole-request budget now bounds the body.
-		if rest := ex.svc.policy.Timeout - ex.headers.Sub(ex.start); rest > 0 {
-			ex.timer.Reset(rest)
-		} else {
-			ex.cancel(ErrUpstreamTimeout)
-		}
+	if isStream(res) {
+		ex.timer.Stop() // a stream's length is unbounded by design
 	}
 	h := res.Header
 	h.Add("Server-Timing", serverTiming(ex))

@@ -19,7 +19,8 @@ type Policy struct {
 	// Streams (SSE responses, upgraded connections) are released from it once their
 	// headers arrive, since their length is unbounded by design.
 	Timeout time.Duration `json:"timeout"`
-	// TryTimeout bounds one attempt until the upstream's response headers arrive.
+	// TryTimeout bounds one attempt's wait for the upstream's response headers,
+	// from when the request has been sent.
 	TryTimeout time.Duration `json:"try_timeout"`
 	// ConnectTimeout bounds dialling an instance.
 	ConnectTimeout time.Duration `json:"connect_timeout"`

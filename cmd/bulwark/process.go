@@ -207,6 +207,7 @@ func (rt *process) shutdown(servers []*http.Server, cutStreams context.CancelFun
 	}
 	wg.Wait()
 	cutStreams()
+	rt.gw.Close()
 	_ = rt.accessOut.Close()
 	rt.log.Info("stopped")
 }
