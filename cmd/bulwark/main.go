@@ -39,6 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	tuneGC()
 
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
