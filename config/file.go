@@ -60,7 +60,7 @@ type Admin struct {
 	// Token protects the admin API (/api/...). When neither Token nor TokenFile is
 	// set, a random token is generated at start and printed once.
 	Token string `yaml:"token"`
-	// TokenFile holds the token (trailing whitespace trimmed).
+	// TokenFile holds the token (surrounding whitespace trimmed).
 	TokenFile string `yaml:"token_file"`
 }
 

@@ -120,7 +120,11 @@ func (rt *process) restartOnly(f *config.File) []string {
 	if f.Admin.Token != cur.Admin.Token || f.Admin.TokenFile != cur.Admin.TokenFile {
 		notes = append(notes, "the admin token settings changed: the old token stays valid until restart")
 	}
-	if !reflect.DeepEqual(f.Server, cur.Server) {
+	// trusted_proxies reaches the gateway with every reload; the rest of the
+	// server block is fixed when the listener starts.
+	next, prev := f.Server, cur.Server
+	next.TrustedProxies, prev.TrustedProxies = nil, nil
+	if !reflect.DeepEqual(next, prev) {
 		notes = append(notes, "server limits changed: they apply after a restart (trusted_proxies apply now)")
 	}
 	if f.Log.Format != cur.Log.Format {

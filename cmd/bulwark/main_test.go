@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package when a test leaves a goroutine behind, such as the
+// flusher of a bufferedLog that was never closed.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// keepGCPercent restores the garbage collector's percentage after the test,
+// since run and tuneGC change process-wide state.
+func keepGCPercent(t *testing.T) {
+	t.Helper()
+	old := gcPercent()
+	t.Cleanup(func() { debug.SetGCPercent(old) })
+}
+
+// gcPercent reads the current GOGC percentage: SetGCPercent returns the previous
+// value, which is put straight back.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string // a prefix of stdout; "" means stdout must be empty
+		wantStderr string // a substring of stderr; "" means stderr must be empty
+	}{
+		{
+			name:       "no arguments print the usage and exit 2",
+			args:       nil,
+			wantCode:   2,
+			wantStderr: "Usage:\n  bulwark serve -c FILE",
+		},
+		{
+			name:       "version prints the version and exits 0",
+			args:       []string{"version"},
+			wantCode:   0,
+			wantStdout: "bulwark ",
+		},
+		{
+			name:       "--version is the same as version",
+			args:       []string{"--version"},
+			wantCode:   0,
+			wantStdout: "bulwark ",
+		},
+		{
+			name:       "help prints the usage to stdout and exits 0",
+			args:       []string{"help"},
+			wantCode:   0,
+			wantStdout: "bulwark: an API gateway",
+		},
+		{
+			name:       "an unknown command is named, followed by the usage, and exits 2",
+			args:       []string{"frobnicate"},
+			wantCode:   2,
+			wantStderr: "bulwark: unknown command \"frobnicate\"\n\nbulwark: an API gateway",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keepGCPercent(t)
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("run(%q) = %d, want %d (stderr: %q)", tt.args, code, tt.wantCode, stderr.String())
+			}
+			if tt.wantStdout == "" && stdout.Len() != 0 {
+				t.Errorf("stdout = %q, want it empty", stdout.String())
+			}
+			if !strings.HasPrefix(stdout.String(), tt.wantStdout) {
+				t.Errorf("stdout = %q, want it to start with %q", stdout.String(), tt.wantStdout)
+			}
+			if tt.wantStderr == "" && stderr.Len() != 0 {
+				t.Errorf("stderr = %q, want it empty", stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestVersionString(t *testing.T) {
+	t.Run("the version line names the build's version and Go", func(t *testing.T) {
+		got := versionString()
+		if !strings.HasPrefix(got, "bulwark "+version+" ") {
+			t.Errorf("versionString() = %q, want it to start with %q", got, "bulwark "+version+" ")
+		}
+		if strings.Contains(got, "\n") {
+			t.Errorf("versionString() = %q, want one line", got)
+		}
+	})
+}
