@@ -72,10 +72,27 @@ func (rm *routeMetrics) counter(code int) prometheus.Counter {
 	return c
 }
 
-// bindRoutes gives every compiled route its series.
+// bindRoutes gives every compiled route its series and deletes the series of
+// routes the new table no longer has, so a reload leaves no stale series behind
+// (a removed route's counters would otherwise be exported forever).
 func (m *metrics) bindRoutes(routes []*route) {
+	live := make(map[[2]string]bool, len(routes)+1)
+	live[[2]string{"", ""}] = true // unrouted requests
 	for _, rt := range routes {
 		rt.metrics = m.seriesFor(rt.Name, rt.Service)
+		live[[2]string{rt.Name, rt.Service}] = true
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for key := range m.series {
+		if live[key] {
+			continue
+		}
+		labels := prometheus.Labels{"route": key[0], "service": key[1]}
+		m.requests.DeletePartialMatch(labels)
+		m.duration.DeletePartialMatch(labels)
+		m.inflight.DeletePartialMatch(labels)
+		delete(m.series, key)
 	}
 }
 

@@ -118,3 +118,27 @@ func TestMetricsSurviveReload(t *testing.T) {
 		t.Errorf("%d request series, want 1", n)
 	}
 }
+
+func TestAReloadDeletesTheSeriesOfRemovedRoutes(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, "up", nil)
+	snap := snapshot(t, map[string][]string{"svc": {up.Addr()}})
+	both := Config{Routes: []Route{{Name: "kept", Path: "/", Service: "svc"}, {Name: "gone", Path: "/gone", Service: "svc"}}}
+	h := newHarness(t, both, snap)
+	h.get(t, "/")
+	h.get(t, "/gone")
+	eventually(t, "a request on route gone", func() bool {
+		v, _ := metricValue(t, h.reg, "bulwark_requests_total", map[string]string{"route": "gone", "code": "200"})
+		return v == 1
+	})
+
+	h.g.Configure(Config{Routes: []Route{{Name: "kept", Path: "/", Service: "svc"}}}, snap)
+	for _, name := range []string{"bulwark_requests_total", "bulwark_request_duration_seconds", "bulwark_requests_in_flight"} {
+		if _, found := metricValue(t, h.reg, name, map[string]string{"route": "gone"}); found {
+			t.Errorf("%s still has a series for the removed route", name)
+		}
+	}
+	if v, _ := metricValue(t, h.reg, "bulwark_requests_total", map[string]string{"route": "kept", "code": "200"}); v != 1 {
+		t.Errorf("the kept route's count is %v after the reload, want 1 (kept, not reset)", v)
+	}
+}
