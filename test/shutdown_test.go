@@ -1,8 +1,11 @@
 package test
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,4 +79,88 @@ func TestSIGTERMDrainsThenExits(t *testing.T) {
 		t.Error("the gateway still answers after exiting")
 	}
 	gw.checkNoRace()
+}
+
+// TestSIGTERMUnderLoadFailsNoAcceptedRequest: while clients keep sending, SIGTERM
+// lets every request the gateway accepted finish with 200, through the drain
+// delay and the close of the listener. After the listener closes a new connection
+// is refused, which a client (or its load balancer, told by /readyz) retries
+// elsewhere; an accepted request that fails (EOF, reset, 5xx) is a dropped one.
+func TestSIGTERMUnderLoadFailsNoAcceptedRequest(t *testing.T) {
+	fast := newUpstream(t, "fast")
+	slow := newUpstreamDelay(t, "slow", 300*time.Millisecond)
+	gw := startServe(t, configOptions{
+		Routes: []routeSpec{
+			{Path: "/fast", Service: "fast", Upstream: fast},
+			{Path: "/slow", Service: "slow", Upstream: slow},
+		},
+		Shutdown: "  drain_delay: 300ms\n  grace: 5s\n",
+	}.render)
+
+	var (
+		mu       sync.Mutex
+		ok       int
+		dropped  []string
+		refused  int
+		stop     = make(chan struct{})
+		wg       sync.WaitGroup
+		deadline = time.Now().Add(8 * time.Second) // bounds the loop whatever happens
+	)
+	for w := range 8 {
+		path := "/fast/x"
+		if w%4 == 0 {
+			path = "/slow/x"
+		}
+		wg.Go(func() {
+			c := newClient(t)
+			for time.Now().Before(deadline) {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res, err := tryDo(c, "GET", gw.url(path), nil)
+				mu.Lock()
+				switch {
+				case err != nil && isRefused(err):
+					refused++
+					mu.Unlock()
+					return // the listener is closed: this client is done
+				case err != nil:
+					dropped = append(dropped, err.Error())
+				case res.Status != http.StatusOK:
+					dropped = append(dropped, fmt.Sprintf("status %d %q", res.Status, res.Body))
+				default:
+					ok++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	if !eventually(3*time.Second, func() bool { return fast.Count() > 50 && slow.Active() > 0 }) {
+		t.Fatal("the load did not start")
+	}
+	gw.signal(syscall.SIGTERM)
+	code := gw.waitExit(7 * time.Second)
+	close(stop)
+	wg.Wait()
+
+	if code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(dropped) > 0 {
+		t.Errorf("%d accepted requests failed during the shutdown (of %d ok); first: %s", len(dropped), ok, dropped[0])
+	}
+	if ok == 0 || slow.Count() == 0 {
+		t.Errorf("ok %d, slow upstream saw %d: the load did not run through the shutdown", ok, slow.Count())
+	}
+	t.Logf("%d requests ok, %d clients refused after the listener closed", ok, refused)
+	gw.checkNoRace()
+}
+
+// isRefused reports a connection the closed listener refused.
+func isRefused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED)
 }
