@@ -13,7 +13,17 @@ type routeSpec struct {
 	Host, Path string
 	Service    string
 	Upstream   *upstream
+	Addr       string // the instance when Upstream is nil (a special-purpose server)
 	Strip      bool
+	WebSocket  bool
+}
+
+// addr is the route's instance address.
+func (r routeSpec) addr() string {
+	if r.Upstream != nil {
+		return r.Upstream.Addr()
+	}
+	return r.Addr
 }
 
 // configOptions are the knobs generated configs need.
@@ -48,7 +58,7 @@ func (o configOptions) render(p ports) string {
 			continue
 		}
 		seen[r.Service] = true
-		fmt.Fprintf(&b, "    - service: %s\n      instances: [%q]\n", r.Service, r.Upstream.Addr())
+		fmt.Fprintf(&b, "    - service: %s\n      instances: [%q]\n", r.Service, r.addr())
 	}
 	b.WriteString("routes:\n")
 	for _, r := range o.Routes {
@@ -58,6 +68,9 @@ func (o configOptions) render(p ports) string {
 		}
 		if r.Strip {
 			b.WriteString("    strip_prefix: true\n")
+		}
+		if r.WebSocket {
+			b.WriteString("    websocket: true\n")
 		}
 	}
 	return b.String()
