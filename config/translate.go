@@ -53,12 +53,14 @@ func (f *File) Gateway() (gateway.Config, error) {
 	for _, s := range f.Discovery.Static {
 		names[s.Service] = true
 	}
+	cfg.PolicySources = make(map[string]policies.Explanation, len(names))
 	for name := range names {
-		p, _, err := f.Policy(name)
+		p, why, err := f.Policy(name)
 		if err != nil {
 			return gateway.Config{}, err
 		}
 		cfg.Policies[name] = p
+		cfg.PolicySources[name] = why
 	}
 	def, _, err := policies.Resolve(policies.Layer{Name: "defaults", Set: f.Defaults.overrides()})
 	if err != nil {

@@ -196,3 +196,43 @@ func TestGatewayRefusesAnInvalidFile(t *testing.T) {
 		t.Error("Gateway() accepted a route to an unknown service")
 	}
 }
+
+func TestTheGatewayConfigSaysWhichLayerSetEachPolicyValue(t *testing.T) {
+	f, err := Parse("b.yaml", []byte(`discovery:
+  static:
+    - service: pets
+      instances: ["127.0.0.1:9001"]
+    - service: orders
+      instances: ["127.0.0.1:9002"]
+routes:
+  - path: /pets
+    service: pets
+  - path: /orders
+    service: orders
+defaults:
+  timeout: 10s
+  balancer: least_request
+services:
+  pets:
+    timeout: 2s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.Gateway()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ service, field, want string }{
+		{"pets", "timeout", "services.pets"},
+		{"pets", "balancer", "defaults"},
+		{"pets", "connect_timeout", "built-in"},
+		{"orders", "timeout", "defaults"},
+		{"orders", "try_timeout", "built-in"},
+	}
+	for _, tt := range tests {
+		if got := cfg.PolicySources[tt.service][tt.field]; got != tt.want {
+			t.Errorf("%s.%s was set by %q, want %q", tt.service, tt.field, got, tt.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http/pprof"
 	"strings"
 
+	"github.com/bulwark-gw/bulwark/policies"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -121,11 +122,13 @@ func (g *Gateway) routesView() []RouteView {
 	return out
 }
 
-// ServiceView is a service's policy and live instances.
+// ServiceView is a service's policy, where each value came from, and its live
+// instances: the answer to "why is this timeout 2s, and where do requests go?".
 type ServiceView struct {
-	Name      string         `json:"name"`
-	Policy    any            `json:"policy"`
-	Instances []InstanceView `json:"instances"`
+	Name         string               `json:"name"`
+	Policy       any                  `json:"policy"`
+	PolicySource policies.Explanation `json:"policy_source,omitempty"`
+	Instances    []InstanceView       `json:"instances"`
 }
 
 // InstanceView is one routable instance.
@@ -140,7 +143,7 @@ func (g *Gateway) servicesView() []ServiceView {
 	out := []ServiceView{}
 	for _, name := range serviceNames(st.services) {
 		s := st.services[name]
-		v := ServiceView{Name: name, Policy: s.policy, Instances: []InstanceView{}}
+		v := ServiceView{Name: name, Policy: s.policy, PolicySource: st.cfg.PolicySources[name], Instances: []InstanceView{}}
 		for _, u := range s.pool.Upstreams {
 			v.Instances = append(v.Instances, InstanceView{Addr: u.Addr, Weight: u.Weight, InFlight: u.InFlight()})
 		}

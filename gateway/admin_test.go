@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"github.com/bulwark-gw/bulwark/policies"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -89,7 +90,8 @@ func TestAdminAPI(t *testing.T) {
 		{Name: "pets-admin", Path: "/pets/admin", Service: "svc"},
 		{Name: "wild", Host: "*.example.com", Service: "svc"},
 		{Name: "lonely", Path: "/lonely", Service: "nobody"},
-	}}, snapshot(t, map[string][]string{"svc": {up.Addr()}}))
+	}, PolicySources: map[string]policies.Explanation{"svc": {"timeout": "services.svc"}}},
+		snapshot(t, map[string][]string{"svc": {up.Addr()}}))
 	srv := adminServer(t, h)
 
 	t.Run("the API needs the token", func(t *testing.T) {
@@ -160,6 +162,9 @@ func TestAdminAPI(t *testing.T) {
 		if len(services) != 2 || services[0].Name != "nobody" || services[1].Name != "svc" ||
 			len(services[1].Instances) != 1 || services[1].Instances[0].Addr != up.Addr() {
 			t.Errorf("services = %s", body)
+		}
+		if got := services[1].PolicySource["timeout"]; got != "services.svc" {
+			t.Errorf("svc's timeout source = %q, want the layer from Config.PolicySources; services = %s", got, body)
 		}
 	})
 

@@ -14,6 +14,9 @@ type Config struct {
 	Routes []Route
 	// Policies holds the resolved policy of every service a route names.
 	Policies map[string]policies.Policy
+	// PolicySources says, per service and policy field, which layer set the value
+	// ("built-in", "defaults", "services.pets"), for the admin API. Optional.
+	PolicySources map[string]policies.Explanation
 	// DefaultPolicy is the policy of a service missing from Policies (one found
 	// only by discovery); nil means policies.Defaults().
 	DefaultPolicy *policies.Policy
