@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"syscall"
 	"text/template"
 
 	"github.com/bulwark-gw/bulwark/demo"
@@ -81,7 +83,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer rt.accessOut.Close()
 	printDemoBanner(stdout, *httpAddr, *adminAddr, fleet)
-	return rt.serve(ctx, nil, nil)
+	err = rt.serve(ctx, nil, nil)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w\n(another program has the port: move the demo with --http ADDR and --admin ADDR)", err)
+	}
+	return err
 }
 
 func printDemoBanner(w io.Writer, httpAddr, adminAddr string, fleet *demo.Fleet) {
