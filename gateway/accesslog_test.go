@@ -1,64 +1,122 @@
 package gateway
 
 import (
-	"net/http"
+	"bytes"
+	"context"
+	"log/slog"
 	"testing"
+	"time"
 )
 
-func TestAccessLog(t *testing.T) {
-	t.Parallel()
-	for _, enabled := range []bool{true, false} {
-		name := "an access log line is written for every request"
-		if !enabled {
-			name = "no access log line is written when the access log is off"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			up := newUpstream(t, "up", nil)
-			h := newHarness(t, Config{
-				Routes:    []Route{{Name: "pets", Path: "/pets", Service: "pets"}},
-				AccessLog: enabled,
-			}, snapshot(t, map[string][]string{"pets": {up.Addr()}}))
+// The access log handler must write what slog's own handlers write, byte for
+// byte, on both paths: switching to it changes no log parser downstream.
 
-			ok, _ := h.get(t, "/pets/1", "X-Request-Id: req-1")
-			missing, _ := h.get(t, "/nowhere")
-			if ok.StatusCode != http.StatusOK || missing.StatusCode != http.StatusNotFound {
-				t.Fatalf("statuses %d, %d", ok.StatusCode, missing.StatusCode)
-			}
-			// Accounting happens after the response; once both requests are
-			// counted, their log lines (written just after) are there too.
-			eventually(t, "both requests to be counted", func() bool {
-				v, _ := metricValue(t, h.reg, "bulwark_request_duration_seconds", nil)
-				return v == 2
+var accessLogCases = []struct {
+	name string
+	e    accessEntry
+}{
+	{"a routed request", accessEntry{
+		method: "GET", host: "127.0.0.1:8080", path: "/pets/1", status: 200, bytes: 1024,
+		duration: 312 * time.Microsecond, remote: "127.0.0.1:50000", requestID: "0123456789abcdef",
+		route: "/pets", service: "pets", instance: "127.0.0.1:9001",
+	}},
+	{"an unrouted request with an error", accessEntry{
+		method: "GET", host: "evil.example", path: "/a b=\"c\"\n<&>\xff", status: 404,
+		duration: 3 * time.Second, remote: "[::1]:1", requestID: "r", err: "no route matches the request",
+	}},
+	{"a request with empty values", accessEntry{method: "", host: "", path: "/", status: 499, bytes: -1}},
+}
+
+func TestAccessLogDirectPathMatchesSlog(t *testing.T) {
+	when := time.Date(2026, 11, 26, 7, 16, 13, 688_123_456, time.UTC)
+	for _, json := range []bool{false, true} {
+		for _, tc := range accessLogCases {
+			t.Run(tc.name+map[bool]string{false: " (logfmt)", true: " (JSON)"}[json], func(t *testing.T) {
+				var got, want bytes.Buffer
+				var std slog.Handler = slog.NewTextHandler(&want, nil)
+				if json {
+					std = slog.NewJSONHandler(&want, nil)
+				}
+				std = std.WithAttrs([]slog.Attr{slog.String("component", "access")})
+				fast := NewAccessLogHandler(&got, json).WithAttrs([]slog.Attr{slog.String("component", "access")}).(*AccessLogHandler)
+
+				if err := fast.logRequest(when, &tc.e); err != nil {
+					t.Fatal(err)
+				}
+				if err := std.Handle(context.Background(), tc.e.record(when)); err != nil {
+					t.Fatal(err)
+				}
+				if got.String() != want.String() {
+					t.Errorf("direct path differs from slog\n got: %s\nwant: %s", got.String(), want.String())
+				}
 			})
-			lines := h.logs.lines(t, "access")
-			if !enabled {
-				if len(lines) != 0 {
-					t.Fatalf("%d access log lines with the access log off: %v", len(lines), lines)
-				}
-				return
-			}
-			eventually(t, "two access log lines", func() bool { return len(h.logs.lines(t, "access")) == 2 })
-			lines = h.logs.lines(t, "access")
-			want := []map[string]any{
-				{"msg": "request", "method": "GET", "path": "/pets/1", "status": float64(200), "route": "pets",
-					"service": "pets", "instance": up.Addr(), "request_id": "req-1"},
-				{"msg": "request", "method": "GET", "path": "/nowhere", "status": float64(404),
-					"request_id": missing.Header.Get("X-Request-Id")},
-			}
-			for i, w := range want {
-				for k, v := range w {
-					if lines[i][k] != v {
-						t.Errorf("line %d: %s = %v, want %v (%v)", i, k, lines[i][k], v, lines[i])
-					}
-				}
-			}
-			if _, ok := lines[1]["route"]; ok {
-				t.Errorf("an unrouted request logged a route: %v", lines[1])
-			}
-			if id, _ := lines[1]["request_id"].(string); !hex32.MatchString(id) {
-				t.Errorf("the 404 logged request_id %q, want a generated one", id)
-			}
-		})
+		}
 	}
 }
+
+func TestAccessLogGenericPathMatchesSlog(t *testing.T) {
+	when := time.Date(2026, 11, 26, 7, 16, 13, 688_000_000, time.FixedZone("X", 3600))
+	attrs := []slog.Attr{
+		slog.String("empty", ""), slog.String("spaced", "a b=c"), slog.String("quote", `say "hi"`),
+		slog.String("control", "line\nbreak\ttab\x00"), slog.String("html", "<script>&</script>"),
+		slog.String("utf8", "café ☕"), slog.String("invalid", "bad\xffbyte"), slog.String("sep", "a\u2028b"),
+		slog.Int("status", 200), slog.Int64("neg", -1), slog.Uint64("big", 1<<63), slog.Bool("ok", true),
+		slog.Duration("duration", 1234567*time.Nanosecond), slog.Float64("ratio", 0.5),
+	}
+	for _, json := range []bool{false, true} {
+		var got, want bytes.Buffer
+		var std slog.Handler = slog.NewTextHandler(&want, nil)
+		if json {
+			std = slog.NewJSONHandler(&want, nil)
+		}
+		fast := NewAccessLogHandler(&got, json)
+		for _, h := range []slog.Handler{fast, std} {
+			r := slog.NewRecord(when, slog.LevelWarn, "generic", 0)
+			r.AddAttrs(attrs...)
+			if err := h.Handle(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got.String() != want.String() {
+			t.Errorf("json=%v: generic path differs from slog\n got: %s\nwant: %s", json, got.String(), want.String())
+		}
+	}
+}
+
+func TestAccessLogReusesTheTimestampOnlyWithinAMillisecond(t *testing.T) {
+	var buf bytes.Buffer
+	h := NewAccessLogHandler(&buf, false)
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
+	for _, at := range []time.Time{t0, t0.Add(500 * time.Microsecond), t0.Add(time.Millisecond)} {
+		_ = h.logRequest(at, &accessEntry{path: "/"})
+	}
+	want := []string{"03:04:05.006Z", "03:04:05.006Z", "03:04:05.007Z"}
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+	for i, w := range want {
+		if !bytes.Contains(lines[i], []byte(w)) {
+			t.Errorf("line %d = %s, want time %s", i, lines[i], w)
+		}
+	}
+}
+
+func BenchmarkAccessLog(b *testing.B) {
+	e := accessLogCases[0].e
+	b.Run("direct", func(b *testing.B) {
+		h := NewAccessLogHandler(discardWriter{}, false)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = h.logRequest(time.Now(), &e)
+		}
+	})
+	b.Run("slog-text", func(b *testing.B) {
+		h := slog.NewTextHandler(discardWriter{}, nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = h.Handle(context.Background(), e.record(time.Now()))
+		}
+	})
+}
+
+type discardWriter struct{}
+
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -42,10 +42,13 @@ type Options struct {
 // Gateway is an http.Handler for client traffic. Create it with New, then call
 // Configure and Update; it answers 503 until both have happened.
 type Gateway struct {
-	log     *slog.Logger
-	access  *slog.Logger
-	metrics *metrics
-	proxy   *proxy
+	log    *slog.Logger
+	access *slog.Logger
+	// accessFast is access's handler when it is bulwark's own, whose direct path
+	// writes request lines without building a slog.Record.
+	accessFast *AccessLogHandler
+	metrics    *metrics
+	proxy      *proxy
 
 	state atomic.Pointer[state]
 
@@ -91,6 +94,7 @@ func New(opts Options) *Gateway {
 		access:  access.With("component", "access"),
 		metrics: newMetrics(reg),
 	}
+	g.accessFast, _ = g.access.Handler().(*AccessLogHandler)
 	g.proxy = newProxy(g)
 	g.state.Store(&state{cfg: &Config{}, table: newTable(nil)})
 	return g

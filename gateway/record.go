@@ -83,32 +83,55 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	if !g.state.Load().cfg.AccessLog || !g.access.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
-	// The record is built by hand and given to the handler directly: Logger would
-	// capture the caller's program counter for every line (runtime.Callers), a
-	// cost that buys nothing here, since an access line's source is always this.
-	var attrs [13]slog.Attr // one AddAttrs call: the record allocates its overflow once
-	a := append(attrs[:0],
-		slog.String("method", r.Method),
-		slog.String("host", r.Host),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", status),
-		slog.Int64("bytes", rec.bytes),
-		slog.Duration("duration", elapsed),
-		slog.String("remote", r.RemoteAddr),
-		slog.String("request_id", ex.requestID),
-	)
+	e := accessEntry{
+		method: r.Method, host: r.Host, path: r.URL.Path,
+		status: status, bytes: rec.bytes, duration: elapsed,
+		remote: r.RemoteAddr, requestID: ex.requestID,
+	}
 	if ex.route != nil {
-		a = append(a, slog.String("route", ex.route.Name), slog.String("service", ex.route.Service))
+		e.route, e.service = ex.route.Name, ex.route.Service
 	}
 	if ex.up != nil {
-		a = append(a, slog.String("instance", ex.up.Addr))
+		e.instance = ex.up.Addr
 	}
 	if ex.err != nil {
-		a = append(a, slog.String("error", ex.err.Error()))
+		e.err = ex.err.Error()
 	}
-	rec2 := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-	rec2.AddAttrs(a...)
-	_ = g.access.Handler().Handle(context.Background(), rec2)
+	if g.accessFast != nil {
+		_ = g.accessFast.logRequest(time.Now(), &e)
+		return
+	}
+	_ = g.access.Handler().Handle(context.Background(), e.record(time.Now()))
+}
+
+// record is the entry as a slog.Record, for access-log handlers other than
+// bulwark's own. The record is built by hand rather than through slog.Logger,
+// which would capture the caller's program counter for every line (an access
+// line's source is always here).
+func (e *accessEntry) record(now time.Time) slog.Record {
+	var attrs [13]slog.Attr // one AddAttrs call: the record allocates its overflow once
+	a := append(attrs[:0],
+		slog.String("method", e.method),
+		slog.String("host", e.host),
+		slog.String("path", e.path),
+		slog.Int("status", e.status),
+		slog.Int64("bytes", e.bytes),
+		slog.Duration("duration", e.duration),
+		slog.String("remote", e.remote),
+		slog.String("request_id", e.requestID),
+	)
+	if e.route != "" || e.service != "" {
+		a = append(a, slog.String("route", e.route), slog.String("service", e.service))
+	}
+	if e.instance != "" {
+		a = append(a, slog.String("instance", e.instance))
+	}
+	if e.err != "" {
+		a = append(a, slog.String("error", e.err))
+	}
+	r := slog.NewRecord(now, slog.LevelInfo, "request", 0)
+	r.AddAttrs(a...)
+	return r
 }
 
 // clientFault reports errors caused by the client, which must not count against

@@ -58,7 +58,7 @@ func newRuntime(f *config.File, source string, stderr io.Writer) (*process, erro
 	log := newLogger(stderr, f.LogFormat(), level)
 
 	accessOut := newBufferedLog(stderr)
-	access := newLogger(accessOut, f.LogFormat(), nil)
+	access := slog.New(gateway.NewAccessLogHandler(accessOut, f.LogFormat() == "json"))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
