@@ -11,6 +11,25 @@
 //
 // gateway imports policies and discovery (types only). It never calls Consul and
 // never imports the portal: the portal is mounted as an http.Handler.
+//
+// Where things are, in the order a request meets them:
+//
+//	gateway.go     ServeHTTP, the state swapped by Configure/Update, the exchange
+//	sanitize.go    requests refused before routing (paths, upgrades)
+//	table.go       the route table on gorilla/mux, most specific first
+//	pools.go       services: policy, pool, balancer and transport per service
+//	balance*.go    round robin, least request, consistent hash
+//	upstream.go    one instance's live state
+//	proxy.go       the ReverseProxy hooks: timeouts, Rewrite, ModifyResponse, errors
+//	transport.go   one http.Transport per service
+//	headers.go     X-Forwarded-*, X-Request-Id, Server-Timing
+//	body.go        the client's body and its errors
+//	errors.go      the one mapping from failures to status codes, problem+json
+//	record.go      metrics and the access log line at the end of every request
+//	accesslog.go   the access log's slog handler
+//	metrics.go     the Prometheus series
+//	admin.go       the admin API
+//	config.go      Config, what the gateway is configured with
 package gateway
 
 import (

@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// proxy wraps one httputil.ReverseProxy shared by all routes. The instance for a
-// request travels in the request's context (the exchange), so Rewrite, the
-// transport's dialer, ModifyResponse and ErrorHandler all see the same record.
+// proxy wraps one httputil.ReverseProxy shared by all routes. The exchange (the
+// picked instance, its service and the request's timing) travels in the request's
+// context, so Rewrite, RoundTrip (which picks the service's transport),
+// ModifyResponse and ErrorHandler all see the same record.
 type proxy struct {
 	g  *Gateway
 	rp *httputil.ReverseProxy
