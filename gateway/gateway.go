@@ -21,7 +21,8 @@
 //	balance*.go    round robin, least request, consistent hash
 //	upstream.go    one instance's live state
 //	proxy.go       the ReverseProxy hooks: timeouts, Rewrite, ModifyResponse, errors
-//	transport.go   one http.Transport per service
+//	transport.go   one transport per service: its pool, dial and header timeouts
+//	h1transport.go body-less GET/HEAD/OPTIONS sent on the serving goroutine
 //	headers.go     X-Forwarded-*, X-Request-Id, Server-Timing
 //	body.go        the client's body and its errors
 //	errors.go      the one mapping from failures to status codes, problem+json
@@ -76,7 +77,7 @@ type Gateway struct {
 	// draining is set by Drain: readiness fails while requests still flow.
 	draining atomic.Bool
 	// retired are transports replaced by a reload, closed by Close (guarded by mu).
-	retired []*http.Transport
+	retired []*h1Transport
 }
 
 // state is everything one request reads, immutable once stored.

@@ -54,6 +54,8 @@ type upstream struct {
 	reqs []seen
 	// conns counts TCP connections the server accepted (ConnState StateNew).
 	conns atomic.Int64
+	// closed counts connections that ended (ConnState StateClosed).
+	closed atomic.Int64
 }
 
 // newUpstream starts a recording upstream. h, when not nil, answers after the
@@ -87,8 +89,11 @@ func newUpstream(t testing.TB, name string, h http.HandlerFunc) *upstream {
 		h(w, r)
 	}))
 	u.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
+		switch s {
+		case http.StateNew:
 			u.conns.Add(1)
+		case http.StateClosed:
+			u.closed.Add(1)
 		}
 	}
 	u.Config.ErrorLog = discardLog()

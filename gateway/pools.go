@@ -3,7 +3,6 @@ package gateway
 import (
 	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -19,7 +18,7 @@ type service struct {
 	pool     *Pool
 	balancer Balancer
 	// transport carries every request to the service's instances (see transport.go).
-	transport *http.Transport
+	transport *h1Transport
 	tkey      transportKey
 	// byAddr indexes pool.Upstreams so the next build can reuse them.
 	byAddr map[string]*Upstream
@@ -31,7 +30,7 @@ type service struct {
 // change is proportional to the services that changed.
 //
 // Transports whose shape changed, or whose service is gone, are passed to retire.
-func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*service, log *slog.Logger, retire func(*http.Transport)) map[string]*service {
+func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*service, log *slog.Logger, retire func(*h1Transport)) map[string]*service {
 	names := map[string]bool{}
 	for _, r := range cfg.Routes {
 		names[r.Service] = true
@@ -55,7 +54,7 @@ func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*servi
 			out[name] = old
 			continue
 		}
-		tr := (*http.Transport)(nil)
+		tr := (*h1Transport)(nil)
 		if old != nil && old.tkey == key {
 			tr = old.transport // same shape: keep its pooled connections
 		} else {

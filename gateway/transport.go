@@ -15,6 +15,9 @@ import (
 // timeout in the dialer and try_timeout as ResponseHeaderTimeout. A transport is
 // kept across snapshots and reloads while what shapes it is unchanged, so
 // keep-alive connections to the instances that remain survive a change.
+// Body-less GET, HEAD and OPTIONS requests take the transport's direct path
+// (h1transport.go); everything else its http.Transport. Both share the dialer,
+// the pool size, the idle timeout and the header limits built here.
 
 // transportKey is what a service's transport is built from.
 type transportKey struct {
@@ -34,7 +37,7 @@ func keyFor(cfg TransportConfig, pol policies.Policy) transportKey {
 // newTransport sizes the upstream pool for a gateway rather than a client: Go's
 // default of 2 idle connections per host makes a busy proxy open and close a
 // connection per request and run out of ports (go#13801).
-func newTransport(k transportKey) *http.Transport {
+func newTransport(k transportKey) *h1Transport {
 	perHost := k.cfg.MaxIdleConnsPerHost
 	if perHost <= 0 {
 		perHost = 512
@@ -52,12 +55,13 @@ func newTransport(k transportKey) *http.Transport {
 		connect = policies.Defaults().ConnectTimeout
 	}
 	d := &net.Dialer{KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			ctx, cancel := context.WithTimeout(ctx, connect)
-			defer cancel()
-			return d.DialContext(ctx, network, addr)
-		},
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, connect)
+		defer cancel()
+		return d.DialContext(ctx, network, addr)
+	}
+	std := &http.Transport{
+		DialContext:            dial,
 		MaxIdleConns:           0, // no global cap; the per-host cap bounds each instance
 		MaxIdleConnsPerHost:    perHost,
 		IdleConnTimeout:        idle,
@@ -66,7 +70,12 @@ func newTransport(k transportKey) *http.Transport {
 		ExpectContinueTimeout:  1 * time.Second,
 		MaxResponseHeaderBytes: maxHdr,
 		ForceAttemptHTTP2:      false, // upstream HTTP/2 is opt-in per service (TLS issue)
+		// A proxy passes the client's Accept-Encoding through; asking for gzip
+		// on its own would make the transport decompress what it then relays.
+		DisableCompression: true,
 	}
+	return &h1Transport{std: std, dial: dial, headerTimeout: k.header, maxHeader: maxHdr,
+		idleTimeout: idle, maxIdle: perHost, idle: map[string][]*h1Conn{}}
 }
 
 // retireGrace is how long a replaced transport lives on before its connections
@@ -76,7 +85,7 @@ const retireGrace = 30 * time.Second
 
 // retire closes a replaced transport's idle connections now and once more after
 // retireGrace. Callers hold g.mu.
-func (g *Gateway) retire(t *http.Transport) {
+func (g *Gateway) retire(t *h1Transport) {
 	t.CloseIdleConnections()
 	g.retired = append(g.retired, t)
 	time.AfterFunc(retireGrace, t.CloseIdleConnections)
