@@ -31,5 +31,10 @@ step "release build (the Dockerfile's recipe)"
 grep -q 'scripts/build.sh' Dockerfile || { echo "Dockerfile no longer builds with scripts/build.sh"; exit 1; }
 ./scripts/build.sh bin/bulwark
 
+step "consul (a real agent for the discovery tests; built once, then cached)"
+BULWARK_CONSUL=$(./scripts/consul.sh)
+export BULWARK_CONSUL
+"$BULWARK_CONSUL" version | head -1
+
 step "tests (race detector on)"
 go test -race -count=1 -timeout 15m ./...
