@@ -1,5 +1,5 @@
 // Package discovery owns the upstream instances bulwark routes to and the sources
-// that find them. A Source (static config today, Consul next) publishes immutable
+// that find them. A Source (static config, or Consul) publishes immutable
 // Snapshots; consumers (the gateway's pools, the documentation catalog) receive a
 // whole Snapshot and never mutate it, so readers need no locks.
 //
@@ -10,6 +10,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Health is the state of an instance as its source reports it.
@@ -56,6 +57,30 @@ type Snapshot struct {
 	Source string `json:"source"`
 	// Version increases with every snapshot a source publishes.
 	Version uint64 `json:"version"`
+	// Labels holds each service's tags and meta as registered, whatever the
+	// health of its instances: routes come from labels, so a service whose every
+	// instance fails keeps its route and answers 503 rather than 404. Static
+	// services have none.
+	Labels map[string]Labels `json:"labels,omitempty"`
+	// Observed is when the source learned of the change this snapshot carries
+	// (a Consul answer's arrival), for the convergence metric. Zero for static.
+	Observed time.Time `json:"observed,omitzero"`
+}
+
+// Labels are a service's registration labels, merged over its instances: every
+// distinct tag, and the meta of the instance with the lowest ID (Consul keeps
+// meta per instance; a service should register the same meta everywhere).
+type Labels struct {
+	Tags []string          `json:"tags,omitempty"`
+	Meta map[string]string `json:"meta,omitempty"`
+}
+
+// LabelsOf returns the service's labels (zero when it has none).
+func (s *Snapshot) LabelsOf(service string) Labels {
+	if s == nil {
+		return Labels{}
+	}
+	return s.Labels[service]
 }
 
 // Instances returns the service's instances (nil when unknown). The slice is shared: do not modify it.

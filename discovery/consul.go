@@ -1,0 +1,250 @@
+package discovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+)
+
+// Consul is a Source that watches a Consul cluster. One blocking query watches
+// the service list; each service then has its own blocking query on its health
+// (one per datacenter it may fail over to), started and stopped as services come
+// and go. A change costs work proportional to the service that changed: only
+// that service's instances are rebuilt, and the snapshot shares every other
+// service's slice with the one before.
+//
+// Traefik polls every 15 s by default, and its watch mode refetches every
+// service on any change; Fabio watches the whole cluster's health with one
+// query, which slows to seconds past a few thousand services. One query per
+// service is what makes convergence sub-second and independent of cluster size.
+// It costs one long-poll connection per service and datacenter: Consul agents
+// allow 200 per client address by default (limits.http_max_conns_per_client),
+// so clusters with more services must raise it (docs/consul.md).
+type Consul struct {
+	cfg    ConsulConfig
+	client *api.Client
+	log    *slog.Logger
+	status *consulStatus
+}
+
+var _ Source = (*Consul)(nil)
+
+// ConsulConfig configures the Consul source. Zero values pick the defaults noted.
+type ConsulConfig struct {
+	// Address is the agent's HTTP API, host:port or a URL. Empty: CONSUL_HTTP_ADDR,
+	// else 127.0.0.1:8500.
+	Address string
+	// Token is the ACL token. Empty: CONSUL_HTTP_TOKEN (or CONSUL_HTTP_TOKEN_FILE).
+	Token string
+	// CAFile verifies an HTTPS agent. Empty: CONSUL_CACERT.
+	CAFile string
+	// Datacenter is the local datacenter. Empty: the agent's own.
+	Datacenter string
+	// Wait is how long a blocking query may wait for a change (default 5m; Consul
+	// caps it at 10m and adds up to 1/16 of jitter).
+	Wait time.Duration
+	// Timeout bounds each query beyond its Wait (default 10s).
+	Timeout time.Duration
+	// Warning says what to do with instances whose checks warn.
+	Warning WarningPolicy
+	// Failover lists, per service, the datacenters to use in order: the first
+	// one with a healthy instance serves. Services not listed use the local one.
+	Failover map[string][]string
+	// BackoffMin and BackoffMax bound the wait after a failed query (1s and 30s).
+	BackoffMin, BackoffMax time.Duration
+	// Logger receives watch errors and label problems; nil discards them.
+	Logger *slog.Logger
+}
+
+// WarningPolicy is what the Consul source does with instances in warning.
+type WarningPolicy string
+
+const (
+	// WarningExclude routes nothing to instances in warning (the default).
+	WarningExclude WarningPolicy = "exclude"
+	// WarningInclude treats warning like passing.
+	WarningInclude WarningPolicy = "include"
+	// WarningReduced keeps warning instances at a tenth of the share a passing
+	// instance of the same weight gets.
+	WarningReduced WarningPolicy = "reduced"
+)
+
+// Valid reports whether p is a known policy (empty means exclude).
+func (p WarningPolicy) Valid() bool {
+	switch p {
+	case "", WarningExclude, WarningInclude, WarningReduced:
+		return true
+	}
+	return false
+}
+
+func (c *ConsulConfig) setDefaults() {
+	if c.Wait <= 0 {
+		c.Wait = 5 * time.Minute
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.Warning == "" {
+		c.Warning = WarningExclude
+	}
+	if c.BackoffMin <= 0 {
+		c.BackoffMin = time.Second
+	}
+	if c.BackoffMax < c.BackoffMin {
+		c.BackoffMax = max(30*time.Second, c.BackoffMin)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// NewConsul builds the source and its API client; it does not contact Consul.
+func NewConsul(cfg ConsulConfig) (*Consul, error) {
+	cfg.setDefaults()
+	if !cfg.Warning.Valid() {
+		return nil, fmt.Errorf("consul: unknown warning policy %q (want exclude, include or reduced)", cfg.Warning)
+	}
+	ac := api.DefaultConfig() // reads CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_CACERT, ...
+	if cfg.Address != "" {
+		ac.Address = cfg.Address
+	}
+	if cfg.Token != "" {
+		ac.Token = cfg.Token
+	}
+	if cfg.CAFile != "" {
+		ac.TLSConfig.CAFile = cfg.CAFile
+	}
+	if cfg.Datacenter != "" {
+		ac.Datacenter = cfg.Datacenter
+	}
+	// One long poll per watched service and datacenter: keep them all pooled
+	// rather than re-dialling after every answer (the default keeps GOMAXPROCS+1).
+	ac.Transport.MaxIdleConnsPerHost = 4096
+	ac.Transport.MaxIdleConns = 4096
+	client, err := api.NewClient(ac)
+	if err != nil {
+		return nil, fmt.Errorf("consul: %w", err)
+	}
+	return &Consul{cfg: cfg, client: client, log: cfg.Logger.With("component", "consul"),
+		status: newConsulStatus(ac.Address)}, nil
+}
+
+// Status returns what the source knows about its watches, for the admin API
+// and metrics.
+func (c *Consul) Status() ConsulStatus { return c.status.view() }
+
+// update is one service's new view in one datacenter, sent by its watcher.
+type update struct {
+	service, dc string
+	instances   []Instance
+	labels      Labels
+	registered  bool // any instance registered, whatever its health
+	counts      HealthCounts
+	observed    time.Time
+}
+
+// Run watches Consul until ctx ends. The first snapshot is published once the
+// service list and every service's first health answer are in, so routes do not
+// flap through "missing" at start; after that every change is published as soon
+// as it arrives, coalescing changes that arrive together.
+func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	updates := make(chan update, 64)
+	services := make(chan map[string][]string, 1)
+	wg.Go(func() { c.watchCatalog(ctx, services) })
+
+	agg := newAggregator(c.cfg)
+	watchers := map[string]context.CancelFunc{} // by "service@dc"
+	pending := map[string]bool{}                // first answers still awaited
+	started := false
+	var version uint64
+	emit := func(observed time.Time) {
+		started = true
+		version++
+		c.status.published(version)
+		publish(agg.snapshot(version, observed))
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case list := <-services:
+			removed := agg.retain(list)
+			for key, stop := range watchers {
+				if svc, _ := splitKey(key); list[svc] == nil {
+					stop()
+					delete(watchers, key)
+					delete(pending, key)
+				}
+			}
+			for svc := range list {
+				for _, dc := range c.datacenters(svc) {
+					key := svc + "@" + dc
+					if watchers[key] != nil {
+						continue
+					}
+					wctx, stop := context.WithCancel(ctx)
+					watchers[key] = stop
+					pending[key] = !started
+					wg.Go(func() { c.watchService(wctx, svc, dc, updates) })
+				}
+			}
+			if started && removed {
+				emit(time.Now())
+			}
+		case u := <-updates:
+			observed := u.observed
+			for ok := true; ok; {
+				if watchers[u.service+"@"+u.dc] != nil { // else: a stopped watcher's late answer
+					agg.apply(u)
+					delete(pending, u.service+"@"+u.dc)
+				}
+				select {
+				case u = <-updates:
+				default:
+					ok = false
+				}
+			}
+			if started {
+				emit(observed)
+			}
+		}
+		if !started && c.status.catalogSeen() && !slices.Contains(slices.Collect(maps.Values(pending)), true) {
+			emit(time.Now())
+		}
+	}
+}
+
+// datacenters returns the datacenters a service is watched in, in failover order.
+func (c *Consul) datacenters(service string) []string {
+	if dcs := c.cfg.Failover[service]; len(dcs) > 0 {
+		return dcs
+	}
+	return []string{""} // the agent's (or the configured) local datacenter
+}
+
+func splitKey(key string) (service, dc string) {
+	for i := len(key) - 1; i >= 0; i-- {
+		if key[i] == '@' {
+			return key[:i], key[i+1:]
+		}
+	}
+	return key, ""
+}
+
+// errIndexZero is logged when Consul answers a blocking query with index 0,
+// which its documentation calls a bug to be worked around by resetting to 1.
+var errIndexZero = errors.New("consul answered index 0; reset to 1")

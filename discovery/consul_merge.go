@@ -1,0 +1,110 @@
+package discovery
+
+import (
+	"log/slog"
+	"maps"
+	"time"
+)
+
+// aggregator holds the latest answer of every service watcher and builds
+// snapshots from them. It belongs to Consul.Run's goroutine alone.
+type aggregator struct {
+	cfg   ConsulConfig
+	views map[string]map[string]*update // service → datacenter → latest answer
+
+	services map[string][]Instance
+	labels   map[string]Labels
+	active   map[string]string // service → the datacenter serving it
+}
+
+func newAggregator(cfg ConsulConfig) *aggregator {
+	return &aggregator{cfg: cfg, views: map[string]map[string]*update{},
+		services: map[string][]Instance{}, labels: map[string]Labels{}, active: map[string]string{}}
+}
+
+// retain forgets services no longer in the catalog and reports whether any were.
+func (a *aggregator) retain(list map[string][]string) (removed bool) {
+	for svc := range a.views {
+		if _, ok := list[svc]; !ok {
+			delete(a.views, svc)
+			delete(a.services, svc)
+			delete(a.labels, svc)
+			delete(a.active, svc)
+			removed = true
+		}
+	}
+	return removed
+}
+
+// apply records one watcher's answer and recomputes that service alone.
+func (a *aggregator) apply(u update) {
+	dcs := a.views[u.service]
+	if dcs == nil {
+		dcs = map[string]*update{}
+		a.views[u.service] = dcs
+	}
+	dcs[u.dc] = &u
+	a.recompute(u.service)
+}
+
+// recompute picks the datacenter that serves a service: the first in its
+// failover order with a routable instance, else the first (with none). The
+// labels come from the first datacenter where the service is registered, so a
+// service failing over keeps its routes.
+func (a *aggregator) recompute(svc string) {
+	order := a.cfg.Failover[svc]
+	if len(order) == 0 {
+		order = []string{""}
+	}
+	dcs := a.views[svc]
+	var chosen, labelled *update
+	for _, dc := range order {
+		u := dcs[dc]
+		if u == nil {
+			continue
+		}
+		if labelled == nil && u.registered {
+			labelled = u
+		}
+		if chosen == nil && len(u.instances) > 0 {
+			chosen = u
+		}
+	}
+	if chosen == nil {
+		chosen = dcs[order[0]]
+	}
+	if chosen == nil {
+		return // no answer yet from the datacenter that matters most
+	}
+	if prev, ok := a.active[svc]; ok && prev != chosen.dc && len(order) > 1 {
+		a.cfg.Logger.Warn("consul: service changes datacenter", "service", svc,
+			"from", dcName(prev), "to", dcName(chosen.dc), slog.Int("instances", len(chosen.instances)))
+	}
+	a.active[svc] = chosen.dc
+	a.services[svc] = chosen.instances
+	if labelled != nil {
+		a.labels[svc] = labelled.labels
+	} else {
+		delete(a.labels, svc)
+	}
+}
+
+func dcName(dc string) string {
+	if dc == "" {
+		return "local"
+	}
+	return dc
+}
+
+// snapshot builds an immutable snapshot. The maps are copied (the aggregator
+// keeps changing its own); the instance slices are shared, which is safe
+// because an answer's slice is never modified after it arrives.
+func (a *aggregator) snapshot(version uint64, observed time.Time) *Snapshot {
+	return &Snapshot{
+		Services: maps.Clone(a.services),
+		Labels:   maps.Clone(a.labels),
+		Source:   "consul",
+		Version:  version,
+		Observed: observed,
+	}
+}

@@ -1,0 +1,137 @@
+package discovery
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+)
+
+// minQueryGap spaces two queries of one watch. Consul's documentation asks
+// blocking-query clients to rate-limit themselves, since an index that keeps
+// moving (or a server bug returning at once) would otherwise turn a watch into
+// a busy loop; 10 ms caps that at 100 queries a second per watch while adding
+// nothing noticeable to convergence.
+const minQueryGap = 10 * time.Millisecond
+
+// blocking runs a blocking-query loop until ctx ends: query is called with the
+// last index and returns the new one; it handles the answer only when the index
+// moved. The index rules are Consul's: reset to 0 when it goes backwards (the
+// servers' state was restored or re-elected), and never wait on index 0. After
+// an error the loop backs off exponentially with jitter, capped, and keeps
+// trying: Consul being down is a state to recover from, not a reason to stop.
+func (c *Consul) blocking(ctx context.Context, w *watchStatus, query func(opts *api.QueryOptions, index uint64) (uint64, error)) {
+	var index uint64
+	backoff := c.cfg.BackoffMin
+	for ctx.Err() == nil {
+		started := time.Now()
+		qctx, cancel := context.WithTimeout(ctx, c.cfg.Wait+c.cfg.Wait/16+c.cfg.Timeout)
+		opts := (&api.QueryOptions{WaitIndex: index, WaitTime: c.cfg.Wait}).WithContext(qctx)
+		next, err := query(opts, index)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.failed(err)
+			c.log.Warn("consul query failed; keeping the last known instances", "watch", w.name,
+				"err", err, "retry_in", backoff)
+			sleep(ctx, jitter(backoff))
+			backoff = min(2*backoff, c.cfg.BackoffMax)
+			continue
+		}
+		backoff = c.cfg.BackoffMin
+		switch {
+		case next < index:
+			c.log.Info("consul index went backwards; resetting the watch", "watch", w.name,
+				"from", index, "to", next)
+			index = 0
+		case next == 0:
+			c.log.Warn(errIndexZero.Error(), "watch", w.name)
+			index = 1
+		default:
+			index = next
+		}
+		w.succeeded(index)
+		sleep(ctx, minQueryGap-time.Since(started))
+	}
+}
+
+// jitter spreads retries over [d/2, d) so many watches do not retry in step.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// watchCatalog sends the service list (name → tags) whenever it changes.
+func (c *Consul) watchCatalog(ctx context.Context, out chan map[string][]string) {
+	w := c.status.watch("catalog")
+	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
+		list, meta, err := c.client.Catalog().Services(opts)
+		if err != nil {
+			return 0, err
+		}
+		if meta.LastIndex == index {
+			return index, nil // the wait ended without a change
+		}
+		delete(list, "consul") // the servers themselves are never an upstream
+		w.seen()
+		select { // only the newest list matters: replace one not yet taken
+		case <-out:
+		default:
+		}
+		out <- list
+		return meta.LastIndex, nil
+	})
+}
+
+// watchService sends a service's instances in one datacenter whenever what
+// routing uses of them changes (a new index alone, say a check's output
+// changing, is not a change).
+func (c *Consul) watchService(ctx context.Context, service, dc string, out chan<- update) {
+	name := "service " + service
+	if dc != "" {
+		name += "@" + dc
+	}
+	w := c.status.watch(name)
+	defer c.status.unwatch(name)
+	var last *update
+	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
+		opts.Datacenter = dc
+		entries, meta, err := c.client.Health().Service(service, "", false, opts)
+		if err != nil {
+			return 0, err
+		}
+		if meta.LastIndex == index && last != nil {
+			return index, nil
+		}
+		u, problems := c.convert(service, dc, entries)
+		w.setProblems(problems)
+		if last != nil && last.equal(&u) {
+			return meta.LastIndex, nil
+		}
+		for _, p := range problems {
+			c.log.Warn("consul registration problem", "service", service, "problem", p)
+		}
+		last = &u
+		w.seen()
+		select {
+		case out <- u:
+		case <-ctx.Done():
+		}
+		return meta.LastIndex, nil
+	})
+}
