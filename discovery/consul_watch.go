@@ -18,7 +18,9 @@ const minQueryGap = 10 * time.Millisecond
 // blocking runs a blocking-query loop until ctx ends: query is called with the
 // last index and returns the new one; it handles the answer only when the index
 // moved. The index rules are Consul's: reset to 0 when it goes backwards (the
-// servers' state was restored or re-elected), and never wait on index 0. After
+// servers' state was restored or re-elected), and never wait on index 0; and
+// after a failed query the next one starts from 0, so recovering from an
+// outage costs one immediate answer rather than a wait on a stale index. After
 // an error the loop backs off exponentially with jitter, capped, and keeps
 // trying: Consul being down is a state to recover from, not a reason to stop.
 func (c *Consul) blocking(ctx context.Context, w *watchStatus, query func(opts *api.QueryOptions, index uint64) (uint64, error)) {
@@ -34,6 +36,11 @@ func (c *Consul) blocking(ctx context.Context, w *watchStatus, query func(opts *
 			return
 		}
 		if err != nil {
+			// The index cannot be trusted across a failure: Consul may have
+			// restarted with a lower one, and waiting on the old index would
+			// hide every change until the new index passed it (up to the
+			// whole wait). Index 0 answers at once with the current state.
+			index = 0
 			w.failed(err)
 			c.log.Warn("consul query failed; keeping the last known instances", "watch", w.name,
 				"err", err, "retry_in", backoff)

@@ -57,4 +57,3 @@ func mergeInstances(a, b []Instance) []Instance {
 	}
 	return out
 }
-
