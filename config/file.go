@@ -96,6 +96,30 @@ type Upstream struct {
 // Discovery lists the sources of upstream instances.
 type Discovery struct {
 	Static []StaticService `yaml:"static"`
+	// Consul, when present, watches a Consul cluster too (docs/consul.md).
+	Consul *Consul `yaml:"consul"`
+}
+
+// Consul configures the Consul source; see discovery.ConsulConfig.
+type Consul struct {
+	// Address is the agent's HTTP API (host:port or URL); defaults to
+	// CONSUL_HTTP_ADDR, else 127.0.0.1:8500.
+	Address string `yaml:"address"`
+	// Token or TokenFile is the ACL token; defaults to CONSUL_HTTP_TOKEN.
+	Token     string `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+	// CAFile verifies an HTTPS agent; defaults to CONSUL_CACERT.
+	CAFile string `yaml:"ca_file"`
+	// Datacenter is the local datacenter; defaults to the agent's.
+	Datacenter string `yaml:"datacenter"`
+	// Wait is a blocking query's longest wait; defaults to 5m (at most 10m).
+	Wait Duration `yaml:"wait"`
+	// Timeout bounds each query beyond its wait; defaults to 10s.
+	Timeout Duration `yaml:"timeout"`
+	// Warning is exclude (default), include or reduced.
+	Warning string `yaml:"warning"`
+	// Failover lists, per service, the datacenters to try in order.
+	Failover map[string][]string `yaml:"failover"`
 }
 
 // StaticService is a fixed list of instances for one service.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -17,8 +18,9 @@ import (
 // a Config is never built from a file with problems.
 //
 // Policies holds the resolved policy of every service the file names (in a
-// route, a services: block or static discovery): a service the gateway does not
-// find there gets policies.Defaults(), which ignores the file's defaults: block.
+// route, a services: block or static discovery); a service found only by
+// discovery gets DefaultPolicy, the file's defaults: block. Layers keep the
+// unresolved layers so that a service's labels can be resolved on top.
 func (f *File) Gateway() (gateway.Config, error) {
 	if err := f.Validate(); err != nil {
 		return gateway.Config{}, err
@@ -54,7 +56,10 @@ func (f *File) Gateway() (gateway.Config, error) {
 		names[s.Service] = true
 	}
 	cfg.PolicySources = make(map[string]policies.Explanation, len(names))
+	cfg.Layers = make(map[string][]policies.Layer, len(names))
+	cfg.DefaultLayers = f.layers("")
 	for name := range names {
+		cfg.Layers[name] = f.layers(name)
 		p, why, err := f.Policy(name)
 		if err != nil {
 			return gateway.Config{}, err
@@ -115,15 +120,20 @@ func (f *File) StaticServices() []discovery.StaticService {
 // when the file has a block for it, "services.<name>", with the explanation of
 // which layer set each value.
 func (f *File) Policy(service string) (policies.Policy, policies.Explanation, error) {
-	layers := []policies.Layer{{Name: "defaults", Set: f.Defaults.overrides()}}
-	if b, ok := f.Services[service]; ok {
-		layers = append(layers, policies.Layer{Name: "services." + service, Set: b.overrides()})
-	}
-	p, why, err := policies.Resolve(layers...)
+	p, why, err := policies.Resolve(f.layers(service)...)
 	if err != nil {
 		return p, why, fmt.Errorf("resolving the policy of service %q: %w", service, err)
 	}
 	return p, why, nil
+}
+
+// layers are the file's policy layers for a service, lowest first.
+func (f *File) layers(service string) []policies.Layer {
+	layers := []policies.Layer{{Name: "defaults", Set: f.Defaults.overrides()}}
+	if b, ok := f.Services[service]; ok {
+		layers = append(layers, policies.Layer{Name: "services." + service, Set: b.overrides()})
+	}
+	return layers
 }
 
 // overrides converts a policy block into a policies layer.
@@ -144,4 +154,36 @@ func durationPtr(d *Duration) *time.Duration {
 	}
 	v := d.D()
 	return &v
+}
+
+// ConsulConfig translates discovery.consul for discovery.NewConsul; nil when
+// the file does not configure Consul. It reads token_file, so unlike Validate
+// it can fail on a machine where that file is missing.
+func (f *File) ConsulConfig() (*discovery.ConsulConfig, error) {
+	cs := f.Discovery.Consul
+	if cs == nil {
+		return nil, nil
+	}
+	token := cs.Token
+	if cs.TokenFile != "" {
+		b, err := os.ReadFile(cs.TokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading discovery.consul.token_file: %w", err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	failover := make(map[string][]string, len(cs.Failover))
+	for svc, dcs := range cs.Failover {
+		failover[svc] = slices.Clone(dcs)
+	}
+	return &discovery.ConsulConfig{
+		Address:    cs.Address,
+		Token:      token,
+		CAFile:     cs.CAFile,
+		Datacenter: cs.Datacenter,
+		Wait:       cs.Wait.D(),
+		Timeout:    cs.Timeout.D(),
+		Warning:    discovery.WarningPolicy(cs.Warning),
+		Failover:   failover,
+	}, nil
 }

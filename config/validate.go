@@ -23,6 +23,7 @@ func (f *File) validate(skip []string) error {
 	c.log()
 	c.limits()
 	c.staticServices()
+	c.consul()
 	c.routes()
 	c.policies()
 	c.serviceReferences()

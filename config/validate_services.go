@@ -51,16 +51,15 @@ func (c *checker) staticServices() {
 }
 
 // knownServices returns the services that some discovery source lists, and
-// whether that list is complete. Only static discovery exists today, so it is.
-// Consul discovery adds services at run time: when it is configured this must
-// return complete == false, which turns serviceReferences off, since a name
-// missing from the file may well be in Consul.
+// whether that list is complete. With Consul it is not: Consul adds services at
+// run time, so a name missing from the file may well be there, and
+// serviceReferences stays quiet.
 func (f *File) knownServices() (names map[string]bool, complete bool) {
 	names = make(map[string]bool, len(f.Discovery.Static))
 	for _, s := range f.Discovery.Static {
 		names[s.Service] = true
 	}
-	return names, true
+	return names, f.Discovery.Consul == nil
 }
 
 // serviceReferences checks that every service the file names is one discovery

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-gw/bulwark/policies"
@@ -21,6 +22,11 @@ type AdminOptions struct {
 	Gatherer prometheus.Gatherer
 	// Status, when set, is served at /api/v1/status (config file, last reload, version).
 	Status func() any
+	// Discovery, when set, is served at /api/v1/discovery (the sources' watches).
+	Discovery func() any
+	// Ready, when set, is asked after the gateway's own readiness: false makes
+	// /readyz 503; a non-empty message is shown either way.
+	Ready func() (bool, string)
 }
 
 // AdminHandler serves the admin API. /healthz, /readyz and /metrics are open, as
@@ -35,6 +41,13 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		ok, why := g.Ready()
+		if opts.Ready != nil && ok {
+			if ok2, why2 := opts.Ready(); !ok2 {
+				ok, why = false, why2
+			} else if why2 != "" {
+				why += "; " + why2
+			}
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -59,6 +72,11 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	if opts.Status != nil {
 		api.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, opts.Status())
+		})
+	}
+	if opts.Discovery != nil {
+		api.HandleFunc("GET /api/v1/discovery", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, opts.Discovery())
 		})
 	}
 	api.HandleFunc("/debug/pprof/", pprof.Index)
@@ -129,6 +147,9 @@ type ServiceView struct {
 	Policy       any                  `json:"policy"`
 	PolicySource policies.Explanation `json:"policy_source,omitempty"`
 	Instances    []InstanceView       `json:"instances"`
+	// Problems are what is wrong with the service's labels (Consul tags and
+	// meta): each bad value was skipped and the rest applies.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // InstanceView is one routable instance.
@@ -141,9 +162,23 @@ type InstanceView struct {
 func (g *Gateway) servicesView() []ServiceView {
 	st := g.state.Load()
 	out := []ServiceView{}
-	for _, name := range serviceNames(st.services) {
+	// A service whose every label route was refused has no service value, but
+	// its problems must still be listed: that is where the metric sends people.
+	names := serviceNames(st.services)
+	for n := range st.labels {
+		if st.services[n] == nil && len(st.labelProblems(n)) > 0 {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
 		s := st.services[name]
-		v := ServiceView{Name: name, Policy: s.policy, PolicySource: st.cfg.PolicySources[name], Instances: []InstanceView{}}
+		if s == nil {
+			out = append(out, ServiceView{Name: name, Instances: []InstanceView{}, Problems: st.labelProblems(name)})
+			continue
+		}
+		v := ServiceView{Name: name, Policy: s.policy, PolicySource: s.why, Instances: []InstanceView{},
+			Problems: st.labelProblems(name)}
 		for _, u := range s.pool.Upstreams {
 			v.Instances = append(v.Instances, InstanceView{Addr: u.Addr, Weight: u.Weight, InFlight: u.InFlight()})
 		}

@@ -17,6 +17,11 @@ type Config struct {
 	// PolicySources says, per service and policy field, which layer set the value
 	// ("built-in", "defaults", "services.pets"), for the admin API. Optional.
 	PolicySources map[string]policies.Explanation
+	// Layers are the file's policy layers per service ("defaults", then
+	// "services.NAME"), and DefaultLayers those of a service the file does not
+	// name: the policy keys of a service's labels are resolved on top of them.
+	Layers        map[string][]policies.Layer
+	DefaultLayers []policies.Layer
 	// DefaultPolicy is the policy of a service missing from Policies (one found
 	// only by discovery); nil means policies.Defaults().
 	DefaultPolicy *policies.Policy

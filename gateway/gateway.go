@@ -87,6 +87,12 @@ type state struct {
 	table    *table
 	services map[string]*service
 	mounts   []mount
+	// labels are the services' routing labels as read (labels.go); conflicts
+	// and policyProblems are the label problems found when merging routes and
+	// resolving policies, by service.
+	labels         map[string]*labelView
+	conflicts      map[string][]string
+	policyProblems map[string][]string
 }
 
 // mount is a handler served under a path prefix ahead of the route table (the portal).
@@ -129,14 +135,10 @@ func (g *Gateway) Configure(cfg Config, snap *discovery.Snapshot) {
 	if snap == nil {
 		snap = old.snap
 	}
-	next := &state{
-		cfg:    &cfg,
-		snap:   snap,
-		table:  newTable(cfg.Routes),
-		mounts: old.mounts,
-	}
-	next.services = buildServices(next.cfg, snap, old.services, g.log, g.retire)
-	g.metrics.bindRoutes(next.table.routes)
+	next := &state{cfg: &cfg, snap: snap, mounts: old.mounts}
+	g.applyLabels(next, old, true)
+	g.buildServices(next, old)
+	g.reportLabelProblems(next, old)
 	g.state.Store(next)
 }
 
@@ -147,7 +149,9 @@ func (g *Gateway) Update(snap *discovery.Snapshot) {
 	old := g.state.Load()
 	next := *old
 	next.snap = snap
-	next.services = buildServices(old.cfg, snap, old.services, g.log, g.retire)
+	g.applyLabels(&next, old, false)
+	g.buildServices(&next, old)
+	g.reportLabelProblems(&next, old)
 	g.state.Store(&next)
 }
 

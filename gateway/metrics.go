@@ -15,6 +15,7 @@ type metrics struct {
 	duration       *prometheus.HistogramVec // route, service
 	inflight       *prometheus.GaugeVec     // route, service
 	upstreamErrors *prometheus.CounterVec   // service, kind
+	labelProblems  *prometheus.GaugeVec     // service
 
 	// mu guards series, which keeps one routeMetrics per (route, service) across
 	// reloads so a reload neither resets nor duplicates them.
@@ -43,8 +44,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "bulwark_upstream_errors_total",
 			Help: "Failed upstream exchanges by service and kind (timeout, connect, connect_refused, protocol, client_gone).",
 		}, []string{"service", "kind"}),
+		labelProblems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bulwark_label_problems",
+			Help: "Problems in a service's routing labels (Consul tags and meta), each skipped; see /api/v1/services.",
+		}, []string{"service"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.inflight, m.upstreamErrors)
+	reg.MustRegister(m.requests, m.duration, m.inflight, m.upstreamErrors, m.labelProblems)
 	m.series = map[[2]string]*routeMetrics{}
 	m.unrouted = m.seriesFor("", "")
 	return m

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 type service struct {
 	name     string
 	policy   policies.Policy
+	why      policies.Explanation // which layer set each policy value
 	pool     *Pool
 	balancer Balancer
 	// transport carries every request to the service's instances (see transport.go).
@@ -24,33 +24,38 @@ type service struct {
 	byAddr map[string]*Upstream
 }
 
-// buildServices makes the service set for a configuration and a snapshot. A service
-// whose policy and instances are unchanged keeps its *service value (and so its
-// balancer state); others are rebuilt, reusing Upstreams by address. The cost of a
-// change is proportional to the services that changed.
+// buildServices makes next's service set: one per service a route names, and
+// one per service the file gives a policy. A service whose policy and instances
+// are unchanged keeps its *service value (and so its balancer state); others are
+// rebuilt, reusing Upstreams by address. The cost of a change is proportional to
+// the services that changed.
 //
-// Transports whose shape changed, or whose service is gone, are passed to retire.
-func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*service, log *slog.Logger, retire func(*h1Transport)) map[string]*service {
+// Transports whose shape changed, or whose service is gone, are retired.
+func (g *Gateway) buildServices(next, old *state) {
+	cfg, snap, prev := next.cfg, next.snap, old.services
 	names := map[string]bool{}
-	for _, r := range cfg.Routes {
+	for _, r := range next.table.routes {
 		names[r.Service] = true
 	}
 	for n := range cfg.Policies {
 		names[n] = true
 	}
 	out := make(map[string]*service, len(names))
+	next.policyProblems = map[string][]string{}
 	for name := range names {
-		pol, ok := cfg.Policies[name]
-		if !ok {
-			pol = policies.Defaults()
-			if cfg.DefaultPolicy != nil {
-				pol = *cfg.DefaultPolicy
-			}
+		pol, why, problem := g.policyFor(next, name)
+		if problem != "" {
+			next.policyProblems[name] = []string{problem}
 		}
 		instances := snap.Instances(name)
 		old := prev[name]
 		key := keyFor(cfg.Transport, pol)
 		if old != nil && old.policy == pol && old.tkey == key && sameInstances(old.pool.Upstreams, instances) {
+			if !maps.Equal(old.why, why) {
+				o := *old
+				o.why = why
+				old = &o
+			}
 			out[name] = old
 			continue
 		}
@@ -69,23 +74,53 @@ func buildServices(cfg *Config, snap *discovery.Snapshot, prev map[string]*servi
 		pool := &Pool{Service: name, Upstreams: ups}
 		bal, err := NewBalancer(pol.Balancer, pool)
 		if err != nil {
-			// Policies are validated by config; fall back rather than drop the service.
-			log.Error("building balancer; using round robin", "service", name, "err", err)
+			// Policies are validated before they get here; fall back rather than drop the service.
+			g.log.Error("building balancer; using round robin", "service", name, "err", err)
 			bal, _ = NewBalancer(policies.Balancer{Kind: policies.RoundRobin}, pool)
 		}
 		byAddr := make(map[string]*Upstream, len(ups))
 		for _, u := range ups {
 			byAddr[u.Addr] = u
 		}
-		out[name] = &service{name: name, policy: pol, pool: pool, balancer: bal, byAddr: byAddr,
+		out[name] = &service{name: name, policy: pol, why: why, pool: pool, balancer: bal, byAddr: byAddr,
 			transport: tr, tkey: key}
 	}
 	for name, old := range prev {
 		if s := out[name]; s == nil || s.transport != old.transport {
-			retire(old.transport)
+			g.retire(old.transport)
 		}
 	}
-	return out
+	next.services = out
+}
+
+// policyFor resolves a service's policy: the file's layers, then the policy
+// keys of its labels (Consul meta) on top. Labels that make the policy invalid
+// as a whole (say, hash-on without consistent hashing) are reported and the
+// file's policy is used.
+func (g *Gateway) policyFor(st *state, name string) (policies.Policy, policies.Explanation, string) {
+	cfg := st.cfg
+	pol, ok := cfg.Policies[name]
+	why := cfg.PolicySources[name]
+	if !ok {
+		pol = policies.Defaults()
+		if cfg.DefaultPolicy != nil {
+			pol = *cfg.DefaultPolicy
+		}
+	}
+	v := st.labels[name]
+	if v == nil || v.policy.Empty() {
+		return pol, why, ""
+	}
+	layers := cfg.Layers[name]
+	if layers == nil {
+		layers = cfg.DefaultLayers
+	}
+	layers = append(slices.Clip(layers), policies.Layer{Name: "labels", Set: v.policy})
+	lp, lwhy, err := policies.Resolve(layers...)
+	if err != nil {
+		return pol, why, "policy from labels: " + err.Error() + "; the file's policy applies"
+	}
+	return lp, lwhy, ""
 }
 
 // sameInstances reports whether the routable instances equal the current upstreams.

@@ -11,6 +11,9 @@ type processMetrics struct {
 	reloads     *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
 	lastOK      prometheus.Gauge
+	// convergence times a discovery change, from the moment bulwark received
+	// Consul's answer to the new routing state being in use.
+	convergence prometheus.Histogram
 }
 
 func newProcessMetrics(reg prometheus.Registerer) *processMetrics {
@@ -33,9 +36,14 @@ func newProcessMetrics(reg prometheus.Registerer) *processMetrics {
 			Name: "bulwark_config_last_reload_successful",
 			Help: "1 if the last reload applied, 0 if it was rejected (the previous configuration still serves).",
 		}),
+		convergence: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "bulwark_discovery_convergence_seconds",
+			Help:    "Time from receiving a Consul change to the new routing state being in use.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
 	}
 	m.lastOK.Set(1)
 	m.lastSuccess.SetToCurrentTime()
-	reg.MustRegister(build, m.reloads, m.lastSuccess, m.lastOK)
+	reg.MustRegister(build, m.reloads, m.lastSuccess, m.lastOK, m.convergence)
 	return m
 }

@@ -35,10 +35,16 @@ type process struct {
 	metrics   *processMetrics
 	token     string
 
-	mu      sync.Mutex   // guards current and status
+	// consul is the Consul source, when the file configures one (discovery.go).
+	consul *discovery.Consul
+
+	mu      sync.Mutex   // guards what follows
 	current *config.File // the last configuration that applied
 	status  reloadStatus
 	version uint64 // snapshot version counter
+	// staticSnap and consulSnap are each source's latest snapshot; the gateway
+	// routes with their merge.
+	staticSnap, consulSnap *discovery.Snapshot
 }
 
 // reloadStatus is served at /api/v1/status.
@@ -84,6 +90,10 @@ func newRuntime(f *config.File, source string, stderr io.Writer) (*process, erro
 		_ = accessOut.Close()
 		return nil, err
 	}
+	if err := rt.startConsul(); err != nil {
+		_ = accessOut.Close()
+		return nil, err
+	}
 	return rt, nil
 }
 
@@ -101,9 +111,8 @@ func (rt *process) apply(f *config.File) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	rt.version++
-	snap := *static.Snapshot()
-	snap.Version = rt.version
-	rt.gw.Configure(gcfg, &snap)
+	rt.staticSnap = static.Snapshot()
+	rt.gw.Configure(gcfg, discovery.Merge(rt.version, rt.staticSnap, rt.consulSnap))
 	rt.level.Set(f.LogLevel())
 	rt.current = f
 	return nil
@@ -148,6 +157,7 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 		servers = append(servers, &http.Server{
 			Handler: rt.gw.AdminHandler(gateway.AdminOptions{
 				Token: rt.token, Gatherer: rt.reg, Status: rt.statusView,
+				Ready: rt.discoveryReady, Discovery: rt.discoveryView,
 			}),
 			ReadHeaderTimeout: 5 * time.Second,
 			IdleTimeout:       f.IdleTimeout(),
@@ -166,6 +176,7 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 			return nil
 		})
 	}
+	g.Go(func() error { return rt.runConsul(gctx) })
 	g.Go(func() error {
 		for {
 			select {

@@ -127,6 +127,9 @@ func (rt *process) restartOnly(f *config.File) []string {
 	if !reflect.DeepEqual(next, prev) {
 		notes = append(notes, "server limits changed: they apply after a restart (trusted_proxies apply now)")
 	}
+	if !reflect.DeepEqual(f.Discovery.Consul, cur.Discovery.Consul) {
+		notes = append(notes, "discovery.consul changed: it applies after a restart (static discovery applies now)")
+	}
 	if f.Log.Format != cur.Log.Format {
 		notes = append(notes, "log.format changed: it applies after a restart")
 	}

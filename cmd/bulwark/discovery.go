@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The process feeds the gateway one merged snapshot: the file's static
+// services (replaced on every reload) and Consul's (replaced on every change
+// Consul reports). Each side keeps its latest snapshot, so either can change
+// without the other being asked again.
+
+// startConsul builds the Consul source when the file configures one. It does
+// not contact Consul; runConsul does, until ctx ends.
+func (rt *process) startConsul() error {
+	cc, err := rt.current.ConsulConfig()
+	if err != nil || cc == nil {
+		return err
+	}
+	cc.Logger = rt.log
+	src, err := discovery.NewConsul(*cc)
+	if err != nil {
+		return err
+	}
+	rt.consul = src
+	rt.metrics.watchDiscovery(rt.reg, src)
+	return nil
+}
+
+// runConsul runs the Consul watch until ctx ends.
+func (rt *process) runConsul(ctx context.Context) error {
+	if rt.consul == nil {
+		return nil
+	}
+	rt.log.Info("watching Consul", "address", rt.consul.Status().Address)
+	return rt.consul.Run(ctx, rt.onConsul)
+}
+
+// onConsul installs a new Consul snapshot beside the static one.
+func (rt *process) onConsul(snap *discovery.Snapshot) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.consulSnap = snap
+	rt.version++
+	rt.gw.Update(discovery.Merge(rt.version, rt.staticSnap, snap))
+	if !snap.Observed.IsZero() {
+		rt.metrics.convergence.Observe(time.Since(snap.Observed).Seconds())
+	}
+}
+
+// discoveryReady is a readiness check: with Consul configured the gateway is
+// not ready until Consul has answered once, since its routes would be missing.
+// Once it has, a Consul outage keeps the gateway ready (it routes with the last
+// instances it saw, as Envoy and Traefik do), and /readyz says discovery is
+// stale rather than failing: failing would take every gateway out of its load
+// balancer at once, for an outage of the control plane only.
+func (rt *process) discoveryReady() (bool, string) {
+	if rt.consul == nil {
+		return true, ""
+	}
+	rt.mu.Lock()
+	seen := rt.consulSnap != nil
+	rt.mu.Unlock()
+	st := rt.consul.Status()
+	switch {
+	case !seen:
+		return false, fmt.Sprintf("waiting for Consul at %s (%s)", st.Address, st.StaleReason)
+	case st.Stale:
+		return true, "discovery is stale: " + st.StaleReason + "; routing with the last known instances"
+	}
+	return true, ""
+}
+
+// watchDiscovery registers the Consul source's metrics, read from its status
+// when scraped.
+func (m *processMetrics) watchDiscovery(reg prometheus.Registerer, src *discovery.Consul) {
+	stale := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bulwark_discovery_stale",
+		Help: "1 while a Consul query is failing and routing uses the last known instances.",
+	}, func() float64 {
+		if src.Status().Stale {
+			return 1
+		}
+		return 0
+	})
+	errs := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "bulwark_discovery_errors_total",
+		Help: "Failed Consul queries.",
+	}, func() float64 { return float64(src.Status().Errors) })
+	watches := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bulwark_discovery_watches",
+		Help: "Blocking-query watches running (the service list, and each service per datacenter).",
+	}, func() float64 { return float64(len(src.Status().Watches)) })
+	problems := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bulwark_discovery_registration_problems",
+		Help: "Consul registrations skipped or corrected (no address, bad port, duplicate address, bad weight); see /api/v1/discovery.",
+	}, func() float64 {
+		n := 0
+		for _, w := range src.Status().Watches {
+			n += len(w.Problems)
+		}
+		return float64(n)
+	})
+	reg.MustRegister(stale, errs, watches, problems)
+}
+
+// discoveryView is served at /api/v1/discovery.
+func (rt *process) discoveryView() any {
+	if rt.consul == nil {
+		return map[string]string{"source": "static"}
+	}
+	return rt.consul.Status()
+}

@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// applyLabels brings next's label views, route table and problems up to date
+// with next.snap. A service's labels are re-read only when they changed, and
+// the table is rebuilt only when some service's routes did, so an instance
+// coming or going costs no routing work at all.
+func (g *Gateway) applyLabels(next, old *state, cfgChanged bool) {
+	var labels map[string]discovery.Labels
+	if next.snap != nil {
+		labels = next.snap.Labels
+	}
+	views := make(map[string]*labelView, len(labels))
+	routesChanged := cfgChanged || len(old.labels) != len(labels)
+	for name, l := range labels {
+		if v := old.labels[name]; v != nil && sameLabels(v.src, l) {
+			views[name] = v
+			continue
+		}
+		v := readLabels(name, l)
+		views[name] = v
+		if prev := old.labels[name]; prev == nil || !slices.EqualFunc(prev.routes, v.routes, sameRoute) {
+			routesChanged = true
+		}
+	}
+	for name := range old.labels {
+		if views[name] == nil {
+			routesChanged = true
+		}
+	}
+	next.labels = views
+	if routesChanged {
+		routes, conflicts := mergeRoutes(next.cfg.Routes, views)
+		next.table = newTable(routes)
+		next.conflicts = conflicts
+		g.metrics.bindRoutes(next.table.routes)
+	}
+}
+
+// mergeRoutes puts the file's routes first and adds every service's label
+// routes that do not collide: a label route identical to a file route is
+// shadowed (the file is the operator's word), and when two services claim the
+// same route the one whose name sorts first keeps it, so the outcome does not
+// depend on which registration Consul answered first.
+func mergeRoutes(file []Route, views map[string]*labelView) ([]Route, map[string][]string) {
+	routes := slices.Clone(file)
+	owner := map[string]string{}
+	for _, r := range file {
+		owner[routeIdentity(r)] = "the config file"
+	}
+	conflicts := map[string][]string{}
+	for _, name := range slices.Sorted(maps.Keys(views)) {
+		for _, r := range views[name].routes {
+			id := routeIdentity(r)
+			if o, taken := owner[id]; taken {
+				if o != "service "+name {
+					conflicts[name] = append(conflicts[name], "route "+describeRoute(r)+" is already taken by "+o+"; skipped")
+				}
+				continue
+			}
+			owner[id] = "service " + name
+			routes = append(routes, r)
+		}
+	}
+	return routes, conflicts
+}
+
+// routeIdentity is what makes two routes the same match: host, path and methods.
+func routeIdentity(r Route) string {
+	ms := slices.Sorted(slices.Values(r.Methods))
+	hs := make([]string, 0, len(r.Headers))
+	for _, k := range slices.Sorted(maps.Keys(r.Headers)) {
+		hs = append(hs, strings.ToLower(k)+"="+r.Headers[k])
+	}
+	return strings.ToLower(r.Host) + "|" + strings.TrimSuffix(r.Path, "/") + "|" + strings.Join(ms, ",") + "|" + strings.Join(hs, ",")
+}
+
+func describeRoute(r Route) string {
+	s := r.Host + r.Path
+	if len(r.Methods) > 0 {
+		s += " (" + strings.Join(r.Methods, ",") + ")"
+	}
+	return s
+}
+
+func sameRoute(a, b Route) bool {
+	return routeIdentity(a) == routeIdentity(b) && a.Service == b.Service &&
+		a.StripPrefix == b.StripPrefix && a.WebSocket == b.WebSocket
+}
+
+func sameLabels(a, b discovery.Labels) bool {
+	return slices.Equal(a.Tags, b.Tags) && maps.Equal(a.Meta, b.Meta)
+}
+
+// labelProblems lists what is wrong with a service's labels in state st.
+func (st *state) labelProblems(service string) []string {
+	var out []string
+	if v := st.labels[service]; v != nil {
+		out = append(out, v.problems...)
+	}
+	out = append(out, st.conflicts[service]...)
+	out = append(out, st.policyProblems[service]...)
+	return out
+}
+
+// reportLabelProblems logs a service's label problems when they change and
+// keeps the bulwark_label_problems gauge in step.
+func (g *Gateway) reportLabelProblems(next, old *state) {
+	names := map[string]bool{}
+	for n := range next.labels {
+		names[n] = true
+	}
+	for n := range old.labels {
+		names[n] = true
+	}
+	for n := range names {
+		now, before := next.labelProblems(n), old.labelProblems(n)
+		if slices.Equal(now, before) {
+			continue
+		}
+		for _, p := range now {
+			if !slices.Contains(before, p) {
+				g.log.Warn("service label problem", "service", n, "problem", p)
+			}
+		}
+		if len(now) == 0 {
+			g.metrics.labelProblems.Delete(prometheus.Labels{"service": n})
+		} else {
+			g.metrics.labelProblems.WithLabelValues(n).Set(float64(len(now)))
+		}
+	}
+}

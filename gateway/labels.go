@@ -1,0 +1,248 @@
+package gateway
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/policies"
+)
+
+// Services opt in to routing with labels on their registration (Consul tags
+// and meta), so a team ships a service and its route together without touching
+// the gateway's file:
+//
+//	tag  bulwark.route=/inventory     meta bulwark-route=/inventory     path prefix (repeatable as tags)
+//	tag  bulwark.host=inv.example.com meta bulwark-host=...             host, exact or *.wildcard
+//	tag  bulwark.methods=GET,HEAD     meta bulwark-methods=GET,HEAD
+//	tag  bulwark.strip-prefix=true    meta bulwark-strip-prefix=true
+//	tag  bulwark.websocket=true       meta bulwark-websocket=true
+//	tag  urlprefix-[host]/path [strip=/path]                            Fabio's, unchanged
+//	meta bulwark-timeout=2s, bulwark-try-timeout, bulwark-connect-timeout, bulwark-balancer, bulwark-hash-on
+//
+// A bad value is reported (log, metric, admin API) and only that value is
+// dropped: the rest of the service still routes.
+
+// Label prefixes.
+const (
+	tagPrefix    = "bulwark."
+	metaPrefix   = policies.MetaPrefix
+	fabioPrefix  = "urlprefix-"
+	routeKey     = "route"
+	hostKey      = "host"
+	methodsKey   = "methods"
+	stripKey     = "strip-prefix"
+	websocketKey = "websocket"
+)
+
+// foreignKeys are bulwark labels read by other packages (discovery: weight;
+// the documentation catalog: openapi, hal); they are not typos.
+var foreignKeys = []string{"weight", "openapi", "hal"}
+
+// labelView is what a service's labels mean to the gateway. Views are rebuilt
+// only when a service's labels change.
+type labelView struct {
+	src      discovery.Labels
+	routes   []Route
+	policy   policies.Overrides
+	problems []string
+}
+
+// readLabels interprets one service's labels.
+func readLabels(service string, l discovery.Labels) *labelView {
+	v := &labelView{src: l}
+	report := func(format string, args ...any) { v.problems = append(v.problems, fmt.Sprintf(format, args...)) }
+
+	values := map[string][]string{} // key → values, tags first then meta (meta wins)
+	for _, t := range l.Tags {
+		switch {
+		case strings.HasPrefix(t, tagPrefix):
+			key, val, ok := strings.Cut(strings.TrimPrefix(t, tagPrefix), "=")
+			if !ok {
+				report("tag %q: want %skey=value", t, tagPrefix)
+				continue
+			}
+			values[key] = append(values[key], val)
+		case strings.HasPrefix(t, fabioPrefix):
+			if r, err := fabioRoute(service, strings.TrimPrefix(t, fabioPrefix)); err != nil {
+				report("tag %q: %v; route skipped", t, err)
+			} else {
+				v.routes = append(v.routes, r)
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.Meta)) {
+		if key, ok := strings.CutPrefix(k, metaPrefix); ok && !policies.IsMetaKey(k) {
+			values[key] = append(values[key], l.Meta[k])
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		switch key {
+		case routeKey, hostKey, methodsKey, stripKey, websocketKey:
+		default:
+			if !slices.Contains(foreignKeys, key) && !policies.IsMetaKey(metaPrefix+key) {
+				report("unknown label %q (known: route, host, methods, strip-prefix, websocket, weight, openapi, hal, timeout, try-timeout, connect-timeout, balancer, hash-on); ignored", key)
+			}
+		}
+	}
+
+	base := Route{Service: service}
+	if ms := values[methodsKey]; len(ms) > 0 {
+		m := ms[len(ms)-1] // meta, when both are set: as for policy keys
+		if methods, err := parseMethods(m); err != nil {
+			report("methods %q: %v; the routes take every method", m, err)
+		} else {
+			base.Methods = methods
+		}
+	}
+	base.StripPrefix = labelBool(values[stripKey], stripKey, report)
+	base.WebSocket = labelBool(values[websocketKey], websocketKey, report)
+
+	hosts := []string{""}
+	if hs := values[hostKey]; len(hs) > 0 {
+		hosts = hosts[:0]
+		for _, h := range slices.Compact(slices.Sorted(slices.Values(hs))) {
+			if err := checkLabelHost(h); err != nil {
+				report("host %q: %v; skipped", h, err)
+				continue
+			}
+			hosts = append(hosts, strings.ToLower(h))
+		}
+	}
+	paths := slices.Compact(slices.Sorted(slices.Values(values[routeKey])))
+	if len(paths) == 0 && len(values[hostKey]) > 0 {
+		paths = []string{"/"} // a host alone routes all of its paths
+	}
+	for _, p := range paths {
+		if err := checkLabelPath(p); err != nil {
+			report("route %q: %v; skipped", p, err)
+			continue
+		}
+		for _, h := range hosts {
+			r := base
+			r.Host, r.Path = h, p
+			v.routes = append(v.routes, r)
+		}
+	}
+	// Policy keys may be tags too (bulwark.timeout=2s); meta wins over a tag.
+	pm := map[string]string{}
+	for key, vals := range values {
+		if policies.IsMetaKey(metaPrefix + key) {
+			pm[metaPrefix+key] = vals[0]
+		}
+	}
+	for k, val := range l.Meta {
+		if policies.IsMetaKey(k) {
+			pm[k] = val
+		}
+	}
+	pol, problems := policies.FromMeta(pm)
+	v.policy = pol
+	v.problems = append(v.problems, problems...)
+	return v
+}
+
+// fabioRoute parses the part of a Fabio tag after "urlprefix-": "[host]/path"
+// and options. strip= is honoured when it strips the whole route prefix, as
+// bulwark's strip-prefix does; other options change what Fabio does (proto,
+// tlsskipverify, allow/deny, auth) and ignoring them could expose a service or
+// send it the wrong protocol, so a route with them is skipped instead.
+func fabioRoute(service, spec string) (Route, error) {
+	fields := strings.Fields(spec)
+	if len(fields) == 0 {
+		return Route{}, fmt.Errorf("empty route")
+	}
+	r := Route{Service: service, Path: "/"}
+	hostPath := fields[0]
+	if i := strings.IndexByte(hostPath, '/'); i > 0 {
+		r.Host, r.Path = strings.ToLower(hostPath[:i]), hostPath[i:]
+	} else if i < 0 {
+		r.Host = strings.ToLower(hostPath)
+	} else {
+		r.Path = hostPath
+	}
+	if r.Host != "" {
+		if err := checkLabelHost(r.Host); err != nil {
+			return Route{}, fmt.Errorf("host: %w", err)
+		}
+	}
+	if err := checkLabelPath(r.Path); err != nil {
+		return Route{}, err
+	}
+	for _, opt := range fields[1:] {
+		key, val, _ := strings.Cut(opt, "=")
+		if key != "strip" {
+			return Route{}, fmt.Errorf("option %q is not supported by bulwark", key)
+		}
+		if strings.TrimSuffix(val, "/") != strings.TrimSuffix(r.Path, "/") {
+			return Route{}, fmt.Errorf("strip=%s: bulwark strips exactly the route's path (%s)", val, r.Path)
+		}
+		r.StripPrefix = true
+	}
+	return r, nil
+}
+
+// labelBool reads a boolean label; meta (listed last) wins over a tag.
+func labelBool(vals []string, key string, report func(string, ...any)) bool {
+	if len(vals) == 0 {
+		return false
+	}
+	v := vals[len(vals)-1]
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		report("%s %q: want true or false; using false", key, v)
+		return false
+	}
+	return b
+}
+
+// parseMethods reads "GET,HEAD" into upper-case tokens.
+func parseMethods(s string) ([]string, error) {
+	var out []string
+	for m := range strings.SplitSeq(s, ",") {
+		m = strings.ToUpper(strings.TrimSpace(m))
+		if m == "" || strings.IndexFunc(m, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
+			return nil, fmt.Errorf("%q is not a method", m)
+		}
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// checkLabelPath accepts the paths a config route could have: absolute, clean,
+// without query, fragment or spaces.
+func checkLabelPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("must start with /")
+	case strings.ContainsAny(p, "?# \t\\%"):
+		return fmt.Errorf("must not contain ?, #, %%, backslash or spaces")
+	case strings.Contains(p, "//") || slices.Contains(strings.Split(p, "/"), "..") || slices.Contains(strings.Split(p, "/"), "."):
+		return fmt.Errorf("must be clean (no //, . or .. segments)")
+	}
+	return nil
+}
+
+// checkLabelHost accepts a DNS name or a one-label wildcard (*.example.com).
+func checkLabelHost(h string) error {
+	name := strings.TrimPrefix(h, "*.")
+	if name == "" || len(name) > 253 {
+		return fmt.Errorf("not a host name")
+	}
+	for label := range strings.SplitSeq(name, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return fmt.Errorf("not a host name")
+		}
+		for _, c := range strings.ToLower(label) {
+			if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+				return fmt.Errorf("not a host name")
+			}
+		}
+	}
+	return nil
+}
