@@ -1,0 +1,58 @@
+package policies
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFromMetaKeepsGoodValuesAndReportsBadOnes(t *testing.T) {
+	o, problems := FromMeta(map[string]string{
+		"bulwark-timeout":         "2s",
+		"bulwark-try-timeout":     "2h",
+		"bulwark-connect-timeout": "-1s",
+		"bulwark-balancer":        "fastest",
+		"bulwark-hash-on":         "header:X-Tenant",
+		"bulwark-route":           "/not-a-policy-key",
+	})
+	if o.Timeout == nil || *o.Timeout != 2*time.Second {
+		t.Errorf("timeout = %v, want 2s", o.Timeout)
+	}
+	if o.TryTimeout != nil || o.ConnectTimeout != nil || o.Balancer != nil {
+		t.Errorf("bad values applied: %+v", o)
+	}
+	if o.HashOn == nil || *o.HashOn != "header:X-Tenant" {
+		t.Errorf("hash-on = %v", o.HashOn)
+	}
+	want := []string{
+		`bulwark-try-timeout="2h": longer than the 1h`,
+		`bulwark-connect-timeout="-1s": must be positive`,
+		`bulwark-balancer="fastest": want round_robin, least_request or consistent_hash`,
+	}
+	if len(problems) != len(want) {
+		t.Fatalf("problems = %q", problems)
+	}
+	for _, w := range want {
+		found := false
+		for _, p := range problems {
+			found = found || strings.Contains(p, w)
+		}
+		if !found {
+			t.Errorf("no problem contains %q in %q", w, problems)
+		}
+	}
+}
+
+func TestIsMetaKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"bulwark-timeout": true, "bulwark-hash-on": true, "bulwark-route": false,
+		"timeout": false, "bulwark-": false,
+	} {
+		if got := IsMetaKey(key); got != want {
+			t.Errorf("IsMetaKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+	if !(Overrides{}).Empty() {
+		t.Error("zero Overrides not Empty")
+	}
+}
