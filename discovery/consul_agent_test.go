@@ -103,7 +103,10 @@ func TestConsulSourceFollowsRegistrationsHealthAndTags(t *testing.T) {
 	}
 
 	agent.Fail(t, "inv-1")
-	w.until(t, "the failed instance to leave", has("inv", "127.0.0.1:9002"))
+	s = w.until(t, "the failed instance to leave", has("inv", "127.0.0.1:9002"))
+	if !slices.Equal(s.Changed, []string{"inv"}) {
+		t.Errorf("Changed = %q, want only the service whose instance failed", s.Changed)
+	}
 	agent.Pass(t, "inv-1")
 	w.until(t, "the recovered instance to return", has("inv", "127.0.0.1:9001 127.0.0.1:9002"))
 

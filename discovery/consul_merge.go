@@ -3,6 +3,7 @@ package discovery
 import (
 	"log/slog"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -15,25 +16,34 @@ type aggregator struct {
 	services map[string][]Instance
 	labels   map[string]Labels
 	active   map[string]string // service → the datacenter serving it
+	changed  map[string]bool   // since the last snapshot
 }
 
 func newAggregator(cfg ConsulConfig) *aggregator {
 	return &aggregator{cfg: cfg, views: map[string]map[string]*update{},
-		services: map[string][]Instance{}, labels: map[string]Labels{}, active: map[string]string{}}
+		services: map[string][]Instance{}, labels: map[string]Labels{}, active: map[string]string{},
+		changed: map[string]bool{}}
 }
 
-// retain forgets services no longer in the catalog and reports whether any were.
-func (a *aggregator) retain(list map[string][]string) (removed bool) {
+// retain forgets services no longer in the catalog. It reports whether that
+// changes what routing sees: a deregistered service's own health answer (no
+// instances, no labels) usually arrives first, and then dropping its name
+// changes nothing worth a snapshot.
+func (a *aggregator) retain(list map[string][]string) (changed bool) {
 	for svc := range a.views {
 		if _, ok := list[svc]; !ok {
+			_, labelled := a.labels[svc]
+			if labelled || len(a.services[svc]) > 0 {
+				changed = true
+			}
 			delete(a.views, svc)
 			delete(a.services, svc)
 			delete(a.labels, svc)
 			delete(a.active, svc)
-			removed = true
+			a.changed[svc] = true
 		}
 	}
-	return removed
+	return changed
 }
 
 // apply records one watcher's answer and recomputes that service alone.
@@ -82,6 +92,7 @@ func (a *aggregator) recompute(svc string) {
 	}
 	a.active[svc] = chosen.dc
 	a.services[svc] = chosen.instances
+	a.changed[svc] = true
 	if labelled != nil {
 		a.labels[svc] = labelled.labels
 	} else {
@@ -100,11 +111,14 @@ func dcName(dc string) string {
 // keeps changing its own); the instance slices are shared, which is safe
 // because an answer's slice is never modified after it arrives.
 func (a *aggregator) snapshot(version uint64, observed time.Time) *Snapshot {
-	return &Snapshot{
+	s := &Snapshot{
 		Services: maps.Clone(a.services),
 		Labels:   maps.Clone(a.labels),
 		Source:   "consul",
 		Version:  version,
 		Observed: observed,
+		Changed:  slices.Sorted(maps.Keys(a.changed)),
 	}
+	clear(a.changed)
+	return s
 }

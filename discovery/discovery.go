@@ -62,6 +62,10 @@ type Snapshot struct {
 	// instance fails keeps its route and answers 503 rather than 404. Static
 	// services have none.
 	Labels map[string]Labels `json:"labels,omitempty"`
+	// Changed names the services whose instances or labels differ from the
+	// source's previous snapshot (removed ones included), so a consumer can
+	// rebuild those alone; nil means unknown: treat every service as changed.
+	Changed []string `json:"changed,omitempty"`
 	// Observed is when the source learned of the change this snapshot carries
 	// (a Consul answer's arrival), for the convergence metric. Zero for static.
 	Observed time.Time `json:"observed,omitzero"`

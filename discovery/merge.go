@@ -6,7 +6,16 @@ package discovery
 // listed twice keeps its first entry. Labels are merged the same way, the first
 // source winning. Nil snapshots are skipped. Observed is the latest of the
 // inputs', so the convergence metric times the change that caused the merge.
+// Changed survives only when one source has services: a merge of several
+// cannot say what changed relative to the gateway's last view.
 func Merge(version uint64, snaps ...*Snapshot) *Snapshot {
+	if one := onlyOne(snaps); one != nil {
+		// The common case (Consul alone, or static alone) shares the maps: a
+		// change then costs no copy of every other service.
+		out := *one
+		out.Version = version
+		return &out
+	}
 	out := &Snapshot{Services: map[string][]Instance{}, Source: "merged", Version: version}
 	var sources []string
 	for _, s := range snaps {
@@ -56,4 +65,20 @@ func mergeInstances(a, b []Instance) []Instance {
 		}
 	}
 	return out
+}
+
+// onlyOne returns the one snapshot with services when all others are nil or
+// empty, else nil.
+func onlyOne(snaps []*Snapshot) *Snapshot {
+	var one *Snapshot
+	for _, s := range snaps {
+		if s == nil || (len(s.Services) == 0 && len(s.Labels) == 0) {
+			continue
+		}
+		if one != nil {
+			return nil
+		}
+		one = s
+	}
+	return one
 }

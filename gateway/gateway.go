@@ -136,8 +136,8 @@ func (g *Gateway) Configure(cfg Config, snap *discovery.Snapshot) {
 		snap = old.snap
 	}
 	next := &state{cfg: &cfg, snap: snap, mounts: old.mounts}
-	g.applyLabels(next, old, true)
-	g.buildServices(next, old)
+	g.applyLabels(next, old, nil, true)
+	g.buildServices(next, old, nil)
 	g.reportLabelProblems(next, old)
 	g.state.Store(next)
 }
@@ -149,8 +149,9 @@ func (g *Gateway) Update(snap *discovery.Snapshot) {
 	old := g.state.Load()
 	next := *old
 	next.snap = snap
-	g.applyLabels(&next, old, false)
-	g.buildServices(&next, old)
+	// A snapshot that names what changed is applied to those services alone.
+	g.applyLabels(&next, old, snap.Changed, false)
+	g.buildServices(&next, old, snap.Changed)
 	g.reportLabelProblems(&next, old)
 	g.state.Store(&next)
 }

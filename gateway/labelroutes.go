@@ -12,28 +12,43 @@ import (
 // applyLabels brings next's label views, route table and problems up to date
 // with next.snap. A service's labels are re-read only when they changed, and
 // the table is rebuilt only when some service's routes did, so an instance
-// coming or going costs no routing work at all.
-func (g *Gateway) applyLabels(next, old *state, cfgChanged bool) {
+// coming or going costs no routing work at all. changed, when not nil, names
+// the only services whose labels may have changed (the snapshot's Changed);
+// cfgChanged forces a new table (the file's routes may differ).
+func (g *Gateway) applyLabels(next, old *state, changed []string, cfgChanged bool) {
 	var labels map[string]discovery.Labels
 	if next.snap != nil {
 		labels = next.snap.Labels
 	}
-	views := make(map[string]*labelView, len(labels))
-	routesChanged := cfgChanged || len(old.labels) != len(labels)
-	for name, l := range labels {
-		if v := old.labels[name]; v != nil && sameLabels(v.src, l) {
-			views[name] = v
-			continue
+	var views map[string]*labelView
+	names := changed
+	if changed == nil {
+		views = make(map[string]*labelView, len(labels))
+		names = slices.Collect(maps.Keys(labels))
+		for n := range old.labels {
+			if _, ok := labels[n]; !ok {
+				names = append(names, n)
+			}
 		}
-		v := readLabels(name, l)
-		views[name] = v
-		if prev := old.labels[name]; prev == nil || !slices.EqualFunc(prev.routes, v.routes, sameRoute) {
-			routesChanged = true
-		}
+	} else {
+		views = maps.Clone(old.labels)
 	}
-	for name := range old.labels {
-		if views[name] == nil {
-			routesChanged = true
+	routesChanged := cfgChanged || old.table == nil
+	for _, name := range names {
+		l, ok := labels[name]
+		prev := old.labels[name]
+		switch {
+		case !ok:
+			delete(views, name)
+			routesChanged = routesChanged || prev != nil
+		case prev != nil && sameLabels(prev.src, l):
+			views[name] = prev
+		default:
+			v := readLabels(name, l)
+			views[name] = v
+			if prev == nil || !slices.EqualFunc(prev.routes, v.routes, sameRoute) {
+				routesChanged = true
+			}
 		}
 	}
 	next.labels = views
@@ -114,12 +129,24 @@ func (st *state) labelProblems(service string) []string {
 // reportLabelProblems logs a service's label problems when they change and
 // keeps the bulwark_label_problems gauge in step.
 func (g *Gateway) reportLabelProblems(next, old *state) {
+	// Only services whose labels were re-read, or that have (or had) a
+	// conflict or a policy problem, can have changed: with a thousand services
+	// one change must not compare all of them.
 	names := map[string]bool{}
-	for n := range next.labels {
-		names[n] = true
+	for n, v := range next.labels {
+		if old.labels[n] != v {
+			names[n] = true
+		}
 	}
 	for n := range old.labels {
-		names[n] = true
+		if next.labels[n] == nil {
+			names[n] = true
+		}
+	}
+	for _, m := range []map[string][]string{next.conflicts, old.conflicts, next.policyProblems, old.policyProblems} {
+		for n := range m {
+			names[n] = true
+		}
 	}
 	for n := range names {
 		now, before := next.labelProblems(n), old.labelProblems(n)

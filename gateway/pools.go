@@ -22,68 +22,58 @@ type service struct {
 	tkey      transportKey
 	// byAddr indexes pool.Upstreams so the next build can reuse them.
 	byAddr map[string]*Upstream
+	// from is the snapshot slice the pool was built from. Sources share an
+	// unchanged service's slice between snapshots, so the same slice means the
+	// same instances without comparing them: with a thousand services, one
+	// change no longer compares every other service's instances.
+	from []discovery.Instance
 }
 
 // buildServices makes next's service set: one per service a route names, and
 // one per service the file gives a policy. A service whose policy and instances
 // are unchanged keeps its *service value (and so its balancer state); others are
-// rebuilt, reusing Upstreams by address. The cost of a change is proportional to
-// the services that changed.
+// rebuilt, reusing Upstreams by address.
 //
+// changed, when not nil, names the only services that may differ from old (the
+// snapshot's Changed, for an Update): the others are carried over without being
+// looked at, so with a thousand services one change costs one service's work.
 // Transports whose shape changed, or whose service is gone, are retired.
-func (g *Gateway) buildServices(next, old *state) {
-	cfg, snap, prev := next.cfg, next.snap, old.services
-	names := map[string]bool{}
-	for _, r := range next.table.routes {
-		names[r.Service] = true
-	}
-	for n := range cfg.Policies {
-		names[n] = true
-	}
-	out := make(map[string]*service, len(names))
-	next.policyProblems = map[string][]string{}
-	for name := range names {
-		pol, why, problem := g.policyFor(next, name)
-		if problem != "" {
-			next.policyProblems[name] = []string{problem}
+func (g *Gateway) buildServices(next, old *state, changed []string) {
+	cfg, prev := next.cfg, old.services
+	var out map[string]*service
+	var names []string
+	if changed == nil {
+		out = make(map[string]*service, len(prev))
+		next.policyProblems = map[string][]string{}
+		set := maps.Clone(next.table.services)
+		for n := range cfg.Policies {
+			set[n] = true
 		}
-		instances := snap.Instances(name)
-		old := prev[name]
-		key := keyFor(cfg.Transport, pol)
-		if old != nil && old.policy == pol && old.tkey == key && sameInstances(old.pool.Upstreams, instances) {
-			if !maps.Equal(old.why, why) {
-				o := *old
-				o.why = why
-				old = &o
+		names = slices.Collect(maps.Keys(set))
+	} else {
+		out = maps.Clone(prev)
+		next.policyProblems = maps.Clone(old.policyProblems)
+		names = changed
+		if next.table != old.table { // routes moved: a service may have gained or lost its only route
+			for n := range next.table.services {
+				if !old.table.services[n] {
+					names = append(names, n)
+				}
 			}
-			out[name] = old
+			for n := range old.table.services {
+				if !next.table.services[n] {
+					names = append(names, n)
+				}
+			}
+		}
+	}
+	for _, name := range names {
+		delete(next.policyProblems, name)
+		if _, policy := cfg.Policies[name]; !next.table.services[name] && !policy {
+			delete(out, name)
 			continue
 		}
-		tr := (*h1Transport)(nil)
-		if old != nil && old.tkey == key {
-			tr = old.transport // same shape: keep its pooled connections
-		} else {
-			tr = newTransport(key)
-		}
-		var prevUps map[string]*Upstream
-		if old != nil {
-			prevUps = old.byAddr
-		}
-		ups := newUpstreams(name, instances, prevUps)
-		slices.SortFunc(ups, func(a, b *Upstream) int { return strings.Compare(a.Addr, b.Addr) })
-		pool := &Pool{Service: name, Upstreams: ups}
-		bal, err := NewBalancer(pol.Balancer, pool)
-		if err != nil {
-			// Policies are validated before they get here; fall back rather than drop the service.
-			g.log.Error("building balancer; using round robin", "service", name, "err", err)
-			bal, _ = NewBalancer(policies.Balancer{Kind: policies.RoundRobin}, pool)
-		}
-		byAddr := make(map[string]*Upstream, len(ups))
-		for _, u := range ups {
-			byAddr[u.Addr] = u
-		}
-		out[name] = &service{name: name, policy: pol, why: why, pool: pool, balancer: bal, byAddr: byAddr,
-			transport: tr, tkey: key}
+		out[name] = g.buildService(next, name, prev[name])
 	}
 	for name, old := range prev {
 		if s := out[name]; s == nil || s.transport != old.transport {
@@ -91,6 +81,50 @@ func (g *Gateway) buildServices(next, old *state) {
 		}
 	}
 	next.services = out
+}
+
+// buildService makes one service, reusing old where nothing it depends on moved.
+func (g *Gateway) buildService(next *state, name string, old *service) *service {
+	pol, why, problem := g.policyFor(next, name)
+	if problem != "" {
+		next.policyProblems[name] = []string{problem}
+	}
+	instances := next.snap.Instances(name)
+	key := keyFor(next.cfg.Transport, pol)
+	if old != nil && old.policy == pol && old.tkey == key &&
+		(sameSlice(old.from, instances) || sameInstances(old.pool.Upstreams, instances)) {
+		if !maps.Equal(old.why, why) || !sameSlice(old.from, instances) {
+			o := *old
+			o.why, o.from = why, instances
+			old = &o
+		}
+		return old
+	}
+	tr := (*h1Transport)(nil)
+	if old != nil && old.tkey == key {
+		tr = old.transport // same shape: keep its pooled connections
+	} else {
+		tr = newTransport(key)
+	}
+	var prevUps map[string]*Upstream
+	if old != nil {
+		prevUps = old.byAddr
+	}
+	ups := newUpstreams(name, instances, prevUps)
+	slices.SortFunc(ups, func(a, b *Upstream) int { return strings.Compare(a.Addr, b.Addr) })
+	pool := &Pool{Service: name, Upstreams: ups}
+	bal, err := NewBalancer(pol.Balancer, pool)
+	if err != nil {
+		// Policies are validated before they get here; fall back rather than drop the service.
+		g.log.Error("building balancer; using round robin", "service", name, "err", err)
+		bal, _ = NewBalancer(policies.Balancer{Kind: policies.RoundRobin}, pool)
+	}
+	byAddr := make(map[string]*Upstream, len(ups))
+	for _, u := range ups {
+		byAddr[u.Addr] = u
+	}
+	return &service{name: name, policy: pol, why: why, pool: pool, balancer: bal, byAddr: byAddr,
+		transport: tr, tkey: key, from: instances}
 }
 
 // policyFor resolves a service's policy: the file's layers, then the policy
@@ -121,6 +155,11 @@ func (g *Gateway) policyFor(st *state, name string) (policies.Policy, policies.E
 		return pol, why, "policy from labels: " + err.Error() + "; the file's policy applies"
 	}
 	return lp, lwhy, ""
+}
+
+// sameSlice reports whether a and b are the same slice (not merely equal).
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // sameInstances reports whether the routable instances equal the current upstreams.

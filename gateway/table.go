@@ -25,6 +25,8 @@ type route struct {
 type table struct {
 	router *mux.Router
 	routes []*route // in match order
+	// services are the services some route names.
+	services map[string]bool
 }
 
 // specificity orders routes: an exact host beats a wildcard host beats any host;
@@ -82,7 +84,11 @@ func newTable(routes []Route) *table {
 		}
 		mr.Handler(routeHandler{rt})
 	}
-	return &table{router: router, routes: compiled}
+	services := make(map[string]bool, len(compiled))
+	for _, rt := range compiled {
+		services[rt.Service] = true
+	}
+	return &table{router: router, routes: compiled, services: services}
 }
 
 // routeHandler carries the matched route out of mux.Router.Match; it is never served.
