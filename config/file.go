@@ -62,6 +62,9 @@ type Admin struct {
 	Token string `yaml:"token"`
 	// TokenFile holds the token (surrounding whitespace trimmed).
 	TokenFile string `yaml:"token_file"`
+	// WriteToken allows the admin API's write actions (forcing a circuit
+	// breaker open or closed). Unset, the admin API is read-only.
+	WriteToken string `yaml:"write_token"`
 }
 
 // Log configures logging.
@@ -150,7 +153,45 @@ type Policy struct {
 	ConnectTimeout *Duration `yaml:"connect_timeout"`
 	Balancer       *string   `yaml:"balancer"`
 	HashOn         *string   `yaml:"hash_on"`
+	// The resilience blocks; see policies.Breaker, Bulkhead, Retries, Outlier.
+	Breaker  *BreakerPolicy  `yaml:"breaker"`
+	Bulkhead *BulkheadPolicy `yaml:"bulkhead"`
+	Retries  *RetriesPolicy  `yaml:"retries"`
+	Outlier  *OutlierPolicy  `yaml:"outlier"`
 }
+
+// BreakerPolicy is the breaker: block.
+type BreakerPolicy struct {
+	Failures         *int      `yaml:"failures"`
+	OpenFor          *Duration `yaml:"open_for"`
+	HalfOpenRequests *int      `yaml:"half_open_requests"`
+}
+
+// BulkheadPolicy is the bulkhead: block.
+type BulkheadPolicy struct {
+	MaxConcurrent *int      `yaml:"max_concurrent"`
+	MaxQueue      *int      `yaml:"max_queue"`
+	QueueTimeout  *Duration `yaml:"queue_timeout"`
+}
+
+// RetriesPolicy is the retries: block.
+type RetriesPolicy struct {
+	Attempts      *int      `yaml:"attempts"`
+	Budget        *Percent  `yaml:"budget"`
+	MinConcurrent *int      `yaml:"min_concurrent"`
+	Backoff       *Duration `yaml:"backoff"`
+	MaxBodyBytes  *int64    `yaml:"max_body_bytes"`
+}
+
+// OutlierPolicy is the outlier: block.
+type OutlierPolicy struct {
+	ConsecutiveFailures *int      `yaml:"consecutive_failures"`
+	EjectFor            *Duration `yaml:"eject_for"`
+	MaxEjected          *Percent  `yaml:"max_ejected"`
+}
+
+// Percent is a share written "20%" (or as a fraction, 0.2).
+type Percent string
 
 // Duration is a time.Duration written in Go syntax ("250ms", "15s", "1m30s").
 type Duration time.Duration

@@ -81,6 +81,12 @@ func (c *checker) admin() {
 	if a.Token != "" && a.TokenFile != "" {
 		c.report("admin.token_file", "set admin.token or admin.token_file, not both")
 	}
+	switch {
+	case a.WriteToken != "" && a.WriteToken == a.Token:
+		c.report("admin.write_token", "must differ from admin.token: whoever may read could then write")
+	case a.WriteToken != "" && len(a.WriteToken) < 16:
+		c.report("admin.write_token", "is too short to be a secret (at least 16 characters)")
+	}
 	addr := c.f.AdminAddr()
 	if addr == "" || a.Token != "" || a.TokenFile != "" || checkListenAddr(addr) != nil {
 		return

@@ -60,6 +60,7 @@ func (c *checker) policyBlock(p string, b Policy) bool {
 			c.report(p+".hash_on", "%s", strings.TrimPrefix(err.Error(), "hash_on "))
 		}
 	}
+	c.resilienceBlocks(p, b)
 	return len(c.probs) == n
 }
 

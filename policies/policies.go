@@ -9,6 +9,7 @@
 package policies
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -26,6 +27,11 @@ type Policy struct {
 	ConnectTimeout time.Duration `json:"connect_timeout"`
 	// Balancer chooses an instance for each request.
 	Balancer Balancer `json:"balancer"`
+	// Breaker, Bulkhead, Retries and Outlier contain failures (resilience.go).
+	Breaker  Breaker  `json:"breaker"`
+	Bulkhead Bulkhead `json:"bulkhead"`
+	Retries  Retries  `json:"retries"`
+	Outlier  Outlier  `json:"outlier"`
 }
 
 // Balancer names a load-balancing strategy and, for hashing, the request key.
@@ -48,12 +54,14 @@ const (
 // production gateway: Envoy's 15 s route timeout, a connect timeout short enough to
 // fail over quickly, and round robin, which needs no state.
 func Defaults() Policy {
-	return Policy{
+	p := Policy{
 		Timeout:        15 * time.Second,
 		TryTimeout:     0, // means: the whole Timeout
 		ConnectTimeout: 2 * time.Second,
 		Balancer:       Balancer{Kind: RoundRobin},
 	}
+	p.Breaker, p.Bulkhead, p.Retries, p.Outlier = defaultResilience()
+	return p
 }
 
 // Overrides is one layer's partial policy: a nil field leaves the value below it.
@@ -63,6 +71,40 @@ type Overrides struct {
 	ConnectTimeout *time.Duration
 	Balancer       *string
 	HashOn         *string
+	Breaker        BreakerOverrides
+	Bulkhead       BulkheadOverrides
+	Retries        RetriesOverrides
+	Outlier        OutlierOverrides
+}
+
+// BreakerOverrides is one layer's partial Breaker.
+type BreakerOverrides struct {
+	Failures         *int
+	OpenFor          *time.Duration
+	HalfOpenRequests *int
+}
+
+// BulkheadOverrides is one layer's partial Bulkhead.
+type BulkheadOverrides struct {
+	MaxConcurrent *int
+	MaxQueue      *int
+	QueueTimeout  *time.Duration
+}
+
+// RetriesOverrides is one layer's partial Retries.
+type RetriesOverrides struct {
+	Attempts      *int
+	Budget        *float64
+	MinConcurrent *int
+	Backoff       *time.Duration
+	MaxBodyBytes  *int64
+}
+
+// OutlierOverrides is one layer's partial Outlier.
+type OutlierOverrides struct {
+	ConsecutiveFailures *int
+	EjectFor            *time.Duration
+	MaxEjected          *float64
 }
 
 // Layer is a named set of overrides, e.g. {"defaults", ...} or {"services.pets", ...}.
@@ -77,10 +119,7 @@ type Explanation map[string]string
 // Resolve applies the layers in order over Defaults and validates the result.
 func Resolve(layers ...Layer) (Policy, Explanation, error) {
 	p := Defaults()
-	why := Explanation{
-		"timeout": "built-in", "try_timeout": "built-in", "connect_timeout": "built-in",
-		"balancer": "built-in", "hash_on": "built-in",
-	}
+	why := Explanation{}
 	for _, l := range layers {
 		o := l.Set
 		set := func(field string, ok bool) {
@@ -88,31 +127,52 @@ func Resolve(layers ...Layer) (Policy, Explanation, error) {
 				why[field] = l.Name
 			}
 		}
-		if o.Timeout != nil {
-			p.Timeout = *o.Timeout
+		set("timeout", pick(&p.Timeout, o.Timeout))
+		set("try_timeout", pick(&p.TryTimeout, o.TryTimeout))
+		set("connect_timeout", pick(&p.ConnectTimeout, o.ConnectTimeout))
+		set("balancer", pick(&p.Balancer.Kind, o.Balancer))
+		set("hash_on", pick(&p.Balancer.HashOn, o.HashOn))
+		b, bh, r, ol := o.Breaker, o.Bulkhead, o.Retries, o.Outlier
+		set("breaker.failures", pick(&p.Breaker.Failures, b.Failures))
+		set("breaker.open_for", pick(&p.Breaker.OpenFor, b.OpenFor))
+		set("breaker.half_open_requests", pick(&p.Breaker.HalfOpenRequests, b.HalfOpenRequests))
+		set("bulkhead.max_concurrent", pick(&p.Bulkhead.MaxConcurrent, bh.MaxConcurrent))
+		set("bulkhead.max_queue", pick(&p.Bulkhead.MaxQueue, bh.MaxQueue))
+		set("bulkhead.queue_timeout", pick(&p.Bulkhead.QueueTimeout, bh.QueueTimeout))
+		set("retries.attempts", pick(&p.Retries.Attempts, r.Attempts))
+		set("retries.budget", pick(&p.Retries.Budget, r.Budget))
+		set("retries.min_concurrent", pick(&p.Retries.MinConcurrent, r.MinConcurrent))
+		set("retries.backoff", pick(&p.Retries.Backoff, r.Backoff))
+		set("retries.max_body_bytes", pick(&p.Retries.MaxBodyBytes, r.MaxBodyBytes))
+		set("outlier.consecutive_failures", pick(&p.Outlier.ConsecutiveFailures, ol.ConsecutiveFailures))
+		set("outlier.eject_for", pick(&p.Outlier.EjectFor, ol.EjectFor))
+		set("outlier.max_ejected", pick(&p.Outlier.MaxEjected, ol.MaxEjected))
+	}
+	for _, f := range fields {
+		if why[f] == "" {
+			why[f] = "built-in"
 		}
-		set("timeout", o.Timeout != nil)
-		if o.TryTimeout != nil {
-			p.TryTimeout = *o.TryTimeout
-		}
-		set("try_timeout", o.TryTimeout != nil)
-		if o.ConnectTimeout != nil {
-			p.ConnectTimeout = *o.ConnectTimeout
-		}
-		set("connect_timeout", o.ConnectTimeout != nil)
-		if o.Balancer != nil {
-			p.Balancer.Kind = *o.Balancer
-		}
-		set("balancer", o.Balancer != nil)
-		if o.HashOn != nil {
-			p.Balancer.HashOn = *o.HashOn
-		}
-		set("hash_on", o.HashOn != nil)
 	}
 	if p.TryTimeout == 0 || p.TryTimeout > p.Timeout {
 		p.TryTimeout = p.Timeout
 	}
 	return p, why, p.Validate()
+}
+
+// fields are the names an Explanation covers.
+var fields = []string{"timeout", "try_timeout", "connect_timeout", "balancer", "hash_on",
+	"breaker.failures", "breaker.open_for", "breaker.half_open_requests",
+	"bulkhead.max_concurrent", "bulkhead.max_queue", "bulkhead.queue_timeout",
+	"retries.attempts", "retries.budget", "retries.min_concurrent", "retries.backoff", "retries.max_body_bytes",
+	"outlier.consecutive_failures", "outlier.eject_for", "outlier.max_ejected"}
+
+// pick sets *dst from src when the layer sets it, and says whether it did.
+func pick[T any](dst, src *T) bool {
+	if src == nil {
+		return false
+	}
+	*dst = *src
+	return true
 }
 
 // Validate reports the first inconsistent value.
@@ -126,7 +186,8 @@ func (p Policy) Validate() error {
 	if p.ConnectTimeout <= 0 {
 		return fmt.Errorf("connect_timeout must be positive, got %v", p.ConnectTimeout)
 	}
-	return p.Balancer.Validate()
+	return errors.Join(p.Balancer.Validate(), p.Breaker.Validate(), p.Bulkhead.Validate(),
+		p.Retries.Validate(), p.Outlier.Validate())
 }
 
 // Validate checks the kind and, for hashing, the key.

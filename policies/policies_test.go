@@ -120,11 +120,18 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Resolve: %v", err)
 			}
+			// These cases are about timeouts and balancing; the resilience
+			// blocks stay at their built-in values (TestResolveResilience).
+			d := policies.Defaults()
+			tt.want.Breaker, tt.want.Bulkhead, tt.want.Retries, tt.want.Outlier = d.Breaker, d.Bulkhead, d.Retries, d.Outlier
 			if got != tt.want {
 				t.Errorf("policy = %+v, want %+v", got, tt.want)
 			}
-			if !maps.Equal(why, tt.why) {
-				t.Errorf("explanation = %v, want %v", why, tt.why)
+			rest := maps.Clone(why)
+			maps.DeleteFunc(rest, func(k, v string) bool { _, named := tt.why[k]; return named || v == "built-in" })
+			maps.DeleteFunc(why, func(k, _ string) bool { _, named := tt.why[k]; return !named })
+			if !maps.Equal(why, tt.why) || len(rest) != 0 {
+				t.Errorf("explanation = %v (and %v), want %v with every other field built-in", why, rest, tt.why)
 			}
 		})
 	}
@@ -265,5 +272,51 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate(%+v) = %q, want it to contain %q", tt.policy, err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestResolveResilience(t *testing.T) {
+	p, why, err := policies.Resolve(
+		policies.Layer{Name: "defaults", Set: policies.Overrides{
+			Breaker: policies.BreakerOverrides{Failures: ptr(3)},
+			Retries: policies.RetriesOverrides{Attempts: ptr(3), Budget: ptr(0.5)},
+		}},
+		policies.Layer{Name: "services.pets", Set: policies.Overrides{
+			Breaker:  policies.BreakerOverrides{OpenFor: ptr(time.Second)},
+			Bulkhead: policies.BulkheadOverrides{MaxConcurrent: ptr(8)},
+			Outlier:  policies.OutlierOverrides{ConsecutiveFailures: ptr(0)},
+		}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := policies.Defaults()
+	want := d
+	want.Breaker.Failures, want.Breaker.OpenFor = 3, time.Second
+	want.Retries.Attempts, want.Retries.Budget = 3, 0.5
+	want.Bulkhead.MaxConcurrent = 8
+	want.Outlier.ConsecutiveFailures = 0
+	want.TryTimeout = want.Timeout // resolved: 0 means the whole timeout
+	if p != want {
+		t.Errorf("policy = %+v\nwant     %+v", p, want)
+	}
+	for field, layer := range map[string]string{
+		"breaker.failures": "defaults", "breaker.open_for": "services.pets", "breaker.half_open_requests": "built-in",
+		"retries.budget": "defaults", "bulkhead.max_concurrent": "services.pets", "outlier.consecutive_failures": "services.pets",
+	} {
+		if why[field] != layer {
+			t.Errorf("%s set by %q, want %q", field, why[field], layer)
+		}
+	}
+	for _, bad := range []policies.Overrides{
+		{Retries: policies.RetriesOverrides{Attempts: ptr(0)}},
+		{Retries: policies.RetriesOverrides{Budget: ptr(1.5)}},
+		{Breaker: policies.BreakerOverrides{HalfOpenRequests: ptr(0)}},
+		{Bulkhead: policies.BulkheadOverrides{MaxQueue: ptr(4), QueueTimeout: ptr(time.Duration(0))}},
+		{Outlier: policies.OutlierOverrides{MaxEjected: ptr(2.0)}},
+	} {
+		if _, _, err := policies.Resolve(policies.Layer{Name: "x", Set: bad}); err == nil {
+			t.Errorf("Resolve accepted %+v", bad)
+		}
 	}
 }
