@@ -53,10 +53,15 @@ for t in "${targets[@]}"; do
 	p=$port
 	case $t in
 	bare-tuned) taskset -c "$PROXY_CPU" "$tmp/bareproxy" -addr "127.0.0.1:$p" -upstream "http://$up" -tuned >/dev/null 2>&1 & ;;
-	bulwark | bulwark-gogc100 | bulwark-nolog)
+	bulwark | bulwark-gogc100 | bulwark-nolog | bulwark-noresilience)
 		free_port
 		log=true
 		[[ $t == bulwark-nolog ]] && log=false
+		# bulwark-noresilience: breaker, bulkhead, retries and outlier ejection
+		# off, to measure what the resilience layer costs.
+		resilience=""
+		[[ $t == bulwark-noresilience ]] &&
+			resilience="defaults: {breaker: {failures: 0}, bulkhead: {max_concurrent: 0}, retries: {attempts: 1}, outlier: {consecutive_failures: 0}}"
 		cat >"$tmp/$t.yaml" <<-YAML
 			listen: {http: "127.0.0.1:$p"}
 			admin: {listen: "127.0.0.1:$port", token: ratio}
@@ -64,12 +69,13 @@ for t in "${targets[@]}"; do
 			discovery:
 			  static: [{service: bench, instances: ["$up"]}]
 			routes: [{path: /, service: bench}]
+			$resilience
 		YAML
 		gogc=()
 		[[ $t == bulwark-gogc100 ]] && gogc=(env GOGC=100)
 		taskset -c "$PROXY_CPU" "${gogc[@]}" "$tmp/bulwark" serve -c "$tmp/$t.yaml" >/dev/null 2>&1 &
 		;;
-	*) echo "ratio.sh: unknown target $t (bare-tuned, bulwark, bulwark-gogc100, bulwark-nolog)" >&2; exit 2 ;;
+	*) echo "ratio.sh: unknown target $t (bare-tuned, bulwark, bulwark-gogc100, bulwark-nolog, bulwark-noresilience)" >&2; exit 2 ;;
 	esac
 	pids+=($!)
 	url[$t]="http://127.0.0.1:$p/"

@@ -91,7 +91,7 @@ func Start(ctx context.Context, log *slog.Logger) (*Fleet, error) {
 				return nil, fmt.Errorf("listening for demo service %s: %w", a.Name, err)
 			}
 			listeners = append(listeners, ln)
-			servers = append(servers, newServer(h, alog))
+			servers = append(servers, newServer(withFaults(h), alog))
 			a.Instances = append(a.Instances, ln.Addr().String())
 		}
 	}

@@ -24,6 +24,9 @@ type AdminOptions struct {
 	Status func() any
 	// Discovery, when set, is served at /api/v1/discovery (the sources' watches).
 	Discovery func() any
+	// WriteToken guards the write actions (forcing a breaker); empty makes the
+	// admin API read-only.
+	WriteToken string
 	// Ready, when set, is asked after the gateway's own readiness: false makes
 	// /readyz 503; a non-empty message is shown either way.
 	Ready func() (bool, string)
@@ -32,7 +35,7 @@ type AdminOptions struct {
 // AdminHandler serves the admin API. /healthz, /readyz and /metrics are open, as
 // probes and scrapers expect on a loopback listener; everything that reveals
 // topology (/api/...) or costs CPU (/debug/pprof/) needs the token. The API is
-// read-only: the write actions of later issues will need a separate write token.
+// read-only unless a write token is set: forcing a breaker needs that one.
 func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -79,6 +82,9 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 			writeJSON(w, opts.Discovery())
 		})
 	}
+	api.HandleFunc("GET /api/v1/breakers", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, g.breakersView())
+	})
 	api.HandleFunc("/debug/pprof/", pprof.Index)
 	api.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	api.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -87,6 +93,8 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	guarded := requireToken(opts.Token, api)
 	mux.Handle("/api/", guarded)
 	mux.Handle("/debug/", guarded)
+	// Writes need the write token; without one configured the API is read-only.
+	mux.Handle("POST /api/v1/breakers/{service}", requireToken(opts.WriteToken, http.HandlerFunc(g.forceBreaker)))
 	return mux
 }
 

@@ -26,6 +26,12 @@ var (
 	ErrClientGone = errors.New("client went away")
 	// ErrRequestTimeout: the client did not send its whole request in time.
 	ErrRequestTimeout = errors.New("the request body did not arrive in time")
+	// ErrBreakerOpen: the service's circuit breaker is open (or half-open and
+	// already probing): the request is refused without reaching an upstream.
+	ErrBreakerOpen = errors.New("circuit breaker open: the service has been failing")
+	// ErrBulkheadFull: the service has its maximum of requests in flight and
+	// its queue is full, or the wait in the queue ran out.
+	ErrBulkheadFull = errors.New("too many requests in flight to the service")
 )
 
 // BadRequestError says why a request was refused before it reached any upstream.
@@ -59,7 +65,7 @@ func ErrorStatus(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, ErrRequestTimeout):
 		return http.StatusRequestTimeout
-	case errors.Is(err, ErrNoHealthyInstance):
+	case errors.Is(err, ErrNoHealthyInstance), errors.Is(err, ErrBreakerOpen), errors.Is(err, ErrBulkheadFull):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrClientGone):
 		return StatusClientClosedRequest
@@ -120,7 +126,7 @@ func writeProblem(w http.ResponseWriter, status int, detail, service, requestID 
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
 		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
 	if requestID != "" {

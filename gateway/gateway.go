@@ -18,6 +18,8 @@
 //	sanitize.go    requests refused before routing (paths, upgrades)
 //	table.go       the route table on gorilla/mux, most specific first
 //	pools.go       services: policy, pool, balancer and transport per service
+//	guard.go       bulkhead, then breaker, then the pick (breaker.go, bulkhead.go)
+//	retry.go       retries inside the round trip; outlier.go ejects failing instances
 //	balance*.go    round robin, least request, consistent hash
 //	upstream.go    one instance's live state
 //	proxy.go       the ReverseProxy hooks: timeouts, Rewrite, ModifyResponse, errors
@@ -121,6 +123,7 @@ func New(opts Options) *Gateway {
 		metrics: newMetrics(reg),
 	}
 	g.accessFast, _ = g.access.Handler().(*AccessLogHandler)
+	reg.MustRegister(stateCollector{g})
 	g.proxy = newProxy(g)
 	g.state.Store(&state{cfg: &Config{}, table: newTable(nil)})
 	return g
@@ -220,12 +223,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.refuse(rec, ex, ErrNoHealthyInstance)
 		return
 	}
-	ex.up = ex.svc.balancer.Pick(r)
-	if ex.up == nil {
-		g.refuse(rec, ex, ErrNoHealthyInstance)
-		return
-	}
-	g.proxy.serve(rec, r, ex)
+	g.guarded(rec, r, ex)
 }
 
 // refuse answers a request that never reaches an upstream.
@@ -304,6 +302,13 @@ type exchange struct {
 	sentAt   time.Time // when the request went upstream
 	headers  time.Time // when the upstream's response headers arrived
 	err      error
+	// status is the upstream's final answer (0: none); retries counts the
+	// attempts after the first; replay is the request body kept for them;
+	// queued is the time spent waiting in the bulkhead.
+	status  int
+	retries int
+	replay  []byte
+	queued  time.Duration
 }
 
 type exchangeKey struct{}

@@ -16,6 +16,7 @@ type metrics struct {
 	inflight       *prometheus.GaugeVec     // route, service
 	upstreamErrors *prometheus.CounterVec   // service, kind
 	labelProblems  *prometheus.GaugeVec     // service
+	resilienceMetrics
 
 	// mu guards series, which keeps one routeMetrics per (route, service) across
 	// reloads so a reload neither resets nor duplicates them.
@@ -50,6 +51,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"service"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inflight, m.upstreamErrors, m.labelProblems)
+	m.resilienceMetrics = newResilienceMetrics(reg)
 	m.series = map[[2]string]*routeMetrics{}
 	m.unrouted = m.seriesFor("", "")
 	return m

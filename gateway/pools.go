@@ -17,6 +17,8 @@ type service struct {
 	why      policies.Explanation // which layer set each policy value
 	pool     *Pool
 	balancer Balancer
+	// guard holds the breaker, bulkhead and retry budget (guard.go).
+	guard *guard
 	// transport carries every request to the service's instances (see transport.go).
 	transport *h1Transport
 	tkey      transportKey
@@ -94,6 +96,7 @@ func (g *Gateway) buildService(next *state, name string, old *service) *service 
 	if old != nil && old.policy == pol && old.tkey == key &&
 		(sameSlice(old.from, instances) || sameInstances(old.pool.Upstreams, instances)) {
 		if !maps.Equal(old.why, why) || !sameSlice(old.from, instances) {
+			// why and from only: policy is equal, so the guard stays.
 			o := *old
 			o.why, o.from = why, instances
 			old = &o
@@ -123,8 +126,14 @@ func (g *Gateway) buildService(next *state, name string, old *service) *service 
 	for _, u := range ups {
 		byAddr[u.Addr] = u
 	}
+	gd := (*guard)(nil)
+	if old != nil && old.guard.sameShape(pol) {
+		gd = old.guard
+	} else {
+		gd = newGuard(name, pol, g.metrics, g.log)
+	}
 	return &service{name: name, policy: pol, why: why, pool: pool, balancer: bal, byAddr: byAddr,
-		transport: tr, tkey: key, from: instances}
+		transport: tr, tkey: key, from: instances, guard: gd}
 }
 
 // policyFor resolves a service's policy: the file's layers, then the policy

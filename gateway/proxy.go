@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -37,11 +39,6 @@ type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// roundTrip sends the request on its service's transport.
-func (p *proxy) roundTrip(r *http.Request) (*http.Response, error) {
-	return exchangeFrom(r.Context()).svc.transport.RoundTrip(r)
-}
-
 // serve proxies the request to ex.up under the service's timeouts: the timer
 // bounds the whole request (timeout), the service's transport the wait for
 // response headers (try_timeout); streams are released from the timer once their
@@ -66,9 +63,20 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	out := r.WithContext(ctx)
 	if body != nil {
 		out.Body = body
+		if ex.svc.policy.Retries.Attempts > 1 {
+			buf, err := bufferForReplay(r, ex.svc.policy.Retries.MaxBodyBytes, body)
+			if err != nil {
+				p.errorHandler(w, out, err)
+				return
+			}
+			if buf != nil {
+				ex.replay = buf
+				out.Body = io.NopCloser(bytes.NewReader(buf))
+			}
+		}
 	}
 	ex.up.Acquire()
-	defer ex.up.Release()
+	defer func() { ex.up.Release() }() // a retry may have moved ex.up
 	p.rp.ServeHTTP(w, out)
 }
 
@@ -110,6 +118,7 @@ func stripPrefix(out *http.Request, prefix string) {
 func (p *proxy) modifyResponse(res *http.Response) error {
 	ex := exchangeFrom(res.Request.Context())
 	ex.headers = time.Now()
+	ex.status = res.StatusCode
 	if isStream(res) {
 		ex.timer.Stop() // a stream's length is unbounded by design
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/url"
 	"sync/atomic"
+	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
 )
@@ -19,6 +20,12 @@ type Upstream struct {
 	url *url.URL
 	// inflight counts requests currently sent to this instance.
 	inflight atomic.Int64
+	// Outlier ejection state (outlier.go): consecutive failed attempts, the
+	// end of the current ejection (unix ns, 0 when never ejected) and how many
+	// times it was ejected, which lengthens the next ejection.
+	fails        atomic.Int32
+	ejectedUntil atomic.Int64
+	ejections    atomic.Int32
 }
 
 // InFlight returns the number of requests currently in flight to the instance.
@@ -30,10 +37,13 @@ func (u *Upstream) Acquire() { u.inflight.Add(1) }
 // Release marks a request as done.
 func (u *Upstream) Release() { u.inflight.Add(-1) }
 
-// Available says whether the instance may receive a request now. Issue 2 has only
-// discovery health; breakers, outlier ejection and bulkheads fold in here later
-// (Healthy() && !Full(), one place for availability).
-func (u *Upstream) Available() bool { return true }
+// Available says whether the instance may receive a request now: false while
+// outlier detection has it ejected. (Discovery health removes an instance from
+// the pool instead, and the breaker and bulkhead guard the whole service.)
+func (u *Upstream) Available() bool {
+	until := u.ejectedUntil.Load()
+	return until == 0 || time.Now().UnixNano() >= until
+}
 
 // Pool is the immutable set of a service's routable instances at one moment.
 type Pool struct {

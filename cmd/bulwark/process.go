@@ -157,7 +157,7 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 		servers = append(servers, &http.Server{
 			Handler: rt.gw.AdminHandler(gateway.AdminOptions{
 				Token: rt.token, Gatherer: rt.reg, Status: rt.statusView,
-				Ready: rt.discoveryReady, Discovery: rt.discoveryView,
+				Ready: rt.discoveryReady, Discovery: rt.discoveryView, WriteToken: f.Admin.WriteToken,
 			}),
 			ReadHeaderTimeout: 5 * time.Second,
 			IdleTimeout:       f.IdleTimeout(),

@@ -117,7 +117,7 @@ func (rt *process) restartOnly(f *config.File) []string {
 	if f.AdminAddr() != cur.AdminAddr() {
 		notes = append(notes, fmt.Sprintf("admin.listen changed from %q to %q: still listening on the old address until restart", cur.AdminAddr(), f.AdminAddr()))
 	}
-	if f.Admin.Token != cur.Admin.Token || f.Admin.TokenFile != cur.Admin.TokenFile {
+	if f.Admin.Token != cur.Admin.Token || f.Admin.TokenFile != cur.Admin.TokenFile || f.Admin.WriteToken != cur.Admin.WriteToken {
 		notes = append(notes, "the admin token settings changed: the old token stays valid until restart")
 	}
 	// trusted_proxies reaches the gateway with every reload; the rest of the

@@ -1,0 +1,61 @@
+package demo
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestFaultsMakeAnInstanceFailOrSlowAndBack(t *testing.T) {
+	srv := httptest.NewServer(withFaults(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	})))
+	defer srv.Close()
+	do := func(method, path string, header ...string) (int, time.Duration) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		if len(header) == 2 {
+			req.Header.Set(header[0], header[1])
+		}
+		start := time.Now()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode, time.Since(start)
+	}
+	if code, _ := do("GET", "/x"); code != 200 {
+		t.Fatalf("before any fault: %d", code)
+	}
+	if code, _ := do("PUT", "/_demo/fault?mode=fail"); code != 200 {
+		t.Fatalf("setting fail: %d", code)
+	}
+	if code, _ := do("GET", "/x"); code != 503 {
+		t.Errorf("failing instance answered %d, want 503", code)
+	}
+	if code, _ := do("PUT", "/_demo/fault?mode=slow&delay=150ms"); code != 200 {
+		t.Fatalf("setting slow: %d", code)
+	}
+	if code, took := do("GET", "/x"); code != 200 || took < 150*time.Millisecond {
+		t.Errorf("slow instance: %d after %v, want 200 after 150ms", code, took)
+	}
+	for _, bad := range []string{"/_demo/fault?mode=explode", "/_demo/fault?mode=slow", "/_demo/fault?mode=slow&delay=2h"} {
+		if code, _ := do("PUT", bad); code != 400 {
+			t.Errorf("PUT %s = %d, want 400", bad, code)
+		}
+	}
+	if code, _ := do("PUT", "/_demo/fault?mode=off", "X-Forwarded-For", "10.0.0.1"); code != 403 {
+		t.Errorf("a request through a proxy set a fault: %d, want 403", code)
+	}
+	if code, _ := do("GET", "/_demo/fault"); code != 405 {
+		t.Errorf("GET on the fault endpoint = %d, want 405", code)
+	}
+	do("PUT", "/_demo/fault?mode=off")
+	if code, took := do("GET", "/x"); code != 200 || took > 100*time.Millisecond {
+		t.Errorf("after off: %d in %v", code, took)
+	}
+}
