@@ -50,6 +50,20 @@ func statusHandler(name string, code int) http.HandlerFunc {
 	}
 }
 
+// failingUpstreams starts n upstreams u0..u(n-1) answering code, and returns
+// them with their addresses.
+func failingUpstreams(t *testing.T, n, code int) ([]*upstream, []string) {
+	t.Helper()
+	var ups []*upstream
+	var addrs []string
+	for i := range n {
+		name := fmt.Sprintf("u%d", i)
+		u := newUpstream(t, name, statusHandler(name, code))
+		ups, addrs = append(ups, u), append(addrs, u.Addr())
+	}
+	return ups, addrs
+}
+
 // waitFinished waits until the gateway has finished n requests to service:
 // the breaker learns a request's outcome, and the metrics count it, after the
 // client may already hold the answer, so a test that sends the next request

@@ -107,13 +107,7 @@ func TestOutlierMaxEjectedCapsEjections(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var ups []*upstream
-			var addrs []string
-			for i := range tt.instances {
-				name := fmt.Sprintf("u%d", i)
-				u := newUpstream(t, name, statusHandler(name, http.StatusBadGateway))
-				ups, addrs = append(ups, u), append(addrs, u.Addr())
-			}
+			ups, addrs := failingUpstreams(t, tt.instances, http.StatusBadGateway)
 			h := resilientGateway(t, outlierPolicy(t, time.Minute, tt.maxEjected), addrs...)
 			for i := range 10 * tt.instances {
 				res, body := h.get(t, fmt.Sprintf("/%d", i))

@@ -205,13 +205,7 @@ func TestRetriesGoToAnotherInstance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var ups []*upstream
-			var addrs []string
-			for i := range tt.instances {
-				name := fmt.Sprintf("u%d", i)
-				u := newUpstream(t, name, statusHandler(name, http.StatusServiceUnavailable))
-				ups, addrs = append(ups, u), append(addrs, u.Addr())
-			}
+			ups, addrs := failingUpstreams(t, tt.instances, http.StatusServiceUnavailable)
 			h := resilientGateway(t, retryPolicy(t, func(r *policies.Retries) { r.Attempts = tt.attempts }), addrs...)
 			res, body := h.get(t, "/")
 			if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("X-Upstream") == "" {
