@@ -84,7 +84,7 @@ func readLabels(service string, l discovery.Labels) *labelView {
 		case routeKey, hostKey, methodsKey, stripKey, websocketKey:
 		default:
 			if !slices.Contains(foreignKeys, key) && !policies.IsMetaKey(metaPrefix+key) {
-				report("unknown label %q (known: route, host, methods, strip-prefix, websocket, weight, openapi, hal, timeout, try-timeout, connect-timeout, balancer, hash-on); ignored", key)
+				report("unknown label %q (known: route, host, methods, strip-prefix, websocket, weight, openapi, hal, timeout, try-timeout, connect-timeout, balancer, hash-on, and the breaker-, bulkhead-, retries- and outlier- keys of docs/consul.md); ignored", key)
 			}
 		}
 	}

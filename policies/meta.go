@@ -18,7 +18,7 @@ var metaKeys = []string{"timeout", "try-timeout", "connect-timeout", "balancer",
 // IsMetaKey reports whether key (with MetaPrefix) is a policy key.
 func IsMetaKey(key string) bool {
 	k, ok := strings.CutPrefix(key, MetaPrefix)
-	return ok && slices.Contains(metaKeys, k)
+	return ok && (slices.Contains(metaKeys, k) || slices.Contains(resilienceMetaKeys, k))
 }
 
 // FromMeta reads the policy keys of a service's meta. Every bad value is
@@ -61,6 +61,7 @@ func FromMeta(meta map[string]string) (Overrides, []string) {
 			bad("balancer", v, fmt.Sprintf("want %s, %s or %s", RoundRobin, LeastRequest, ConsistentHash))
 		}
 	}
+	resilienceFromMeta(meta, &o, bad)
 	if v, ok := meta[MetaPrefix+"hash-on"]; ok {
 		if _, err := ParseHashKey(v); err != nil {
 			bad("hash-on", v, err.Error())

@@ -56,3 +56,23 @@ func TestIsMetaKey(t *testing.T) {
 		t.Error("zero Overrides not Empty")
 	}
 }
+
+func TestFromMetaReadsResilienceKeys(t *testing.T) {
+	o, problems := FromMeta(map[string]string{
+		"bulwark-breaker-failures":    "3",
+		"bulwark-retries-budget":      "50%",
+		"bulwark-outlier-eject-for":   "5s",
+		"bulwark-bulkhead-max-queue":  "many",
+		"bulwark-outlier-max-ejected": "150%",
+	})
+	if o.Breaker.Failures == nil || *o.Breaker.Failures != 3 || o.Retries.Budget == nil || *o.Retries.Budget != 0.5 ||
+		o.Outlier.EjectFor == nil || *o.Outlier.EjectFor != 5*time.Second {
+		t.Errorf("overrides = %+v", o)
+	}
+	if o.Bulkhead.MaxQueue != nil || o.Outlier.MaxEjected != nil || len(problems) != 2 {
+		t.Errorf("bad values applied or not reported: %+v %q", o, problems)
+	}
+	if !IsMetaKey("bulwark-retries-attempts") {
+		t.Error("bulwark-retries-attempts is not a policy key")
+	}
+}
