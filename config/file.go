@@ -151,8 +151,10 @@ type Policy struct {
 	Timeout        *Duration `yaml:"timeout"`
 	TryTimeout     *Duration `yaml:"try_timeout"`
 	ConnectTimeout *Duration `yaml:"connect_timeout"`
-	Balancer       *string   `yaml:"balancer"`
-	HashOn         *string   `yaml:"hash_on"`
+	// StreamIdleTimeout cuts a stream whose upstream goes silent (default 5m; 0 disables).
+	StreamIdleTimeout *Duration `yaml:"stream_idle_timeout"`
+	Balancer          *string   `yaml:"balancer"`
+	HashOn            *string   `yaml:"hash_on"`
 	// The resilience blocks; see policies.Breaker, Bulkhead, Retries, Outlier.
 	Breaker  *BreakerPolicy  `yaml:"breaker"`
 	Bulkhead *BulkheadPolicy `yaml:"bulkhead"`

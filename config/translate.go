@@ -142,6 +142,7 @@ func (p Policy) overrides() policies.Overrides {
 		Timeout:        durationPtr(p.Timeout),
 		TryTimeout:     durationPtr(p.TryTimeout),
 		ConnectTimeout: durationPtr(p.ConnectTimeout),
+		StreamIdle:     durationPtr(p.StreamIdleTimeout),
 		Balancer:       p.Balancer,
 		HashOn:         p.HashOn,
 		Breaker:        p.Breaker.overrides(),

@@ -47,6 +47,9 @@ func (c *checker) policyBlock(p string, b Policy) bool {
 	if b.ConnectTimeout != nil && *b.ConnectTimeout <= 0 {
 		c.report(p+".connect_timeout", "must be positive, got %v", *b.ConnectTimeout)
 	}
+	if b.StreamIdleTimeout != nil && *b.StreamIdleTimeout < 0 {
+		c.report(p+".stream_idle_timeout", "must not be negative (0 disables it), got %v", *b.StreamIdleTimeout)
+	}
 	if b.Balancer != nil {
 		switch *b.Balancer {
 		case policies.RoundRobin, policies.LeastRequest, policies.ConsistentHash:

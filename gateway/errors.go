@@ -81,7 +81,7 @@ func ErrorStatus(err error) int {
 }
 
 func isTimeout(err error) bool {
-	if errors.Is(err, ErrUpstreamTimeout) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, ErrUpstreamTimeout) || errors.Is(err, ErrStreamIdle) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	var ne net.Error

@@ -278,6 +278,8 @@ func abortCause(ex *exchange) error {
 		return fmt.Errorf("%w: %w", errAborted, ErrClientGone)
 	case ex.upstream != nil && context.Cause(ex.upstream) == ErrUpstreamTimeout: //nolint:errorlint // sentinel
 		return fmt.Errorf("%w: %w", errAborted, ErrUpstreamTimeout)
+	case ex.upstream != nil && context.Cause(ex.upstream) == ErrStreamIdle: //nolint:errorlint // sentinel
+		return fmt.Errorf("%w: %w", errAborted, ErrStreamIdle)
 	}
 	return errAborted
 }

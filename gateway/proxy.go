@@ -120,7 +120,10 @@ func (p *proxy) modifyResponse(res *http.Response) error {
 	ex.headers = time.Now()
 	ex.status = res.StatusCode
 	if isStream(res) {
-		ex.timer.Stop() // a stream's length is unbounded by design
+		ex.timer.Stop()                                      // a stream's length is unbounded by design
+		if res.StatusCode != http.StatusSwitchingProtocols { // an upgrade's body must stay a ReadWriteCloser
+			res.Body = watchIdle(res.Body, ex.svc.policy.StreamIdleTimeout, ex)
+		}
 	}
 	h := res.Header
 	h.Add("Server-Timing", serverTiming(ex))

@@ -13,7 +13,7 @@ import (
 const MetaPrefix = "bulwark-"
 
 // metaKeys maps meta keys to the field they set, in the order problems are listed.
-var metaKeys = []string{"timeout", "try-timeout", "connect-timeout", "balancer", "hash-on"}
+var metaKeys = []string{"timeout", "try-timeout", "connect-timeout", "stream-idle-timeout", "balancer", "hash-on"}
 
 // IsMetaKey reports whether key (with MetaPrefix) is a policy key.
 func IsMetaKey(key string) bool {
@@ -53,6 +53,7 @@ func FromMeta(meta map[string]string) (Overrides, []string) {
 	o.Timeout = duration("timeout")
 	o.TryTimeout = duration("try-timeout")
 	o.ConnectTimeout = duration("connect-timeout")
+	o.StreamIdle = duration("stream-idle-timeout")
 	if v, ok := meta[MetaPrefix+"balancer"]; ok {
 		switch v {
 		case RoundRobin, LeastRequest, ConsistentHash:

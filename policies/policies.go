@@ -25,6 +25,11 @@ type Policy struct {
 	TryTimeout time.Duration `json:"try_timeout"`
 	// ConnectTimeout bounds dialling an instance.
 	ConnectTimeout time.Duration `json:"connect_timeout"`
+	// StreamIdleTimeout bounds the silence of a stream (server-sent events)
+	// once its headers arrived and Timeout no longer applies: an upstream
+	// that stops sending mid-stream is cut off rather than held for ever.
+	// 0 disables it.
+	StreamIdleTimeout time.Duration `json:"stream_idle_timeout"`
 	// Balancer chooses an instance for each request.
 	Balancer Balancer `json:"balancer"`
 	// Breaker, Bulkhead, Retries and Outlier contain failures (resilience.go).
@@ -59,6 +64,8 @@ func Defaults() Policy {
 		TryTimeout:     0, // means: the whole Timeout
 		ConnectTimeout: 2 * time.Second,
 		Balancer:       Balancer{Kind: RoundRobin},
+		// Envoy's stream_idle_timeout; SSE servers send a comment well within it.
+		StreamIdleTimeout: 5 * time.Minute,
 	}
 	p.Breaker, p.Bulkhead, p.Retries, p.Outlier = defaultResilience()
 	return p
@@ -69,6 +76,7 @@ type Overrides struct {
 	Timeout        *time.Duration
 	TryTimeout     *time.Duration
 	ConnectTimeout *time.Duration
+	StreamIdle     *time.Duration
 	Balancer       *string
 	HashOn         *string
 	Breaker        BreakerOverrides
@@ -130,6 +138,7 @@ func Resolve(layers ...Layer) (Policy, Explanation, error) {
 		set("timeout", pick(&p.Timeout, o.Timeout))
 		set("try_timeout", pick(&p.TryTimeout, o.TryTimeout))
 		set("connect_timeout", pick(&p.ConnectTimeout, o.ConnectTimeout))
+		set("stream_idle_timeout", pick(&p.StreamIdleTimeout, o.StreamIdle))
 		set("balancer", pick(&p.Balancer.Kind, o.Balancer))
 		set("hash_on", pick(&p.Balancer.HashOn, o.HashOn))
 		b, bh, r, ol := o.Breaker, o.Bulkhead, o.Retries, o.Outlier
@@ -160,7 +169,7 @@ func Resolve(layers ...Layer) (Policy, Explanation, error) {
 }
 
 // fields are the names an Explanation covers.
-var fields = []string{"timeout", "try_timeout", "connect_timeout", "balancer", "hash_on",
+var fields = []string{"timeout", "try_timeout", "connect_timeout", "stream_idle_timeout", "balancer", "hash_on",
 	"breaker.failures", "breaker.open_for", "breaker.half_open_requests",
 	"bulkhead.max_concurrent", "bulkhead.max_queue", "bulkhead.queue_timeout",
 	"retries.attempts", "retries.budget", "retries.min_concurrent", "retries.backoff", "retries.max_body_bytes",
@@ -185,6 +194,9 @@ func (p Policy) Validate() error {
 	}
 	if p.ConnectTimeout <= 0 {
 		return fmt.Errorf("connect_timeout must be positive, got %v", p.ConnectTimeout)
+	}
+	if p.StreamIdleTimeout < 0 {
+		return fmt.Errorf("stream_idle_timeout must not be negative, got %v", p.StreamIdleTimeout)
 	}
 	return errors.Join(p.Balancer.Validate(), p.Breaker.Validate(), p.Bulkhead.Validate(),
 		p.Retries.Validate(), p.Outlier.Validate())

@@ -124,6 +124,7 @@ func TestResolve(t *testing.T) {
 			// blocks stay at their built-in values (TestResolveResilience).
 			d := policies.Defaults()
 			tt.want.Breaker, tt.want.Bulkhead, tt.want.Retries, tt.want.Outlier = d.Breaker, d.Bulkhead, d.Retries, d.Outlier
+			tt.want.StreamIdleTimeout = d.StreamIdleTimeout
 			if got != tt.want {
 				t.Errorf("policy = %+v, want %+v", got, tt.want)
 			}
