@@ -183,3 +183,26 @@ func TestAHungServiceDoesNotSlowAnother(t *testing.T) {
 	t.Logf("route A p99: %v baseline, %v with B hung; %d B requests refused; +%d goroutines",
 		base, during, refused.Load(), goroutinesDuring-goroutinesBefore)
 }
+
+// TestTimeoutsAnswerPromptly is the proof 5 (the mid-body stall is
+// TestTimeoutAbortsASlowBody and TestAStreamThatGoesSilentIsCutAtTheIdleTimeout):
+// an instance that never sends headers gets a 504 within try_timeout + 50 ms,
+// and a service whose every instance refuses connections a 502 at once.
+func TestTimeoutsAnswerPromptly(t *testing.T) {
+	hung := newUpstream(t, "hung", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	const try = 200 * time.Millisecond
+	h := resilientGateway(t, resilientPolicy(t, func(p *policies.Policy) { p.Timeout, p.TryTimeout = 5*time.Second, try }),
+		hung.Addr())
+	start := time.Now()
+	res, _ := h.get(t, "/x")
+	if took := time.Since(start); res.StatusCode != http.StatusGatewayTimeout || took < try || took > try+50*time.Millisecond {
+		t.Errorf("a hung instance: %d after %v, want 504 within %v + 50ms", res.StatusCode, took, try)
+	}
+
+	refusing := resilientGateway(t, resilientPolicy(t, nil), closedAddr(t), closedAddr(t), closedAddr(t))
+	start = time.Now()
+	res, _ = refusing.get(t, "/x")
+	if took := time.Since(start); res.StatusCode != http.StatusBadGateway || took > 50*time.Millisecond {
+		t.Errorf("every instance refusing: %d after %v, want 502 at once", res.StatusCode, took)
+	}
+}
