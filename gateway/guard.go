@@ -56,6 +56,9 @@ func (g *Gateway) guarded(w http.ResponseWriter, r *http.Request, ex *exchange) 
 	gd := ex.svc.guard
 	release, queued, err := gd.bulkhead.acquire(r.Context())
 	ex.queued = queued
+	if queued > 0 {
+		g.metrics.bulkheadQueued.WithLabelValues(ex.svc.name).Observe(queued.Seconds())
+	}
 	if err != nil {
 		if errors.Is(err, ErrBulkheadFull) {
 			g.metrics.bulkheadRejections.WithLabelValues(ex.svc.name).Inc()

@@ -11,6 +11,7 @@ import (
 type resilienceMetrics struct {
 	breakerTransitions *prometheus.CounterVec // service, to
 	bulkheadRejections *prometheus.CounterVec // service
+	bulkheadQueued     *prometheus.HistogramVec
 	retries            *prometheus.CounterVec // service, reason
 	ejections          *prometheus.CounterVec // service
 	ejectionsSkipped   *prometheus.CounterVec // service
@@ -26,6 +27,11 @@ func newResilienceMetrics(reg prometheus.Registerer) resilienceMetrics {
 			Name: "bulwark_bulkhead_rejections_total",
 			Help: "Requests refused with 503 because the service's bulkhead and its queue were full.",
 		}, []string{"service"}),
+		bulkheadQueued: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bulwark_bulkhead_queue_seconds",
+			Help:    "Time requests waited in a service's bulkhead queue (only requests that had to wait).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}, []string{"service"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bulwark_retries_total",
 			Help: "Retries by service and the failure that caused them; reason budget_exhausted counts retries the budget refused.",
@@ -39,7 +45,7 @@ func newResilienceMetrics(reg prometheus.Registerer) resilienceMetrics {
 			Help: "Ejections not made because max_ejected of the service's instances were already out.",
 		}, []string{"service"}),
 	}
-	reg.MustRegister(m.breakerTransitions, m.bulkheadRejections, m.retries, m.ejections, m.ejectionsSkipped)
+	reg.MustRegister(m.breakerTransitions, m.bulkheadRejections, m.bulkheadQueued, m.retries, m.ejections, m.ejectionsSkipped)
 	return m
 }
 

@@ -108,6 +108,9 @@ func TestBulkheadCapsInFlightAndQueue(t *testing.T) {
 				if got := bulkheadRejections(t, h, "svc"); got != 1 {
 					t.Errorf("bulwark_bulkhead_rejections_total = %d, want only the fourth request's", got)
 				}
+				if n, _ := metricValue(t, h.reg, "bulwark_bulkhead_queue_seconds", map[string]string{"service": "svc"}); n != 1 {
+					t.Errorf("bulwark_bulkhead_queue_seconds counts %v waits, want the queued request's 1", n)
+				}
 				return
 			}
 
