@@ -123,6 +123,19 @@ type Consul struct {
 	Warning string `yaml:"warning"`
 	// Failover lists, per service, the datacenters to try in order.
 	Failover map[string][]string `yaml:"failover"`
+	// Register, when present, registers this gateway in Consul.
+	Register *ConsulRegister `yaml:"register"`
+}
+
+// ConsulRegister registers the gateway itself, checked through its /readyz.
+type ConsulRegister struct {
+	// Name defaults to "bulwark"; ID to NAME-HOST-PORT.
+	Name string   `yaml:"name"`
+	ID   string   `yaml:"id"`
+	Tags []string `yaml:"tags"`
+	// CheckInterval defaults to 10s; DeregisterAfter (critical that long) to 1m.
+	CheckInterval   Duration `yaml:"check_interval"`
+	DeregisterAfter Duration `yaml:"deregister_after"`
 }
 
 // StaticService is a fixed list of instances for one service.

@@ -39,6 +39,20 @@ func (c *checker) consul() {
 	default:
 		c.report(base+".warning", "unknown policy %q (want exclude, include or reduced)", cs.Warning)
 	}
+	if r := cs.Register; r != nil {
+		if r.Name != "" && strings.ContainsAny(r.Name, " ./") {
+			c.report(base+".register.name", "%q is not a service name (letters, digits and dashes)", r.Name)
+		}
+		if d := r.CheckInterval.D(); d < 0 || (d > 0 && d < time.Second) {
+			c.report(base+".register.check_interval", "must be at least 1s, got %s", d)
+		}
+		if d := r.DeregisterAfter.D(); d < 0 || (d > 0 && d < time.Minute) {
+			c.report(base+".register.deregister_after", "must be at least 1m (Consul's minimum), got %s", d)
+		}
+		if c.f.HTTPAddr() == "" {
+			c.report(base+".register", "the gateway has no listen.http address to register")
+		}
+	}
 	for _, svc := range slices.Sorted(maps.Keys(cs.Failover)) {
 		path := keyPath(base+".failover", svc)
 		dcs := cs.Failover[svc]

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -199,4 +200,48 @@ func TestConsulNotReadyUntilConsulAnswers(t *testing.T) {
 	agent.Restart(t)
 	until(t, c, pr.adminURL("/readyz"), "readiness once Consul answers", status(200))
 	pr.checkNoRace()
+}
+
+// TestGatewayRegistersItselfInConsul: with discovery.consul.register, the
+// gateway is a Consul service checked through its /readyz, passing while it
+// serves, and gone from Consul as soon as it shuts down.
+func TestGatewayRegistersItselfInConsul(t *testing.T) {
+	agent := consultest.Start(t, consultest.Options{})
+	// A gateway with no route is not ready, and so not passing: give it one.
+	pr := startServe(t, consulConfig(agent, "    register: {name: edge, tags: [v1], check_interval: 1s}\n"+
+		"routes:\n  - path: /s\n    service: s\n"))
+	_, port, _ := net.SplitHostPort(pr.ports.HTTP)
+	type entry struct {
+		Service struct {
+			ID   string
+			Port int
+			Tags []string
+		}
+	}
+	health := func(query string) []entry {
+		res, err := http.Get("http://" + agent.Addr + "/v1/health/service/edge" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out []entry
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	var passing []entry
+	if !eventually(15*time.Second, func() bool { passing = health("?passing=1"); return len(passing) == 1 }) {
+		t.Fatalf("the gateway never became a passing Consul service; all: %+v", health(""))
+	}
+	if got := passing[0].Service; strconv.Itoa(got.Port) != port || len(got.Tags) != 1 || got.Tags[0] != "v1" {
+		t.Errorf("registered %+v, want port %s and tag v1", got, port)
+	}
+	pr.signal(syscall.SIGTERM)
+	if code := pr.waitExit(20 * time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if left := health(""); len(left) != 0 {
+		t.Errorf("the gateway is still registered after shutdown: %+v", left)
+	}
 }

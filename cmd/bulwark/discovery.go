@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
@@ -114,4 +115,34 @@ func (rt *process) discoveryView() any {
 		return map[string]string{"source": "static"}
 	}
 	return rt.consul.Status()
+}
+
+// keepRegistered registers this gateway in Consul while it serves, when the
+// file asks for it: traffic is the bound listener, the check is the admin
+// listener's /readyz (a TCP check on traffic when there is no admin listener).
+func (rt *process) keepRegistered(ctx context.Context, traffic, admin net.Addr) error {
+	cs := rt.current.Discovery.Consul
+	if rt.consul == nil || cs == nil || cs.Register == nil || traffic == nil {
+		return nil
+	}
+	r := cs.Register
+	reg := discovery.Registration{Name: r.Name, ID: r.ID, Addr: traffic.String(), Tags: r.Tags,
+		Interval: r.CheckInterval.D(), DeregisterAfter: r.DeregisterAfter.D()}
+	if admin != nil {
+		reg.CheckURL = "http://" + checkHost(admin) + "/readyz"
+	}
+	return rt.consul.KeepRegistered(ctx, reg)
+}
+
+// checkHost is addr as the local Consul agent can reach it: a listener on
+// every interface is reached on loopback.
+func checkHost(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

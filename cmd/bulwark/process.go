@@ -177,6 +177,14 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 		})
 	}
 	g.Go(func() error { return rt.runConsul(gctx) })
+	var trafficAddr, adminAddr net.Addr
+	if f.HTTPAddr() != "" {
+		trafficAddr = listeners[0].Addr()
+	}
+	if f.AdminAddr() != "" {
+		adminAddr = listeners[len(listeners)-1].Addr()
+	}
+	g.Go(func() error { return rt.keepRegistered(gctx, trafficAddr, adminAddr) })
 	g.Go(func() error {
 		for {
 			select {
