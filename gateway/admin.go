@@ -66,6 +66,14 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	api.HandleFunc("GET /api/v1/services", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, g.servicesView())
 	})
+	api.HandleFunc("GET /api/v1/services/{name}", func(w http.ResponseWriter, r *http.Request) {
+		st, name := g.state.Load(), r.PathValue("name")
+		if st.services[name] == nil && st.labels[name] == nil {
+			writeProblem(w, http.StatusNotFound, "no service "+name, name, "")
+			return
+		}
+		writeJSON(w, serviceView(st, name))
+	})
 	api.HandleFunc("GET /api/v1/snapshot", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, g.state.Load().snap)
 	})
@@ -158,6 +166,8 @@ type ServiceView struct {
 	// Problems are what is wrong with the service's labels (Consul tags and
 	// meta): each bad value was skipped and the rest applies.
 	Problems []string `json:"problems,omitempty"`
+	// Breaker is the service's circuit breaker, when it has one.
+	Breaker *BreakerView `json:"breaker,omitempty"`
 }
 
 // InstanceView is one routable instance.
@@ -165,6 +175,8 @@ type InstanceView struct {
 	Addr     string `json:"addr"`
 	Weight   int    `json:"weight"`
 	InFlight int64  `json:"in_flight"`
+	// Ejected is true while outlier detection keeps the instance out.
+	Ejected bool `json:"ejected,omitempty"`
 }
 
 func (g *Gateway) servicesView() []ServiceView {
@@ -180,19 +192,30 @@ func (g *Gateway) servicesView() []ServiceView {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		s := st.services[name]
-		if s == nil {
-			out = append(out, ServiceView{Name: name, Instances: []InstanceView{}, Problems: st.labelProblems(name)})
-			continue
-		}
-		v := ServiceView{Name: name, Policy: s.policy, PolicySource: s.why, Instances: []InstanceView{},
-			Problems: st.labelProblems(name)}
-		for _, u := range s.pool.Upstreams {
-			v.Instances = append(v.Instances, InstanceView{Addr: u.Addr, Weight: u.Weight, InFlight: u.InFlight()})
-		}
-		out = append(out, v)
+		out = append(out, serviceView(st, name))
 	}
 	return out
+}
+
+// serviceView explains one service: its resolved policy and which layer set
+// each value, its instances (in flight, ejected), its breaker and its label
+// problems. GET /api/v1/services/NAME answers "explain service NAME".
+func serviceView(st *state, name string) ServiceView {
+	s := st.services[name]
+	v := ServiceView{Name: name, Instances: []InstanceView{}, Problems: st.labelProblems(name)}
+	if s == nil {
+		return v
+	}
+	v.Policy, v.PolicySource = s.policy, s.why
+	if b := s.guard.breaker; b != nil {
+		bv := b.view()
+		v.Breaker = &bv
+	}
+	for _, u := range s.pool.Upstreams {
+		v.Instances = append(v.Instances, InstanceView{Addr: u.Addr, Weight: u.Weight, InFlight: u.InFlight(),
+			Ejected: !u.Available()})
+	}
+	return v
 }
 
 // Explanation says which route a request would take and why.

@@ -83,3 +83,22 @@ func TestAdminShowsAndForcesBreakers(t *testing.T) {
 		t.Errorf("after force=auto: %d, want 200", res.StatusCode)
 	}
 }
+
+// GET /api/v1/services/NAME explains one service: the policy with the layer
+// of each value, the instances with their ejection, and the breaker.
+func TestAdminExplainsOneService(t *testing.T) {
+	up := newUpstream(t, "up", nil)
+	h := resilientGateway(t, resilientPolicy(t, nil), up.Addr())
+	srv := adminServer(t, h)
+	res, body := adminGet(t, srv, "/api/v1/services/svc", "Bearer T")
+	var v ServiceView
+	if err := json.Unmarshal(body, &v); err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET /api/v1/services/svc = %d %s", res.StatusCode, body)
+	}
+	if v.Name != "svc" || len(v.Instances) != 1 || v.Instances[0].Ejected || v.Breaker == nil || v.Breaker.State != "closed" {
+		t.Errorf("view = %s", body)
+	}
+	if res, _ := adminGet(t, srv, "/api/v1/services/nobody", "Bearer T"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown service: %d, want 404", res.StatusCode)
+	}
+}
