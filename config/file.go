@@ -11,6 +11,7 @@ import "time"
 // are chosen by the packages that use them, never written back here.
 type File struct {
 	Listen    Listen            `yaml:"listen"`
+	TLS       TLS               `yaml:"tls"`
 	Server    Server            `yaml:"server"`
 	Admin     Admin             `yaml:"admin"`
 	Log       Log               `yaml:"log"`
@@ -34,6 +35,35 @@ type Listen struct {
 	// HTTP is the plain-HTTP listener address. Unset means 127.0.0.1:8080; an explicit
 	// empty string disables the listener.
 	HTTP *string `yaml:"http"`
+	// HTTPS is the TLS listener address; unset or "" means none. It needs a
+	// certificate (tls.certificates, tls.dir) or tls.dev.
+	HTTPS string `yaml:"https"`
+}
+
+// TLS configures the HTTPS listener's certificates and protocol.
+type TLS struct {
+	// Certificates are chosen by SNI: exact name, then wildcard; the first is
+	// the default for unknown names.
+	Certificates []CertPair `yaml:"certificates"`
+	// Dir adds every NAME.pem / NAME-key.pem pair in a folder.
+	Dir string `yaml:"dir"`
+	// MinVersion is "1.2" (default) or "1.3".
+	MinVersion string `yaml:"min_version"`
+	// RedirectHTTP makes the plain-HTTP listener answer 308 to https.
+	RedirectHTTP bool `yaml:"redirect_http"`
+	// HSTS is Strict-Transport-Security's max-age in seconds on HTTPS answers; 0 sends none.
+	HSTS int `yaml:"hsts"`
+	// Dev generates (once) and serves a self-signed certificate for localhost
+	// when no certificate is configured.
+	Dev bool `yaml:"dev"`
+	// DataDir keeps the dev certificate; defaults to the user's cache folder.
+	DataDir string `yaml:"data_dir"`
+}
+
+// CertPair is a certificate file and its key file (PEM).
+type CertPair struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Server holds the client-facing HTTP server limits.

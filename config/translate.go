@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/gateway"
 	"github.com/bulwark-gw/bulwark/policies"
+	bwtls "github.com/bulwark-gw/bulwark/tls"
 )
 
 // Gateway translates the file into the gateway's Config. It validates first, so
@@ -233,4 +235,23 @@ func (f *File) ConsulConfig() (*discovery.ConsulConfig, error) {
 		Warning:    discovery.WarningPolicy(cs.Warning),
 		Failover:   failover,
 	}, nil
+}
+
+// TLSConfig translates the certificates for bwtls.NewStore; dev says whether
+// to add the self-signed development certificate (no certificate configured
+// and tls.dev set), and dataDir where it lives.
+func (f *File) TLSConfig() (cfg bwtls.Config, dev bool, dataDir string) {
+	for _, p := range f.TLS.Certificates {
+		cfg.Pairs = append(cfg.Pairs, bwtls.Pair{Cert: p.Cert, Key: p.Key})
+	}
+	cfg.Dir = f.TLS.Dir
+	dataDir = f.TLS.DataDir
+	if dataDir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			dataDir = filepath.Join(d, "bulwark")
+		} else {
+			dataDir = filepath.Join(os.TempDir(), "bulwark")
+		}
+	}
+	return cfg, f.TLS.Dev && len(cfg.Pairs) == 0 && cfg.Dir == "", dataDir
 }

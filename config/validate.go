@@ -19,6 +19,7 @@ func (f *File) Validate() error { return f.validate(nil) }
 func (f *File) validate(skip []string) error {
 	c := &checker{f: f, skip: skip}
 	c.listeners()
+	c.tlsBlock()
 	c.admin()
 	c.log()
 	c.limits()

@@ -24,6 +24,8 @@ type AdminOptions struct {
 	Status func() any
 	// Discovery, when set, is served at /api/v1/discovery (the sources' watches).
 	Discovery func() any
+	// Certificates, when set, is served at /api/v1/certificates.
+	Certificates func() any
 	// WriteToken guards the write actions (forcing a breaker); empty makes the
 	// admin API read-only.
 	WriteToken string
@@ -88,6 +90,11 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	if opts.Discovery != nil {
 		api.HandleFunc("GET /api/v1/discovery", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, opts.Discovery())
+		})
+	}
+	if opts.Certificates != nil {
+		api.HandleFunc("GET /api/v1/certificates", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, opts.Certificates())
 		})
 	}
 	api.HandleFunc("GET /api/v1/breakers", func(w http.ResponseWriter, _ *http.Request) {

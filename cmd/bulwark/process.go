@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-gw/bulwark/config"
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/gateway"
+	bwtls "github.com/bulwark-gw/bulwark/tls"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
@@ -37,6 +38,8 @@ type process struct {
 
 	// consul is the Consul source, when the file configures one (discovery.go).
 	consul *discovery.Consul
+	// certs are the HTTPS listener's certificates, when it has one (https.go).
+	certs *bwtls.Store
 
 	mu      sync.Mutex   // guards what follows
 	current *config.File // the last configuration that applied
@@ -94,6 +97,10 @@ func newRuntime(f *config.File, source string, stderr io.Writer) (*process, erro
 		_ = accessOut.Close()
 		return nil, err
 	}
+	if err := rt.loadCertificates(stderr); err != nil {
+		_ = accessOut.Close()
+		return nil, err
+	}
 	return rt, nil
 }
 
@@ -129,14 +136,9 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 	var servers []*http.Server
 	var listeners []net.Listener
 	errLog := slog.NewLogLogger(rt.log.With("component", "http").Handler(), slog.LevelWarn)
-	if addr := f.HTTPAddr(); addr != "" {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("listening for traffic: %w", err)
-		}
-		listeners = append(listeners, ln)
-		servers = append(servers, &http.Server{
-			Handler:           rt.gw,
+	traffic := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
 			ReadHeaderTimeout: f.ReadHeaderTimeout(),
 			ReadTimeout:       f.ReadTimeout(),
 			WriteTimeout:      f.WriteTimeout(),
@@ -144,8 +146,30 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 			MaxHeaderBytes:    f.MaxHeaderBytes(),
 			ErrorLog:          errLog,
 			BaseContext:       func(net.Listener) context.Context { return baseCtx },
-		})
-		rt.log.Info("gateway listening", "addr", "http://"+ln.Addr().String())
+		}
+	}
+	if addr := f.HTTPAddr(); addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listening for traffic: %w", err)
+		}
+		listeners = append(listeners, ln)
+		var h http.Handler = rt.gw
+		if f.TLS.RedirectHTTP {
+			h = redirectToHTTPS(f.Listen.HTTPS)
+		}
+		servers = append(servers, traffic(h))
+		rt.log.Info("gateway listening", "addr", "http://"+ln.Addr().String(), "redirect_to_https", f.TLS.RedirectHTTP)
+	}
+	if addr := f.Listen.HTTPS; addr != "" {
+		ln, srv, err := rt.httpsServer(addr, traffic(withHSTS(rt.gw, f.TLS.HSTS)))
+		if err != nil {
+			closeAll(listeners)
+			return err
+		}
+		listeners = append(listeners, ln)
+		servers = append(servers, srv)
+		rt.log.Info("gateway listening", "addr", "https://"+ln.Addr().String())
 	}
 	if addr := f.AdminAddr(); addr != "" {
 		ln, err := net.Listen("tcp", addr)
@@ -158,6 +182,7 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 			Handler: rt.gw.AdminHandler(gateway.AdminOptions{
 				Token: rt.token, Gatherer: rt.reg, Status: rt.statusView,
 				Ready: rt.discoveryReady, Discovery: rt.discoveryView, WriteToken: f.Admin.WriteToken,
+				Certificates: rt.certificatesView,
 			}),
 			ReadHeaderTimeout: 5 * time.Second,
 			IdleTimeout:       f.IdleTimeout(),
@@ -177,6 +202,9 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 		})
 	}
 	g.Go(func() error { return rt.runConsul(gctx) })
+	if rt.certs != nil {
+		g.Go(func() error { return rt.certs.Watch(gctx) })
+	}
 	var trafficAddr, adminAddr net.Addr
 	if f.HTTPAddr() != "" {
 		trafficAddr = listeners[0].Addr()

@@ -127,6 +127,9 @@ func (rt *process) restartOnly(f *config.File) []string {
 	if !reflect.DeepEqual(next, prev) {
 		notes = append(notes, "server limits changed: they apply after a restart (trusted_proxies apply now)")
 	}
+	if f.Listen.HTTPS != cur.Listen.HTTPS || !reflect.DeepEqual(f.TLS, cur.TLS) {
+		notes = append(notes, "listen.https or tls changed: they apply after a restart (certificate files reload by themselves)")
+	}
 	if !reflect.DeepEqual(f.Discovery.Consul, cur.Discovery.Consul) {
 		notes = append(notes, "discovery.consul changed: it applies after a restart (static discovery applies now)")
 	}

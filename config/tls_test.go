@@ -1,0 +1,52 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTLSBlockProblems(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"an HTTPS listener needs a certificate", "listen: {https: \"127.0.0.1:8443\"}\n",
+			[]string{`listen.https: needs a certificate: tls.certificates, tls.dir, or tls.dev: true`}},
+		{"a pair needs both files", "listen: {https: \"127.0.0.1:8443\"}\ntls:\n  certificates:\n    - {cert: a.pem}\n",
+			[]string{`b.yaml:4:7: tls.certificates[0].key: the key file is required`}},
+		{"old TLS versions are refused", "tls: {min_version: \"1.0\"}\n",
+			[]string{`tls.min_version: unknown version "1.0" (want 1.2 or 1.3; older ones are not safe)`}},
+		{"redirecting needs somewhere to go", "tls: {redirect_http: true}\n",
+			[]string{`tls.redirect_http: there is no listen.https to redirect to`}},
+		{"HTTPS cannot share the admin listener's address", "listen: {https: \"127.0.0.1:9901\"}\ntls: {dev: true}\n",
+			[]string{`listen.https: 127.0.0.1:9901 is also another listener's address`}},
+		{"a negative HSTS age is refused", "tls: {hsts: -1}\n", []string{`tls.hsts: must not be negative`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := problemsOf(t, tt.src)
+			if len(got) != len(tt.want) {
+				t.Errorf("got %d problems, want %d:\n  %s", len(got), len(tt.want), strings.Join(got, "\n  "))
+			}
+			checkContains(t, got, tt.want...)
+		})
+	}
+}
+
+func TestTLSConfigTranslates(t *testing.T) {
+	f, err := Parse("b.yaml", []byte("listen: {https: \"127.0.0.1:8443\"}\ntls:\n  dev: true\n  data_dir: /var/lib/bulwark\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, dev, dir := f.TLSConfig()
+	if !dev || dir != "/var/lib/bulwark" || len(cfg.Pairs) != 0 {
+		t.Errorf("dev-only: %+v dev=%v dir=%q", cfg, dev, dir)
+	}
+	f, err = Parse("b.yaml", []byte("listen: {https: \"127.0.0.1:8443\"}\ntls:\n  dev: true\n  certificates: [{cert: a.pem, key: a-key.pem}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, dev, _ := f.TLSConfig(); dev || len(cfg.Pairs) != 1 || cfg.Pairs[0].Key != "a-key.pem" {
+		t.Errorf("a configured certificate must win over dev: %+v dev=%v", cfg, dev)
+	}
+}
