@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -54,6 +55,23 @@ func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
 			if res.Status != http.StatusOK || !strings.Contains(res.Body, `"Ziggy"`) {
 				t.Fatalf("read %d of /pets/%d: status %d %q", i+1, created.ID, res.Status, res.Body)
 			}
+		}
+	})
+
+	t.Run("the demo serves HTTPS over HTTP/2 with its self-signed certificate for localhost", func(t *testing.T) {
+		hc := tlsClient(true)
+		defer hc.CloseIdleConnections()
+		_, port, _ := net.SplitHostPort(gw.ports.HTTPS)
+		res, err := hc.Get("https://localhost:" + port + "/pets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Proto != "HTTP/2.0" {
+			t.Fatalf("https /pets: %d over %s", res.StatusCode, res.Proto)
+		}
+		if names := res.TLS.PeerCertificates[0].DNSNames; len(names) == 0 || names[0] != "localhost" {
+			t.Errorf("certificate names %v, want localhost", names)
 		}
 	})
 

@@ -69,6 +69,7 @@ func runBulwark(t *testing.T, args ...string) (stdout, stderr string, code int) 
 // ports are the two listener addresses a generated config uses.
 type ports struct {
 	HTTP, Admin string
+	HTTPS       string // demo only; "" when unused
 }
 
 // freeAddr picks a free loopback port: listen on :0, note the port, close. Another
@@ -128,12 +129,14 @@ func startServe(t *testing.T, render func(p ports) string) *proc {
 	return nil
 }
 
-// startDemo runs `bulwark demo --http ADDR --admin ADDR`, retrying on a taken port.
+// startDemo runs `bulwark demo --http ADDR --https ADDR --admin ADDR` with its
+// certificate in a temporary folder, retrying on a taken port.
 func startDemo(t *testing.T) *proc {
 	t.Helper()
 	for attempt := 0; attempt < 5; attempt++ {
 		p := ports{HTTP: freeAddr(t), Admin: freeAddr(t)}
-		pr := startProc(t, p, "demo", "--http", p.HTTP, "--admin", p.Admin)
+		p.HTTPS = freeAddr(t)
+		pr := startProc(t, p, "demo", "--http", p.HTTP, "--admin", p.Admin, "--https", p.HTTPS, "--data", t.TempDir())
 		switch err := pr.waitHealthy(); {
 		case err == nil:
 			return pr

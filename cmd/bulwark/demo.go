@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"syscall"
 	"text/template"
 
@@ -19,6 +21,12 @@ import (
 var demoConfig = template.Must(template.New("demo").Parse(`# bulwark demo: generated at start with the sample services' ports.
 listen:
   http: "{{.HTTP}}"
+{{- if .HTTPS}}
+  https: "{{.HTTPS}}"
+tls:
+  dev: true
+  data_dir: "{{.Data}}"
+{{- end}}
 admin:
   listen: "{{.Admin}}"
 log:
@@ -58,6 +66,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	httpAddr := fs.String("http", "127.0.0.1:8080", "gateway listen address")
 	adminAddr := fs.String("admin", "127.0.0.1:9901", "admin listen address")
+	httpsAddr := fs.String("https", "127.0.0.1:8443", "HTTPS listen address, with a self-signed certificate for localhost (\"\" disables it)")
+	dataDir := fs.String("data", defaultDataDir(), "folder for the self-signed certificate, reused across runs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +79,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	var buf bytes.Buffer
 	if err := demoConfig.Execute(&buf, map[string]any{
-		"HTTP": *httpAddr, "Admin": *adminAddr, "Services": fleet.Services,
+		"HTTP": *httpAddr, "HTTPS": *httpsAddr, "Data": *dataDir, "Admin": *adminAddr, "Services": fleet.Services,
 	}); err != nil {
 		return err
 	}
@@ -82,20 +92,31 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer rt.accessOut.Close()
-	printDemoBanner(stdout, *httpAddr, *adminAddr, fleet)
+	printDemoBanner(stdout, *httpAddr, *httpsAddr, *adminAddr, fleet)
 	err = rt.serve(ctx, nil, nil)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("%w\n(another program has the port: move the demo with --http ADDR and --admin ADDR)", err)
+		return fmt.Errorf("%w\n(another program has the port: move the demo with --http, --https and --admin ADDR)", err)
 	}
 	return err
 }
 
-func printDemoBanner(w io.Writer, httpAddr, adminAddr string, fleet *demo.Fleet) {
+func printDemoBanner(w io.Writer, httpAddr, httpsAddr, adminAddr string, fleet *demo.Fleet) {
 	fmt.Fprintf(w, "\nbulwark demo is running.\n\n")
 	fmt.Fprintf(w, "  gateway   http://%s\n", httpAddr)
+	if httpsAddr != "" {
+		fmt.Fprintf(w, "            https://%s  (self-signed for localhost: curl -k, or trust the certificate printed above)\n", httpsAddr)
+	}
 	fmt.Fprintf(w, "  admin     http://%s  (/healthz /readyz /metrics; /api/v1/... needs the token above)\n\n", adminAddr)
 	for _, s := range fleet.Services {
 		fmt.Fprintf(w, "  %-8s  curl http://%s%s   (instances %v)\n", s.Name, httpAddr, s.Route, s.Instances)
 	}
 	fmt.Fprintf(w, "\nPress Ctrl-C to stop.\n")
+}
+
+// defaultDataDir is where the demo keeps its self-signed certificate.
+func defaultDataDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "bulwark")
+	}
+	return filepath.Join(os.TempDir(), "bulwark")
 }
