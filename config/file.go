@@ -198,11 +198,26 @@ type Policy struct {
 	StreamIdleTimeout *Duration `yaml:"stream_idle_timeout"`
 	Balancer          *string   `yaml:"balancer"`
 	HashOn            *string   `yaml:"hash_on"`
+	// TLS makes the gateway reach the service's instances over (m)TLS.
+	TLS *UpstreamTLS `yaml:"tls"`
 	// The resilience blocks; see policies.Breaker, Bulkhead, Retries, Outlier.
 	Breaker  *BreakerPolicy  `yaml:"breaker"`
 	Bulkhead *BulkheadPolicy `yaml:"bulkhead"`
 	Retries  *RetriesPolicy  `yaml:"retries"`
 	Outlier  *OutlierPolicy  `yaml:"outlier"`
+}
+
+// UpstreamTLS is a service's tls: block: how to reach its instances over TLS.
+type UpstreamTLS struct {
+	// CA the instances' certificates chain to (default: the system's roots).
+	CA string `yaml:"ca"`
+	// Cert and Key are the gateway's client certificate, for mutual TLS.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ServerName is checked against the instances' certificates.
+	ServerName string `yaml:"server_name"`
+	// HTTP2 offers HTTP/2 to the instances.
+	HTTP2 bool `yaml:"http2"`
 }
 
 // BreakerPolicy is the breaker: block.

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	bwtls "github.com/bulwark-gw/bulwark/tls"
 )
 
 func TestTLSBlockProblems(t *testing.T) {
@@ -48,5 +51,39 @@ func TestTLSConfigTranslates(t *testing.T) {
 	}
 	if cfg, dev, _ := f.TLSConfig(); dev || len(cfg.Pairs) != 1 || cfg.Pairs[0].Key != "a-key.pem" {
 		t.Errorf("a configured certificate must win over dev: %+v dev=%v", cfg, dev)
+	}
+}
+
+func TestUpstreamTLSBlockTranslates(t *testing.T) {
+	pair, _, err := bwtls.DevPair(t.TempDir()) // a self-signed CA certificate and its key
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := withPets(fmt.Sprintf("services:\n  pets:\n    tls: {ca: %q, cert: %q, key: %q, server_name: pets.internal, http2: true}\n",
+		pair.Cert, pair.Cert, pair.Key))
+	f, err := Parse("b.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.Gateway()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := cfg.UpstreamTLS["pets"]
+	if u == nil || !u.HTTP2 || u.Config.RootCAs == nil || len(u.Config.Certificates) != 1 || u.Config.ServerName != "pets.internal" {
+		t.Fatalf("UpstreamTLS = %+v", u)
+	}
+
+	missing := withPets("services:\n  pets:\n    tls: {ca: /nonexistent/ca.pem}\n")
+	f, err = Parse("b.yaml", []byte(missing))
+	if err != nil {
+		t.Fatal(err) // valid: files are read when the configuration is built
+	}
+	if _, err := f.Gateway(); err == nil || !strings.Contains(err.Error(), "services.pets.tls") {
+		t.Errorf("a missing CA file: err = %v", err)
+	}
+	if got := problemsOf(t, withPets("services:\n  pets:\n    tls: {cert: c.pem}\n")); len(got) != 1 ||
+		!strings.Contains(got[0], "services.pets.tls: a client certificate needs both cert and key") {
+		t.Errorf("a cert without a key: %q", got)
 	}
 }

@@ -69,6 +69,9 @@ func (f *File) Gateway() (gateway.Config, error) {
 		cfg.Policies[name] = p
 		cfg.PolicySources[name] = why
 	}
+	if err := f.upstreamTLS(&cfg, names); err != nil {
+		return gateway.Config{}, err
+	}
 	def, _, err := policies.Resolve(policies.Layer{Name: "defaults", Set: f.Defaults.overrides()})
 	if err != nil {
 		return gateway.Config{}, err // unreachable after Validate
@@ -254,4 +257,29 @@ func (f *File) TLSConfig() (cfg bwtls.Config, dev bool, dataDir string) {
 		}
 	}
 	return cfg, f.TLS.Dev && len(cfg.Pairs) == 0 && cfg.Dir == "", dataDir
+}
+
+// upstreamTLS builds the client TLS configuration of every service with a
+// tls: block (its own, else the defaults' one). It reads the CA and client
+// certificate files, so a missing or broken one fails the load (or the
+// reload, which then keeps the running configuration).
+func (f *File) upstreamTLS(cfg *gateway.Config, names map[string]bool) error {
+	for name := range names {
+		b := f.Defaults.TLS
+		if s, ok := f.Services[name]; ok && s.TLS != nil {
+			b = s.TLS
+		}
+		if b == nil {
+			continue
+		}
+		tc, err := bwtls.Upstream{CA: b.CA, Cert: b.Cert, Key: b.Key, ServerName: b.ServerName}.ClientConfig()
+		if err != nil {
+			return fmt.Errorf("services.%s.tls: %w", name, err)
+		}
+		if cfg.UpstreamTLS == nil {
+			cfg.UpstreamTLS = map[string]*gateway.UpstreamTLS{}
+		}
+		cfg.UpstreamTLS[name] = &gateway.UpstreamTLS{Config: tc, HTTP2: b.HTTP2}
+	}
+	return nil
 }

@@ -22,6 +22,9 @@ func (c *checker) resilienceBlocks(p string, b Policy) {
 			}
 		}
 	}
+	if t := b.TLS; t != nil && (t.Cert == "") != (t.Key == "") {
+		c.report(p+".tls", "a client certificate needs both cert and key")
+	}
 	if br := b.Breaker; br != nil {
 		nonNegative(p+".breaker.failures", br.Failures)
 		positive(p+".breaker.open_for", br.OpenFor)

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"crypto/tls"
 	"net/netip"
 	"time"
 
@@ -31,6 +32,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Transport sizes the upstream connection pool.
 	Transport TransportConfig
+	// UpstreamTLS holds, per service, the client TLS configuration of a
+	// service whose instances speak HTTPS (or mutual TLS); others get HTTP.
+	UpstreamTLS map[string]*UpstreamTLS
 	// AccessLog enables one log line per request.
 	AccessLog bool
 }
@@ -67,4 +71,13 @@ type TransportConfig struct {
 	IdleConnTimeout time.Duration
 	// MaxResponseHeaderBytes defaults to 1 MiB; a larger upstream header block is a 502.
 	MaxResponseHeaderBytes int64
+}
+
+// UpstreamTLS is how the gateway reaches one service's instances over TLS.
+// It is compared by pointer: a reload that builds a new one gets a new
+// transport, and with it new connections.
+type UpstreamTLS struct {
+	Config *tls.Config
+	// HTTP2 offers HTTP/2 to the instances (ALPN), falling back to 1.1.
+	HTTP2 bool
 }

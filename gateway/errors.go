@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -95,6 +97,8 @@ func errorKind(err error) string {
 		return "client_gone"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connect_refused"
+	case isTLSError(err):
+		return "tls"
 	case isDialError(err):
 		return "connect"
 	case isTimeout(err):
@@ -102,6 +106,19 @@ func errorKind(err error) string {
 	default:
 		return "protocol"
 	}
+}
+
+// isTLSError reports a failed TLS handshake with an upstream: its certificate
+// did not verify, or it refused the gateway's.
+func isTLSError(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var alert tls.AlertError
+	var rec tls.RecordHeaderError
+	// An alert the upstream sent (say, "certificate required" when mutual TLS
+	// fails) reaches the client as crypto/tls's unexported alert type, known
+	// only by its text.
+	return errors.As(err, &verify) || errors.As(err, &alert) || errors.As(err, &rec) ||
+		strings.Contains(err.Error(), "remote error: tls:")
 }
 
 func isDialError(err error) bool {

@@ -92,7 +92,8 @@ func (g *Gateway) buildService(next *state, name string, old *service) *service 
 		next.policyProblems[name] = []string{problem}
 	}
 	instances := next.snap.Instances(name)
-	key := keyFor(next.cfg.Transport, pol)
+	utls := next.cfg.UpstreamTLS[name]
+	key := keyFor(next.cfg.Transport, pol, utls)
 	if old != nil && old.policy == pol && old.tkey == key &&
 		(sameSlice(old.from, instances) || sameInstances(old.pool.Upstreams, instances)) {
 		if !maps.Equal(old.why, why) || !sameSlice(old.from, instances) {
@@ -113,7 +114,11 @@ func (g *Gateway) buildService(next *state, name string, old *service) *service 
 	if old != nil {
 		prevUps = old.byAddr
 	}
-	ups := newUpstreams(name, instances, prevUps)
+	scheme := "http"
+	if utls != nil {
+		scheme = "https"
+	}
+	ups := newUpstreams(name, scheme, instances, prevUps)
 	slices.SortFunc(ups, func(a, b *Upstream) int { return strings.Compare(a.Addr, b.Addr) })
 	pool := &Pool{Service: name, Upstreams: ups}
 	bal, err := NewBalancer(pol.Balancer, pool)

@@ -24,10 +24,11 @@ type transportKey struct {
 	cfg     TransportConfig
 	connect time.Duration
 	header  time.Duration // 0: the whole-request timer bounds the wait instead
+	tls     *UpstreamTLS  // nil: plain HTTP
 }
 
-func keyFor(cfg TransportConfig, pol policies.Policy) transportKey {
-	k := transportKey{cfg: cfg, connect: pol.ConnectTimeout}
+func keyFor(cfg TransportConfig, pol policies.Policy, t *UpstreamTLS) transportKey {
+	k := transportKey{cfg: cfg, connect: pol.ConnectTimeout, tls: t}
 	if pol.TryTimeout > 0 && pol.TryTimeout < pol.Timeout {
 		k.header = pol.TryTimeout
 	}
@@ -73,6 +74,10 @@ func newTransport(k transportKey) *h1Transport {
 		// A proxy passes the client's Accept-Encoding through; asking for gzip
 		// on its own would make the transport decompress what it then relays.
 		DisableCompression: true,
+	}
+	if k.tls != nil {
+		std.TLSClientConfig = k.tls.Config.Clone()
+		std.ForceAttemptHTTP2 = k.tls.HTTP2
 	}
 	return &h1Transport{std: std, dial: dial, headerTimeout: k.header, maxHeader: maxHdr,
 		idleTimeout: idle, maxIdle: perHost, idle: map[string][]*h1Conn{}}

@@ -53,18 +53,18 @@ type Pool struct {
 
 // newUpstreams builds upstreams for the passing instances of a service, reusing
 // entries of prev (keyed by address) so in-flight counts survive a snapshot change.
-func newUpstreams(service string, instances []discovery.Instance, prev map[string]*Upstream) []*Upstream {
+func newUpstreams(service, scheme string, instances []discovery.Instance, prev map[string]*Upstream) []*Upstream {
 	out := make([]*Upstream, 0, len(instances))
 	for _, in := range instances {
 		if in.Health == discovery.Critical {
 			continue
 		}
 		u := prev[in.Addr]
-		if u == nil || u.Weight != in.EffectiveWeight() {
+		if u == nil || u.Weight != in.EffectiveWeight() || u.url.Scheme != scheme {
 			// A new weight makes a new Upstream; requests in flight on the old one
 			// release their count there, so it is not carried over.
 			u = &Upstream{Service: service, Addr: in.Addr, Weight: in.EffectiveWeight(),
-				url: &url.URL{Scheme: "http", Host: in.Addr}}
+				url: &url.URL{Scheme: scheme, Host: in.Addr}}
 		}
 		out = append(out, u)
 	}
