@@ -38,6 +38,9 @@ type Listen struct {
 	// HTTPS is the TLS listener address; unset or "" means none. It needs a
 	// certificate (tls.certificates, tls.dir) or tls.dev.
 	HTTPS string `yaml:"https"`
+	// H2C makes the plain-HTTP listener accept HTTP/2 without TLS (prior
+	// knowledge, as gRPC clients and service meshes send it). Off by default.
+	H2C bool `yaml:"h2c"`
 }
 
 // TLS configures the HTTPS listener's certificates and protocol.

@@ -33,6 +33,9 @@ func (c *checker) tlsBlock() {
 	if t.HSTS < 0 {
 		c.report("tls.hsts", "must not be negative")
 	}
+	if c.f.Listen.H2C && c.f.HTTPAddr() == "" {
+		c.report("listen.h2c", "there is no listen.http listener to speak h2c on")
+	}
 	if t.RedirectHTTP && https == "" {
 		c.report("tls.redirect_http", "there is no listen.https to redirect to")
 	}

@@ -180,3 +180,37 @@ func TestCertificateRotationUnderLoad(t *testing.T) {
 	adminJSON(t, pr, "/api/v1/certificates", &certs)
 	pr.checkNoRace()
 }
+
+// TestH2CWhenConfigured: with listen.h2c, the plain listener speaks HTTP/2 to
+// a client with prior knowledge; without it, such a client is refused.
+func TestH2CWhenConfigured(t *testing.T) {
+	up := newUpstream(t, "h2c")
+	for _, on := range []bool{true, false} {
+		pr := startServe(t, func(p ports) string {
+			return fmt.Sprintf("listen:\n  http: %q\n  h2c: %v\nadmin:\n  listen: %q\n  token: %q\n"+
+				"discovery:\n  static:\n    - service: s\n      instances: [%q]\nroutes:\n  - path: /\n    service: s\n",
+				p.HTTP, on, p.Admin, adminToken, up.Addr())
+		})
+		tr := &http.Transport{Protocols: new(http.Protocols)}
+		tr.Protocols.SetUnencryptedHTTP2(true)
+		c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+		res, err := c.Get(pr.url("/x"))
+		if !on {
+			if err == nil {
+				res.Body.Close()
+				t.Errorf("h2c off: a prior-knowledge HTTP/2 request got %s %d", res.Proto, res.StatusCode)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Proto != "HTTP/2.0" || !strings.HasPrefix(string(body), "upstream h2c GET /x") {
+			t.Errorf("h2c on: %s %d %q", res.Proto, res.StatusCode, body)
+		}
+		tr.CloseIdleConnections()
+		pr.checkNoRace()
+	}
+}

@@ -158,8 +158,17 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 		if f.TLS.RedirectHTTP {
 			h = redirectToHTTPS(f.Listen.HTTPS)
 		}
-		servers = append(servers, traffic(h))
-		rt.log.Info("gateway listening", "addr", "http://"+ln.Addr().String(), "redirect_to_https", f.TLS.RedirectHTTP)
+		srv := traffic(h)
+		if f.Listen.H2C {
+			// HTTP/2 with prior knowledge beside HTTP/1.1; never the h2c
+			// Upgrade dance, which the gateway refuses to forward.
+			srv.Protocols = new(http.Protocols)
+			srv.Protocols.SetHTTP1(true)
+			srv.Protocols.SetUnencryptedHTTP2(true)
+		}
+		servers = append(servers, srv)
+		rt.log.Info("gateway listening", "addr", "http://"+ln.Addr().String(), "redirect_to_https", f.TLS.RedirectHTTP,
+			"h2c", f.Listen.H2C)
 	}
 	if addr := f.Listen.HTTPS; addr != "" {
 		ln, srv, err := rt.httpsServer(addr, traffic(withHSTS(rt.gw, f.TLS.HSTS)))
