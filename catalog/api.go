@@ -1,0 +1,65 @@
+package catalog
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Handler serves the catalog's JSON API under prefix ("/portal/api"):
+//
+//	GET {prefix}/services                     every service: kind, title, version, problems
+//	GET {prefix}/services/{name}              one service, with its operations
+//	GET {prefix}/services/{name}/openapi.json the normalized OpenAPI 3 document
+//	GET {prefix}/services/{name}/original     the document as the service served it
+func (c *Catalog) Handler(prefix string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+prefix+"/services", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, c.Entries())
+	})
+	mux.HandleFunc("GET "+prefix+"/services/{name}", func(w http.ResponseWriter, r *http.Request) {
+		e, ok := c.Entry(r.PathValue("name"))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		v := struct {
+			*Entry
+			Operations any `json:"operations,omitempty"`
+		}{Entry: e}
+		if e.Doc != nil {
+			v.Operations = e.Doc.Operations
+		}
+		writeJSON(w, v)
+	})
+	mux.HandleFunc("GET "+prefix+"/services/{name}/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		e, ok := c.Entry(r.PathValue("name"))
+		if !ok || e.Doc == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, e.Doc.T)
+	})
+	mux.HandleFunc("GET "+prefix+"/services/{name}/original", func(w http.ResponseWriter, r *http.Request) {
+		e, ok := c.Entry(r.PathValue("name"))
+		if !ok || e.Original == nil {
+			http.NotFound(w, r)
+			return
+		}
+		// Served as text, never as the type the service claimed: it is
+		// someone else's content shown on the gateway's origin.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'")
+		_, _ = w.Write(e.Original)
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,210 @@
+// Package catalog gathers the API documents of the services the gateway
+// routes to: which services have which documents, fetching them from the
+// services' own discovered instances (bounded in time and size), loading them
+// with package openapi, and keeping the result as an immutable, searchable
+// catalog for the portal.
+//
+// It never blocks routing: the gateway hands it discovery snapshots, and it
+// refreshes in the background with bounded concurrency. A service whose
+// document is broken shows the error; every other service stays.
+//
+// Nothing is fetched from an address that did not come from discovery: the
+// document location is a path, joined to an instance address from the
+// snapshot, and external $refs are read from that same instance only.
+package catalog
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/openapi"
+)
+
+// Route says how the gateway exposes a service: the path prefix and whether
+// it strips it. The catalog asks for it through Options.RouteOf, so that it
+// needs no gateway import.
+type Route struct {
+	Prefix      string
+	StripPrefix bool
+}
+
+// Options configure a catalog.
+type Options struct {
+	// RouteOf returns the public route of a service; ok false means the
+	// service is not routed, and is left out.
+	RouteOf func(service string) (Route, bool)
+	// DocPath returns a configured document path for a service ("" to probe).
+	DocPath func(service string) string
+	// Fetch limits (defaults 5s and 16 MiB).
+	Timeout time.Duration
+	MaxSize int64
+	// Concurrency bounds the fetches in flight (default 4).
+	Concurrency int
+	// Refresh is how often every document is fetched again (default 5m).
+	Refresh time.Duration
+	Logger  *slog.Logger
+}
+
+// Entry is one service in the catalog.
+type Entry struct {
+	Service   string            `json:"service"`
+	Kind      openapi.Kind      `json:"kind,omitempty"`
+	Title     string            `json:"title,omitempty"`
+	Version   string            `json:"version,omitempty"`
+	Location  string            `json:"location,omitempty"` // the path the document was read from
+	Problems  []openapi.Problem `json:"problems,omitempty"`
+	Error     string            `json:"error,omitempty"` // the document could not be read
+	FetchedAt time.Time         `json:"fetched_at,omitzero"`
+	Instance  string            `json:"instance,omitempty"` // the instance it was read from
+	Hash      string            `json:"hash,omitempty"`     // of the document as served
+	// Doc is the normalized document (nil when there is none).
+	Doc *openapi.Document `json:"-"`
+	// Original is the document as the service served it.
+	Original []byte `json:"-"`
+}
+
+// Catalog holds the entries; readers take a consistent view with Entries.
+type Catalog struct {
+	opts    Options
+	log     *slog.Logger
+	fetcher *fetcher
+	entries atomic.Pointer[map[string]*Entry]
+
+	mu      sync.Mutex // guards snap and pending refreshes
+	snap    *discovery.Snapshot
+	wake    chan struct{}
+	changed map[string]bool
+}
+
+// New makes an empty catalog; Run fills it.
+func New(opts Options) *Catalog {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.MaxSize <= 0 {
+		opts.MaxSize = 16 << 20
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.Refresh <= 0 {
+		opts.Refresh = 5 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Catalog{opts: opts, log: opts.Logger.With("component", "catalog"),
+		fetcher: newFetcher(opts.Timeout, opts.MaxSize), wake: make(chan struct{}, 1), changed: map[string]bool{}}
+	empty := map[string]*Entry{}
+	c.entries.Store(&empty)
+	return c
+}
+
+// Update hands the catalog a new discovery snapshot; the services it names as
+// changed (all, when it does not say) are fetched again soon. It never blocks.
+func (c *Catalog) Update(snap *discovery.Snapshot) {
+	c.mu.Lock()
+	c.snap = snap
+	names := snap.Changed
+	if names == nil {
+		names = snap.Names()
+	}
+	for _, n := range names {
+		c.changed[n] = true
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Entries returns the entries, sorted by service.
+func (c *Catalog) Entries() []*Entry {
+	m := *c.entries.Load()
+	out := make([]*Entry, 0, len(m))
+	for _, n := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[n])
+	}
+	return out
+}
+
+// Entry returns one service's entry.
+func (c *Catalog) Entry(service string) (*Entry, bool) {
+	e, ok := (*c.entries.Load())[service]
+	return e, ok
+}
+
+// Run refreshes the catalog until ctx ends: changed services at once, every
+// service every Refresh.
+func (c *Catalog) Run(ctx context.Context) error {
+	tick := time.NewTicker(c.opts.Refresh)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.wake:
+		case <-tick.C:
+			c.mu.Lock()
+			if c.snap != nil {
+				for _, n := range c.snap.Names() {
+					c.changed[n] = true
+				}
+			}
+			c.mu.Unlock()
+		}
+		c.refresh(ctx)
+	}
+}
+
+// refresh fetches the pending services, at most Concurrency at a time, and
+// swaps the new entries in at once.
+func (c *Catalog) refresh(ctx context.Context) {
+	c.mu.Lock()
+	snap, pending := c.snap, c.changed
+	c.changed = map[string]bool{}
+	c.mu.Unlock()
+	if snap == nil || len(pending) == 0 {
+		return
+	}
+	results := make(chan *Entry, len(pending))
+	sem := make(chan struct{}, c.opts.Concurrency)
+	var wg sync.WaitGroup
+	for name := range pending {
+		route, routed := c.opts.RouteOf(name)
+		if !routed || len(snap.Instances(name)) == 0 {
+			results <- &Entry{Service: name} // marks it for removal
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results <- c.fetchService(ctx, name, route, snap)
+		})
+	}
+	wg.Wait()
+	close(results)
+	next := maps.Clone(*c.entries.Load())
+	for e := range results {
+		if e.Kind == "" && e.Error == "" {
+			delete(next, e.Service)
+			continue
+		}
+		next[e.Service] = e
+	}
+	c.entries.Store(&next)
+}
+
+func hash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,129 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/openapi"
+)
+
+// probePaths are where services usually publish their description, tried in
+// order when neither the config nor the service's labels say.
+var probePaths = []string{"/openapi.json", "/openapi.yaml", "/v3/api-docs", "/swagger.json", "/v2/api-docs",
+	"/swagger.yaml", "/api-docs", "/openapi"}
+
+// metaKey is the Consul meta (or tag bulwark.openapi=) naming the path.
+const metaKey = "bulwark-openapi"
+
+// fetcher reads documents from instances: bounded in time and size, no
+// redirects (a redirect could point anywhere), no cookies, no proxy.
+type fetcher struct {
+	client  *http.Client
+	maxSize int64
+}
+
+func newFetcher(timeout time.Duration, maxSize int64) *fetcher {
+	tr := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second, ResponseHeaderTimeout: timeout}
+	return &fetcher{maxSize: maxSize, client: &http.Client{Transport: tr, Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// errNotFound is a path the instance does not serve.
+var errNotFound = errors.New("not found")
+
+// get reads one path from one instance address (host:port from discovery).
+func (f *fetcher) get(ctx context.Context, addr, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.1")
+	res, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	switch {
+	case res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed:
+		return nil, errNotFound
+	case res.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("GET %s answered %s", path, res.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, f.maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	if int64(len(body)) > f.maxSize {
+		return nil, fmt.Errorf("GET %s: the document is larger than %d bytes", path, f.maxSize)
+	}
+	return body, nil
+}
+
+// fetchService finds and loads a service's document from one of its
+// instances (the first by ID, so every gateway reads the same one).
+func (c *Catalog) fetchService(ctx context.Context, name string, route Route, snap *discovery.Snapshot) *Entry {
+	e := &Entry{Service: name, FetchedAt: time.Now()}
+	ins := snap.Instances(name)
+	addr := ins[0].Addr
+	e.Instance = addr
+	paths := probePaths
+	if p := c.docPath(name, snap); p != "" {
+		paths = []string{p}
+	}
+	var body []byte
+	for _, p := range paths {
+		b, err := c.fetcher.get(ctx, addr, p)
+		if errors.Is(err, errNotFound) {
+			continue
+		}
+		if err != nil {
+			e.Location, e.Error = p, err.Error()
+			return e
+		}
+		if _, _, derr := openapi.Detect(b); derr != nil && len(paths) > 1 {
+			continue // probing: a page that is not a description (an HTML index, say)
+		}
+		body, e.Location = b, p
+		break
+	}
+	if body == nil {
+		if len(paths) == 1 {
+			e.Location, e.Error = paths[0], "no document at "+paths[0]
+		}
+		return e // nothing found by probing: not in the catalog
+	}
+	e.Original, e.Hash = body, hash(body)
+	doc, err := openapi.Load(ctx, body, openapi.Options{
+		Location:    e.Location,
+		ReadRef:     func(ctx context.Context, p string) ([]byte, error) { return c.fetcher.get(ctx, addr, p) },
+		RoutePrefix: route.Prefix,
+		StripPrefix: route.StripPrefix,
+	})
+	if err != nil {
+		e.Error = err.Error()
+		c.log.Warn("service document cannot be read", "service", name, "location", e.Location, "err", err)
+		return e
+	}
+	e.Doc, e.Kind, e.Title, e.Version, e.Problems = doc, doc.Kind, doc.Title, doc.Version, doc.Problems
+	return e
+}
+
+// docPath is the configured path, else the service's label, else "".
+func (c *Catalog) docPath(name string, snap *discovery.Snapshot) string {
+	if c.opts.DocPath != nil {
+		if p := c.opts.DocPath(name); p != "" {
+			return p
+		}
+	}
+	if p := snap.LabelsOf(name).Meta[metaKey]; p != "" && p[0] == '/' {
+		return p
+	}
+	return ""
+}
