@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -88,4 +89,9 @@ func durationOr(d Duration, def time.Duration) time.Duration {
 		return d.D()
 	}
 	return def
+}
+
+// PortalPath is where the portal is served ("" when it is off).
+func (f *File) PortalPath() string {
+	return strings.TrimSuffix(orDefault(f.Portal.Path, "/portal"), "/")
 }

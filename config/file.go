@@ -19,6 +19,7 @@ type File struct {
 	Upstream  Upstream          `yaml:"upstream"`
 	Discovery Discovery         `yaml:"discovery"`
 	Routes    []Route           `yaml:"routes"`
+	Portal    Portal            `yaml:"portal"`
 	Defaults  Policy            `yaml:"defaults"`
 	Services  map[string]Policy `yaml:"services"`
 
@@ -28,6 +29,13 @@ type File struct {
 	// its problems carry no position.
 	name string
 	pos  map[string]position
+}
+
+// Portal configures the documentation portal served by the gateway.
+type Portal struct {
+	// Path is where it is served on the gateway's listeners; unset means
+	// /portal, "" turns it off.
+	Path *string `yaml:"path"`
 }
 
 // Listen says where the gateway accepts client traffic.

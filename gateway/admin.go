@@ -270,3 +270,15 @@ func (g *Gateway) explain(method, host, path string, headers []string) Explanati
 	}
 	return Explanation{Status: http.StatusOK, Reason: "matched route " + rt.Name}
 }
+
+// ServiceRoute is how clients reach a service: the path prefix of its first
+// route in match order and whether the gateway strips it. The documentation
+// catalog uses it to point a service's servers at the gateway.
+func (g *Gateway) ServiceRoute(service string) (prefix string, strip bool, ok bool) {
+	for _, rt := range g.state.Load().table.routes {
+		if rt.Service == service {
+			return rt.prefix, rt.StripPrefix, true
+		}
+	}
+	return "", false, false
+}

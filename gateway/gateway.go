@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,7 +165,9 @@ func (g *Gateway) Mount(prefix string, h http.Handler) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	next := *g.state.Load()
-	next.mounts = append(append([]mount(nil), next.mounts...), mount{prefix: prefix, h: h})
+	// Kept without its trailing slash: matching is on path segments, so
+	// "/portal/" serves /portal and everything under it.
+	next.mounts = append(append([]mount(nil), next.mounts...), mount{prefix: strings.TrimSuffix(prefix, "/"), h: h})
 	g.state.Store(&next)
 }
 
@@ -190,7 +193,7 @@ func (g *Gateway) Ready() (bool, string) {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := g.state.Load()
 	for _, m := range st.mounts {
-		if hasPathPrefix(r.URL.Path, m.prefix) || r.URL.Path+"/" == m.prefix {
+		if hasPathPrefix(r.URL.Path, m.prefix) {
 			m.h.ServeHTTP(w, r)
 			return
 		}

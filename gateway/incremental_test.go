@@ -76,3 +76,23 @@ func TestAShadowedLabelRouteTakesOverWhenTheOwnerLeaves(t *testing.T) {
 	h.g.Update(next)
 	mustGet(t, h, "/x", http.StatusOK, "b1")
 }
+
+// A mounted handler (the portal) serves its prefix and everything under it,
+// ahead of the routes, and nothing else.
+func TestMountServesItsPrefixAheadOfTheRoutes(t *testing.T) {
+	up := newUpstream(t, "up", nil)
+	h := newHarness(t, Config{Routes: []Route{{Path: "/", Service: "s"}}}, snapshot(t, map[string][]string{"s": {up.Addr()}}))
+	h.g.Mount("/portal/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("mounted " + r.URL.Path))
+	}))
+	for path, want := range map[string]string{
+		"/portal/api":          "mounted /portal/api",
+		"/portal/api/services": "mounted /portal/api/services",
+		"/portal/apix":         "up",
+		"/other":               "up",
+	} {
+		if _, body := h.get(t, path); string(body) != want {
+			t.Errorf("GET %s = %q, want %q", path, body, want)
+		}
+	}
+}

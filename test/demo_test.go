@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestDemoServesTheSampleServicesThroughTheGateway runs `bulwark demo` as a user
@@ -72,6 +73,25 @@ func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
 		}
 		if names := res.TLS.PeerCertificates[0].DNSNames; len(names) == 0 || names[0] != "localhost" {
 			t.Errorf("certificate names %v, want localhost", names)
+		}
+	})
+
+	t.Run("the catalog lists the services' API documents, pointed at the gateway", func(t *testing.T) {
+		var list []struct {
+			Service, Kind, Title, Location string
+		}
+		if !eventually(10*time.Second, func() bool {
+			r := do(t, c, "GET", gw.url("/portal/api/services"), nil)
+			return r.Status == 200 && json.Unmarshal([]byte(r.Body), &list) == nil && len(list) == 2
+		}) {
+			t.Fatalf("the catalog never listed pets and orders: %+v", list)
+		}
+		if list[0].Service != "orders" || list[0].Kind != "swagger-2.0" || list[1].Service != "pets" || list[1].Kind != "openapi-3.1" {
+			t.Errorf("catalog = %+v", list)
+		}
+		r := do(t, c, "GET", gw.url("/portal/api/services/orders/openapi.json"), nil)
+		if r.Status != 200 || !strings.Contains(r.Body, `"url": "/orders"`) {
+			t.Errorf("normalized orders: %d %.300s", r.Status, r.Body)
 		}
 	})
 

@@ -47,7 +47,9 @@ func (rt *process) onConsul(snap *discovery.Snapshot) {
 	defer rt.mu.Unlock()
 	rt.consulSnap = snap
 	rt.version++
-	rt.gw.Update(discovery.Merge(rt.version, rt.staticSnap, snap))
+	merged := discovery.Merge(rt.version, rt.staticSnap, snap)
+	rt.gw.Update(merged)
+	rt.catalogUpdate(merged)
 	if !snap.Observed.IsZero() {
 		rt.metrics.convergence.Observe(time.Since(snap.Observed).Seconds())
 	}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulwark-gw/bulwark/catalog"
 	"github.com/bulwark-gw/bulwark/config"
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/gateway"
@@ -40,6 +41,8 @@ type process struct {
 	consul *discovery.Consul
 	// certs are the HTTPS listener's certificates, when it has one (https.go).
 	certs *bwtls.Store
+	// catalog gathers the services' API documents (portal.go).
+	catalog *catalog.Catalog
 
 	mu      sync.Mutex   // guards what follows
 	current *config.File // the last configuration that applied
@@ -89,6 +92,7 @@ func newRuntime(f *config.File, source string, stderr io.Writer) (*process, erro
 	if generated && f.AdminAddr() != "" {
 		fmt.Fprintf(stderr, "bulwark: admin token (generated, set admin.token to fix it): %s\n", token)
 	}
+	rt.startCatalog(f)
 	if err := rt.apply(f); err != nil {
 		_ = accessOut.Close()
 		return nil, err
@@ -119,7 +123,11 @@ func (rt *process) apply(f *config.File) error {
 	defer rt.mu.Unlock()
 	rt.version++
 	rt.staticSnap = static.Snapshot()
-	rt.gw.Configure(gcfg, discovery.Merge(rt.version, rt.staticSnap, rt.consulSnap))
+	merged := discovery.Merge(rt.version, rt.staticSnap, rt.consulSnap)
+	rt.gw.Configure(gcfg, merged)
+	full := *merged
+	full.Changed = nil // routes may have moved: every service's document is looked at again
+	rt.catalogUpdate(&full)
 	rt.level.Set(f.LogLevel())
 	rt.current = f
 	return nil
@@ -211,6 +219,7 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 		})
 	}
 	g.Go(func() error { return rt.runConsul(gctx) })
+	g.Go(func() error { return rt.runCatalog(gctx) })
 	if rt.certs != nil {
 		g.Go(func() error { return rt.certs.Watch(gctx) })
 	}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+
+	"github.com/bulwark-gw/bulwark/config"
+
+	"github.com/bulwark-gw/bulwark/catalog"
+	"github.com/bulwark-gw/bulwark/discovery"
+)
+
+// The documentation catalog follows discovery: every snapshot the gateway
+// gets is handed to it too, and it fetches the services' documents in the
+// background. Its JSON API is mounted on the gateway's listeners under the
+// portal's path; the portal's pages will join it there.
+
+// startCatalog builds the catalog and mounts its API, when the portal is on.
+func (rt *process) startCatalog(f *config.File) {
+	path := f.PortalPath()
+	if path == "" {
+		return
+	}
+	rt.catalog = catalog.New(catalog.Options{
+		RouteOf: func(service string) (catalog.Route, bool) {
+			prefix, strip, ok := rt.gw.ServiceRoute(service)
+			return catalog.Route{Prefix: prefix, StripPrefix: strip}, ok
+		},
+		Logger: rt.log,
+	})
+	rt.gw.Mount(path+"/api/", rt.catalog.Handler(path+"/api"))
+	rt.log.Info("documentation catalog served", "path", path+"/api/services")
+}
+
+// catalogUpdate hands a snapshot to the catalog (callers hold rt.mu).
+func (rt *process) catalogUpdate(snap *discovery.Snapshot) {
+	if rt.catalog != nil {
+		rt.catalog.Update(snap)
+	}
+}
+
+// runCatalog refreshes the catalog until ctx ends.
+func (rt *process) runCatalog(ctx context.Context) error {
+	if rt.catalog == nil {
+		return nil
+	}
+	return rt.catalog.Run(ctx)
+}
