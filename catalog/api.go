@@ -11,10 +11,14 @@ import (
 //	GET {prefix}/services/{name}              one service, with its operations
 //	GET {prefix}/services/{name}/openapi.json the normalized OpenAPI 3 document
 //	GET {prefix}/services/{name}/original     the document as the service served it
+//	GET {prefix}/search?q=words               operations and schemas across services
 func (c *Catalog) Handler(prefix string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+prefix+"/services", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, c.Entries())
+	})
+	mux.HandleFunc("GET "+prefix+"/search", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, c.Search(r.URL.Query().Get("q"), 50))
 	})
 	mux.HandleFunc("GET "+prefix+"/services/{name}", func(w http.ResponseWriter, r *http.Request) {
 		e, ok := c.Entry(r.PathValue("name"))

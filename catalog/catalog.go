@@ -77,6 +77,7 @@ type Catalog struct {
 	log     *slog.Logger
 	fetcher *fetcher
 	entries atomic.Pointer[map[string]*Entry]
+	index   atomic.Pointer[searchIndex]
 
 	mu      sync.Mutex // guards snap and pending refreshes
 	snap    *discovery.Snapshot
@@ -202,6 +203,12 @@ func (c *Catalog) refresh(ctx context.Context) {
 		next[e.Service] = e
 	}
 	c.entries.Store(&next)
+	c.index.Store(buildIndex(next))
+}
+
+// Search finds operations and schemas across every service (see searchIndex).
+func (c *Catalog) Search(q string, limit int) []Hit {
+	return c.index.Load().search(q, limit)
 }
 
 func hash(b []byte) string {

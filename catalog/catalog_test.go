@@ -88,8 +88,21 @@ func TestTheDemoServicesAreCataloguedAsReachedThroughTheGateway(t *testing.T) {
 		t.Error("library (HAL only) is listed as an OpenAPI service")
 	}
 
+	hits := c.Search("GET orders", 10)
+	if len(hits) == 0 || hits[0].Service != "orders" || hits[0].Method != "GET" {
+		t.Errorf("search 'GET orders' = %+v", hits)
+	}
+	if hits := c.Search("no-such-thing-anywhere", 10); len(hits) != 0 {
+		t.Errorf("a search for nothing found %+v", hits)
+	}
+
 	srv := httptest.NewServer(c.Handler("/portal/api"))
 	defer srv.Close()
+	var found []Hit
+	getJSON(t, srv.URL+"/portal/api/search?q=pet", &found)
+	if len(found) == 0 {
+		t.Error("/search?q=pet found nothing")
+	}
 	var list []Entry
 	getJSON(t, srv.URL+"/portal/api/services", &list)
 	if len(list) != 2 || list[0].Service != "orders" || list[1].Service != "pets" || list[1].Title == "" {

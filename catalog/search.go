@@ -1,0 +1,104 @@
+package catalog
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Hit is one search result: an operation, a schema or a link relation of a
+// service, with what the portal needs to link to it.
+type Hit struct {
+	Service string `json:"service"`
+	Kind    string `json:"kind"` // "operation", "schema"
+	// Slug is the operation's stable slug, or the schema's name.
+	Slug    string `json:"slug"`
+	Method  string `json:"method,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Summary string `json:"summary,omitempty"`
+	score   int
+}
+
+// indexed is one searchable item: its hit and the lowercased text matched.
+type indexed struct {
+	hit  Hit
+	text string
+	// strong is matched first: names and paths outrank descriptions.
+	strong string
+}
+
+// searchIndex is built once per catalog refresh and read without locks. A
+// linear scan over precomputed lowercase text answers well under a
+// millisecond for thousands of operations, which an inverted index would
+// only complicate.
+type searchIndex struct{ items []indexed }
+
+func buildIndex(entries map[string]*Entry) *searchIndex {
+	ix := &searchIndex{}
+	for _, name := range sortedKeys(entries) {
+		e := entries[name]
+		if e.Doc == nil {
+			continue
+		}
+		for _, op := range e.Doc.Operations {
+			strong := strings.ToLower(strings.Join([]string{op.OperationID, op.Method, op.Path, name}, " "))
+			text := strings.ToLower(strings.Join(append(append([]string{op.Summary}, op.Tags...), op.Parameters...), " "))
+			ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "operation", Slug: op.Slug,
+				Method: op.Method, Path: op.Path, Summary: op.Summary}, text: text, strong: strong})
+		}
+		if c := e.Doc.T.Components; c != nil {
+			for _, s := range sortedKeys(c.Schemas) {
+				ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "schema", Slug: s},
+					strong: strings.ToLower(s + " " + name)})
+			}
+		}
+	}
+	return ix
+}
+
+// search returns up to limit hits containing every term of q, best first:
+// a term in a name or path counts three times one in a summary, tag or
+// parameter.
+func (ix *searchIndex) search(q string, limit int) []Hit {
+	terms := strings.Fields(strings.ToLower(q))
+	if len(terms) == 0 || ix == nil {
+		return nil
+	}
+	var hits []Hit
+	for i := range ix.items {
+		it := &ix.items[i]
+		score := 0
+		for _, t := range terms {
+			switch {
+			case strings.Contains(it.strong, t):
+				score += 3
+			case strings.Contains(it.text, t):
+				score++
+			default:
+				score = -1
+			}
+			if score < 0 {
+				break
+			}
+		}
+		if score > 0 {
+			h := it.hit
+			h.score = score
+			hits = append(hits, h)
+		}
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].score > hits[b].score })
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
