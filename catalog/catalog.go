@@ -65,10 +65,20 @@ type Entry struct {
 	FetchedAt time.Time         `json:"fetched_at,omitzero"`
 	Instance  string            `json:"instance,omitempty"` // the instance it was read from
 	Hash      string            `json:"hash,omitempty"`     // of the document as served
+	// Versions groups the instances by the document they serve. More than
+	// one version means a rolling deploy (or drift) is in progress.
+	Versions []Version `json:"versions,omitempty"`
 	// Doc is the normalized document (nil when there is none).
 	Doc *openapi.Document `json:"-"`
 	// Original is the document as the service served it.
 	Original []byte `json:"-"`
+}
+
+// Version is one document version and the instances serving it.
+type Version struct {
+	Hash      string   `json:"hash"`
+	Instances []string `json:"instances"`
+	Error     string   `json:"error,omitempty"`
 }
 
 // Catalog holds the entries; readers take a consistent view with Entries.

@@ -199,3 +199,24 @@ func (zeros) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// During a rolling deploy instances serve different documents: the catalog
+// says which instances serve which version.
+func TestInstancesServingDifferentDocumentsAreGroupedByVersion(t *testing.T) {
+	v1 := "openapi: 3.0.0\ninfo: {title: S, version: '1'}\npaths: {}\n"
+	v2 := "openapi: 3.0.0\ninfo: {title: S, version: '2'}\npaths: {}\n"
+	a, b, c2 := serve(t, "/openapi.yaml", v1), serve(t, "/openapi.yaml", v2), serve(t, "/openapi.yaml", v1)
+	var w world
+	for _, addr := range []string{a, b, c2} {
+		w.add("s", addr, Route{Prefix: "/s"})
+	}
+	c := w.run(t, Options{})
+	e, _ := c.Entry("s")
+	if e == nil || len(e.Versions) != 2 {
+		t.Fatalf("versions: %+v", e)
+	}
+	counts := map[int]bool{len(e.Versions[0].Instances): true, len(e.Versions[1].Instances): true}
+	if !counts[1] || !counts[2] || e.Versions[0].Hash == e.Versions[1].Hash {
+		t.Errorf("versions %+v: want one served by two instances and one by one", e.Versions)
+	}
+}

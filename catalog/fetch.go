@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
@@ -112,7 +113,36 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 		return e
 	}
 	e.Doc, e.Kind, e.Title, e.Version, e.Problems = doc, doc.Kind, doc.Title, doc.Version, doc.Problems
+	e.Versions = c.versions(ctx, e, ins)
 	return e
+}
+
+// versions reads the document from every other instance and groups the
+// instances by what they serve, so drift during a rolling deploy is visible.
+func (c *Catalog) versions(ctx context.Context, e *Entry, ins []discovery.Instance) []Version {
+	byHash := map[string][]string{e.Hash: {e.Instance}}
+	order := []string{e.Hash}
+	for _, in := range ins[1:] {
+		h := ""
+		if b, err := c.fetcher.get(ctx, in.Addr, e.Location); err != nil {
+			h = "error: " + err.Error()
+		} else {
+			h = hash(b)
+		}
+		if _, ok := byHash[h]; !ok {
+			order = append(order, h)
+		}
+		byHash[h] = append(byHash[h], in.Addr)
+	}
+	out := make([]Version, 0, len(order))
+	for _, h := range order {
+		v := Version{Hash: h, Instances: byHash[h]}
+		if msg, failed := strings.CutPrefix(h, "error: "); failed {
+			v.Hash, v.Error = "", msg
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // docPath is the configured path, else the service's label, else "".

@@ -211,11 +211,20 @@ type Policy struct {
 	HashOn            *string   `yaml:"hash_on"`
 	// TLS makes the gateway reach the service's instances over (m)TLS.
 	TLS *UpstreamTLS `yaml:"tls"`
+	// Docs says where the service publishes its API description (services
+	// blocks only; without it the catalog looks in the usual places).
+	Docs *Docs `yaml:"docs"`
 	// The resilience blocks; see policies.Breaker, Bulkhead, Retries, Outlier.
 	Breaker  *BreakerPolicy  `yaml:"breaker"`
 	Bulkhead *BulkheadPolicy `yaml:"bulkhead"`
 	Retries  *RetriesPolicy  `yaml:"retries"`
 	Outlier  *OutlierPolicy  `yaml:"outlier"`
+}
+
+// Docs locates a service's documents on its instances.
+type Docs struct {
+	OpenAPI string `yaml:"openapi"` // e.g. /openapi.json
+	HAL     string `yaml:"hal"`     // e.g. /
 }
 
 // UpstreamTLS is a service's tls: block: how to reach its instances over TLS.

@@ -74,3 +74,18 @@ func TestPercentFraction(t *testing.T) {
 		}
 	}
 }
+
+func TestDocsBlock(t *testing.T) {
+	f, err := Parse("b.yaml", []byte(withPets("services:\n  pets:\n    docs: {openapi: /v3/api-docs}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.DocPath("pets"); got != "/v3/api-docs" {
+		t.Errorf("DocPath = %q", got)
+	}
+	if got := f.DocPath("other"); got != "" {
+		t.Errorf("DocPath of a service without docs = %q", got)
+	}
+	got := problemsOf(t, "defaults:\n  docs: {openapi: openapi.json}\n")
+	checkContains(t, got, "defaults.docs: documents are per service", `defaults.docs.openapi: "openapi.json" must be a clean absolute path`)
+}

@@ -283,3 +283,12 @@ func (f *File) upstreamTLS(cfg *gateway.Config, names map[string]bool) error {
 	}
 	return nil
 }
+
+// DocPath is where the file says a service publishes its OpenAPI document
+// ("" to let the catalog look).
+func (f *File) DocPath(service string) string {
+	if s, ok := f.Services[service]; ok && s.Docs != nil {
+		return s.Docs.OpenAPI
+	}
+	return ""
+}

@@ -1,5 +1,7 @@
 package config
 
+import "strings"
+
 // resilienceBlocks checks the breaker, bulkhead, retries and outlier blocks of
 // one policy block, each value on its own and at its own position. What only
 // the combination can break (a queue without a queue timeout) is left to the
@@ -19,6 +21,16 @@ func (c *checker) resilienceBlocks(p string, b Policy) {
 		if v != nil {
 			if _, err := v.Fraction(); err != nil {
 				c.report(path, "%v", err)
+			}
+		}
+	}
+	if d := b.Docs; d != nil {
+		if p == "defaults" {
+			c.report(p+".docs", "documents are per service: set docs under services.NAME")
+		}
+		for key, v := range map[string]string{"openapi": d.OpenAPI, "hal": d.HAL} {
+			if v != "" && (!strings.HasPrefix(v, "/") || strings.ContainsAny(v, "?# ") || strings.Contains(v, "..")) {
+				c.report(p+".docs."+key, "%q must be a clean absolute path on the service's instances", v)
 			}
 		}
 	}

@@ -25,6 +25,11 @@ func (rt *process) startCatalog(f *config.File) {
 			prefix, strip, ok := rt.gw.ServiceRoute(service)
 			return catalog.Route{Prefix: prefix, StripPrefix: strip}, ok
 		},
+		DocPath: func(service string) string {
+			rt.mu.Lock()
+			defer rt.mu.Unlock()
+			return rt.current.DocPath(service)
+		},
 		Logger: rt.log,
 	})
 	rt.gw.Mount(path+"/api/", rt.catalog.Handler(path+"/api"))
