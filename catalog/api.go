@@ -10,6 +10,7 @@ import (
 //	GET {prefix}/services                     every service: kind, title, version, problems
 //	GET {prefix}/services/{name}              one service, with its operations
 //	GET {prefix}/services/{name}/openapi.json the normalized OpenAPI 3 document
+//	GET {prefix}/services/{name}/hal.json     the HAL root, its links through the gateway
 //	GET {prefix}/services/{name}/original     the document as the service served it
 //	GET {prefix}/search?q=words               operations and schemas across services
 func (c *Catalog) Handler(prefix string) http.Handler {
@@ -42,6 +43,21 @@ func (c *Catalog) Handler(prefix string) http.Handler {
 			return
 		}
 		writeJSON(w, e.Doc.T)
+	})
+	mux.HandleFunc("GET "+prefix+"/services/{name}/hal.json", func(w http.ResponseWriter, r *http.Request) {
+		e, ok := c.Entry(r.PathValue("name"))
+		if !ok || e.HAL == nil {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := e.HAL.Encode()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/hal+json")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(b)
 	})
 	mux.HandleFunc("GET "+prefix+"/services/{name}/original", func(w http.ResponseWriter, r *http.Request) {
 		e, ok := c.Entry(r.PathValue("name"))

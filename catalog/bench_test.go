@@ -51,7 +51,7 @@ func BenchmarkCatalog100(b *testing.B) {
 				}
 				name := fmt.Sprintf("svc-%03d", i)
 				mu.Lock()
-				entries[name] = &Entry{Service: name, Doc: doc, Kind: doc.Kind}
+				entries[name] = &Entry{Service: name, Doc: doc, Kind: string(doc.Kind)}
 				mu.Unlock()
 			})
 		}

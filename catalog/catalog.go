@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/hal"
 	"github.com/bulwark-gw/bulwark/openapi"
 )
 
@@ -41,8 +42,8 @@ type Options struct {
 	// RouteOf returns the public route of a service; ok false means the
 	// service is not routed, and is left out.
 	RouteOf func(service string) (Route, bool)
-	// DocPath returns a configured document path for a service ("" to probe).
-	DocPath func(service string) string
+	// DocPath and HALPath return a service's configured document paths ("" to probe).
+	DocPath, HALPath func(service string) string
 	// Fetch limits (defaults 5s and 16 MiB).
 	Timeout time.Duration
 	MaxSize int64
@@ -56,7 +57,7 @@ type Options struct {
 // Entry is one service in the catalog.
 type Entry struct {
 	Service   string            `json:"service"`
-	Kind      openapi.Kind      `json:"kind,omitempty"`
+	Kind      string            `json:"kind,omitempty"` // an openapi.Kind, or hal
 	Title     string            `json:"title,omitempty"`
 	Version   string            `json:"version,omitempty"`
 	Location  string            `json:"location,omitempty"` // the path the document was read from
@@ -70,6 +71,8 @@ type Entry struct {
 	Versions []Version `json:"versions,omitempty"`
 	// Doc is the normalized document (nil when there is none).
 	Doc *openapi.Document `json:"-"`
+	// HAL is the HAL root, its links pointing through the gateway.
+	HAL *hal.Document `json:"-"`
 	// Original is the document as the service served it.
 	Original []byte `json:"-"`
 }
@@ -224,4 +227,8 @@ func (c *Catalog) Search(q string, limit int) []Hit {
 func hash(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+func problem(severity, where, msg string) openapi.Problem {
+	return openapi.Problem{Severity: severity, Where: where, Message: msg}
 }

@@ -74,23 +74,30 @@ func TestTheDemoServicesAreCataloguedAsReachedThroughTheGateway(t *testing.T) {
 	}
 	c := w.run(t, Options{})
 	pets, ok := c.Entry("pets")
-	if !ok || pets.Kind != openapi.OpenAPI3_1 || pets.Location != "/openapi.json" || len(pets.Doc.Operations) == 0 {
+	if !ok || pets.Kind != string(openapi.OpenAPI3_1) || pets.Location != "/openapi.json" || len(pets.Doc.Operations) == 0 {
 		t.Fatalf("pets: %+v", pets)
 	}
 	orders, ok := c.Entry("orders")
-	if !ok || orders.Kind != openapi.Swagger2 || orders.Location != "/swagger.json" {
+	if !ok || orders.Kind != string(openapi.Swagger2) || orders.Location != "/swagger.json" {
 		t.Fatalf("orders: %+v", orders)
 	}
 	if got := orders.Doc.T.Servers[0].URL; got != "/orders" {
 		t.Errorf("orders server %q, want /orders (its basePath, the gateway keeping the prefix)", got)
 	}
-	if _, ok := c.Entry("library"); ok {
-		t.Error("library (HAL only) is listed as an OpenAPI service")
+	lib, ok := c.Entry("library")
+	if !ok || lib.Kind != "hal" || lib.HAL == nil || lib.Location != "/" {
+		t.Fatalf("library: %+v", lib)
+	}
+	if l, ok := lib.HAL.Link("lib:books"); !ok || !strings.HasPrefix(l.Href, "/library/") {
+		t.Errorf("library's books link %+v: want it built through the gateway's /library prefix", l)
 	}
 
 	hits := c.Search("GET orders", 10)
 	if len(hits) == 0 || hits[0].Service != "orders" || hits[0].Method != "GET" {
 		t.Errorf("search 'GET orders' = %+v", hits)
+	}
+	if hits := c.Search("lib:books", 10); len(hits) == 0 || hits[0].Service != "library" || hits[0].Kind != "link" {
+		t.Errorf("search 'lib:books' = %+v, want the library's link relation", hits)
 	}
 	if hits := c.Search("no-such-thing-anywhere", 10); len(hits) != 0 {
 		t.Errorf("a search for nothing found %+v", hits)
@@ -105,7 +112,7 @@ func TestTheDemoServicesAreCataloguedAsReachedThroughTheGateway(t *testing.T) {
 	}
 	var list []Entry
 	getJSON(t, srv.URL+"/portal/api/services", &list)
-	if len(list) != 2 || list[0].Service != "orders" || list[1].Service != "pets" || list[1].Title == "" {
+	if len(list) != 3 || list[0].Service != "library" || list[1].Service != "orders" || list[2].Service != "pets" || list[2].Title == "" {
 		t.Errorf("/services = %+v", list)
 	}
 	var normalized struct {
@@ -115,6 +122,11 @@ func TestTheDemoServicesAreCataloguedAsReachedThroughTheGateway(t *testing.T) {
 	getJSON(t, srv.URL+"/portal/api/services/orders/openapi.json", &normalized)
 	if !strings.HasPrefix(normalized.OpenAPI, "3.") || len(normalized.Servers) != 1 || normalized.Servers[0].URL != "/orders" {
 		t.Errorf("normalized orders document: %+v", normalized)
+	}
+	var root map[string]any
+	getJSON(t, srv.URL+"/portal/api/services/library/hal.json", &root)
+	if _, ok := root["_links"]; !ok {
+		t.Errorf("library hal.json has no _links: %v", root)
 	}
 	res, err := http.Get(srv.URL + "/portal/api/services/orders/original")
 	if err != nil {

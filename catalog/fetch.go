@@ -41,11 +41,16 @@ var errNotFound = errors.New("not found")
 
 // get reads one path from one instance address (host:port from discovery).
 func (f *fetcher) get(ctx context.Context, addr, path string) ([]byte, error) {
+	return f.getWith(ctx, addr, path, http.Header{"Accept": {"application/json, application/yaml;q=0.9, */*;q=0.1"}})
+}
+
+// getWith is get with the request's headers.
+func (f *fetcher) getWith(ctx context.Context, addr, path string, hdr http.Header) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.1")
+	req.Header = hdr
 	res, err := f.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -97,8 +102,10 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 	if body == nil {
 		if len(paths) == 1 {
 			e.Location, e.Error = paths[0], "no document at "+paths[0]
+			return e
 		}
-		return e // nothing found by probing: not in the catalog
+		c.fetchHAL(ctx, e, route, addr, snap)
+		return e // nothing found: not in the catalog
 	}
 	e.Original, e.Hash = body, hash(body)
 	doc, err := openapi.Load(ctx, body, openapi.Options{
@@ -112,7 +119,7 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 		c.log.Warn("service document cannot be read", "service", name, "location", e.Location, "err", err)
 		return e
 	}
-	e.Doc, e.Kind, e.Title, e.Version, e.Problems = doc, doc.Kind, doc.Title, doc.Version, doc.Problems
+	e.Doc, e.Kind, e.Title, e.Version, e.Problems = doc, string(doc.Kind), doc.Title, doc.Version, doc.Problems
 	e.Versions = c.versions(ctx, e, ins)
 	return e
 }

@@ -10,7 +10,7 @@ import (
 // service, with what the portal needs to link to it.
 type Hit struct {
 	Service string `json:"service"`
-	Kind    string `json:"kind"` // "operation", "schema"
+	Kind    string `json:"kind"` // "operation", "schema", "link"
 	// Slug is the operation's stable slug, or the schema's name.
 	Slug    string `json:"slug"`
 	Method  string `json:"method,omitempty"`
@@ -37,6 +37,16 @@ func buildIndex(entries map[string]*Entry) *searchIndex {
 	ix := &searchIndex{}
 	for _, name := range sortedKeys(entries) {
 		e := entries[name]
+		if e.HAL != nil {
+			for _, rel := range e.HAL.Rels() {
+				title := ""
+				if len(rel.Links) > 0 {
+					title = rel.Links[0].Title
+				}
+				ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "link", Slug: rel.Name, Summary: title},
+					strong: strings.ToLower(rel.Name + " " + name), text: strings.ToLower(title)})
+			}
+		}
 		if e.Doc == nil {
 			continue
 		}

@@ -292,3 +292,12 @@ func (f *File) DocPath(service string) string {
 	}
 	return ""
 }
+
+// HALPath is where the file says a service serves its HAL root ("" to let
+// the catalog look).
+func (f *File) HALPath(service string) string {
+	if s, ok := f.Services[service]; ok && s.Docs != nil {
+		return s.Docs.HAL
+	}
+	return ""
+}

@@ -82,11 +82,11 @@ func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
 		}
 		if !eventually(10*time.Second, func() bool {
 			r := do(t, c, "GET", gw.url("/portal/api/services"), nil)
-			return r.Status == 200 && json.Unmarshal([]byte(r.Body), &list) == nil && len(list) == 2
+			return r.Status == 200 && json.Unmarshal([]byte(r.Body), &list) == nil && len(list) == 3
 		}) {
-			t.Fatalf("the catalog never listed pets and orders: %+v", list)
+			t.Fatalf("the catalog never listed library, orders and pets: %+v", list)
 		}
-		if list[0].Service != "orders" || list[0].Kind != "swagger-2.0" || list[1].Service != "pets" || list[1].Kind != "openapi-3.1" {
+		if list[0].Kind != "hal" || list[1].Service != "orders" || list[1].Kind != "swagger-2.0" || list[2].Service != "pets" || list[2].Kind != "openapi-3.1" {
 			t.Errorf("catalog = %+v", list)
 		}
 		r := do(t, c, "GET", gw.url("/portal/api/services/orders/openapi.json"), nil)

@@ -30,6 +30,11 @@ func (rt *process) startCatalog(f *config.File) {
 			defer rt.mu.Unlock()
 			return rt.current.DocPath(service)
 		},
+		HALPath: func(service string) string {
+			rt.mu.Lock()
+			defer rt.mu.Unlock()
+			return rt.current.HALPath(service)
+		},
 		Logger: rt.log,
 	})
 	rt.gw.Mount(path+"/api/", rt.catalog.Handler(path+"/api"))

@@ -1,0 +1,81 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/hal"
+)
+
+// halMetaKey is the Consul meta (bulwark-hal=/) naming a service's HAL root.
+const halMetaKey = "bulwark-hal"
+
+// fetchHAL reads a service's HAL root, asking the instance to build its links
+// as the gateway exposes it (X-Forwarded-Prefix, when the gateway strips the
+// route prefix), then rewriting the absolute links that still point at the
+// instance itself. Without a configured path, "/" is tried, and kept only if
+// it is a HAL document.
+func (c *Catalog) fetchHAL(ctx context.Context, e *Entry, route Route, addr string, snap *discovery.Snapshot) {
+	p, configured := c.halPath(e.Service, snap)
+	hdr := http.Header{"Accept": {"application/hal+json, application/prs.hal-forms+json;q=0.9, application/json;q=0.5"}}
+	prefix := ""
+	if route.StripPrefix {
+		prefix = strings.TrimSuffix(route.Prefix, "/")
+		hdr.Set("X-Forwarded-Prefix", prefix)
+	}
+	body, err := c.fetcher.getWith(ctx, addr, p, hdr)
+	if err != nil {
+		if configured && !errors.Is(err, errNotFound) {
+			e.Kind, e.Location, e.Error = "hal", p, err.Error()
+		} else if configured {
+			e.Kind, e.Location, e.Error = "hal", p, "no document at "+p
+		}
+		return
+	}
+	doc, err := hal.Parse(body)
+	if err != nil || len(doc.Links) == 0 {
+		if configured {
+			e.Kind, e.Location = "hal", p
+			e.Error = "not a HAL document (no _links)"
+			if err != nil {
+				e.Error = err.Error()
+			}
+		}
+		return
+	}
+	hal.RewriteOrigins(doc, []string{"http://" + addr}, "", prefix)
+	e.Kind, e.Location, e.HAL, e.Original, e.Hash = "hal", p, doc, body, hash(body)
+	e.Title = halTitle(doc)
+	for _, pr := range doc.Problems {
+		e.Problems = append(e.Problems, problem("warning", pr.Pointer, pr.Message))
+	}
+}
+
+// halPath is the configured HAL root, else the service's label, else "/".
+func (c *Catalog) halPath(name string, snap *discovery.Snapshot) (string, bool) {
+	if c.opts.HALPath != nil {
+		if p := c.opts.HALPath(name); p != "" {
+			return p, true
+		}
+	}
+	if p := snap.LabelsOf(name).Meta[halMetaKey]; p != "" && p[0] == '/' {
+		return p, true
+	}
+	return "/", false
+}
+
+// halTitle is the self link's title, else the document's "title" or "name".
+func halTitle(doc *hal.Document) string {
+	if l, ok := doc.Link("self"); ok && l.Title != "" {
+		return l.Title
+	}
+	for _, k := range []string{"title", "name"} {
+		if raw, ok := doc.Properties[k]; ok {
+			return strings.Trim(string(raw), `"`)
+		}
+	}
+	return ""
+}
