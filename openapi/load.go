@@ -104,7 +104,7 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	var t *openapi3.T
 	switch kind {
 	case Swagger2:
-		t, err = loadSwagger2(data)
+		t, err = loadSwagger2(ctx, data, opts)
 	default:
 		t, err = loadOpenAPI3(ctx, data, opts)
 	}
@@ -121,12 +121,15 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	return doc, nil
 }
 
-func loadSwagger2(data []byte) (*openapi3.T, error) {
+func loadSwagger2(ctx context.Context, data []byte, opts Options) (*openapi3.T, error) {
 	var d2 openapi2.T
 	if err := openapi2.UnmarshalFromData(data, &d2); err != nil {
 		return nil, err
 	}
-	t, err := openapi2conv.ToV3(&d2)
+	// A multi-file Swagger 2.0 document needs the loader (and so the same
+	// guard on external refs) for its conversion.
+	loader := newLoader(ctx, opts)
+	t, err := openapi2conv.ToV3WithLoader(&d2, loader, &url.URL{Path: location(opts)})
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +142,13 @@ func loadSwagger2(data []byte) (*openapi3.T, error) {
 }
 
 func loadOpenAPI3(ctx context.Context, data []byte, opts Options) (*openapi3.T, error) {
+	return newLoader(ctx, opts).LoadFromDataWithPath(data, &url.URL{Path: location(opts)})
+}
+
+// newLoader is a kin-openapi loader whose external $refs go only through
+// opts.ReadRef, and only when relative: kin's IsExternalRefsAllowed does not
+// apply once a custom reader is set, so the guard is here.
+func newLoader(ctx context.Context, opts Options) *openapi3.Loader {
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = opts.ReadRef != nil
@@ -151,11 +161,14 @@ func loadOpenAPI3(ctx context.Context, data []byte, opts Options) (*openapi3.T, 
 		}
 		return opts.ReadRef(ctx, path.Clean("/"+u.Path))
 	}
-	loc := opts.Location
-	if loc == "" {
-		loc = "/openapi.json"
+	return loader
+}
+
+func location(opts Options) string {
+	if opts.Location == "" {
+		return "/openapi.json"
 	}
-	return loader.LoadFromDataWithPath(data, &url.URL{Path: loc})
+	return opts.Location
 }
 
 // validate runs kin-openapi's validation and turns every finding into a warning.
