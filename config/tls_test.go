@@ -87,3 +87,16 @@ func TestUpstreamTLSBlockTranslates(t *testing.T) {
 		t.Errorf("a cert without a key: %q", got)
 	}
 }
+
+func TestPortalPath(t *testing.T) {
+	for src, want := range map[string]string{"": "/portal", "portal: {path: /docs/}\n": "/docs", "portal: {path: \"\"}\n": ""} {
+		f, err := Parse("b.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.PortalPath(); got != want {
+			t.Errorf("%q: PortalPath = %q, want %q", src, got, want)
+		}
+	}
+	checkContains(t, problemsOf(t, "portal: {path: docs}\n"), `portal.path: "docs" must be an absolute path`)
+}

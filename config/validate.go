@@ -20,6 +20,7 @@ func (f *File) validate(skip []string) error {
 	c := &checker{f: f, skip: skip}
 	c.listeners()
 	c.tlsBlock()
+	c.portal()
 	c.admin()
 	c.log()
 	c.limits()

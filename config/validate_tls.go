@@ -1,7 +1,5 @@
 package config
 
-import "strings"
-
 // tlsBlock checks listen.https and the tls: block. Files are not read here
 // (Validate is pure); the certificate store reports unreadable ones at start.
 func (c *checker) tlsBlock() {
@@ -37,9 +35,6 @@ func (c *checker) tlsBlock() {
 	}
 	if c.f.Listen.H2C && c.f.HTTPAddr() == "" {
 		c.report("listen.h2c", "there is no listen.http listener to speak h2c on")
-	}
-	if p := c.f.Portal.Path; p != nil && *p != "" && (!strings.HasPrefix(*p, "/") || strings.ContainsAny(*p, "?# ")) {
-		c.report("portal.path", "%q must be an absolute path (like /portal) or \"\" to turn the portal off", *p)
 	}
 	if t.RedirectHTTP && https == "" {
 		c.report("tls.redirect_http", "there is no listen.https to redirect to")
