@@ -179,12 +179,13 @@ func validate(ctx context.Context, t *openapi3.T) []Problem {
 	}
 	var multi openapi3.MultiError
 	var out []Problem
+	errs := []error{err}
 	if errors.As(err, &multi) {
-		for _, e := range multi {
-			out = append(out, Problem{Severity: "warning", Message: e.Error()})
-		}
-	} else {
-		out = append(out, Problem{Severity: "warning", Message: err.Error()})
+		errs = multi
+	}
+	for _, e := range errs {
+		where, msg := locate(e.Error())
+		out = append(out, Problem{Severity: "warning", Where: where, Message: msg})
 	}
 	return out
 }

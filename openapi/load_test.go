@@ -182,3 +182,22 @@ func TestRefsToOtherServersAreRefusedUnfetched(t *testing.T) {
 		}
 	}
 }
+
+func TestValidationWarningsAreLocatedByJSONPointer(t *testing.T) {
+	for msg, want := range map[string]string{
+		"invalid paths: invalid path /v1/a/{B}/c: invalid operation POST: invalid example":  "/paths/~1v1~1a~1{B}~1c/post",
+		`invalid components: schema "ClusterInfo": invalid example: value must be a string`: "/components/schemas/ClusterInfo",
+		"something else entirely": "",
+	} {
+		if got, _ := locate(msg); got != want {
+			t.Errorf("locate(%q) = %q, want %q", msg, got, want)
+		}
+	}
+	doc, err := Load(context.Background(), fixture(t, "swagger2-docker-engine.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := doc.Problems[0]; p.Where != "/components/schemas/ClusterInfo" || !strings.HasPrefix(p.Message, "invalid example") {
+		t.Errorf("first Docker Engine warning = %+v", p)
+	}
+}
