@@ -19,6 +19,9 @@ import (
 var probePaths = []string{"/openapi.json", "/openapi.yaml", "/v3/api-docs", "/swagger.json", "/v2/api-docs",
 	"/swagger.yaml", "/api-docs", "/openapi"}
 
+// UserAgent identifies the catalog's requests to the services.
+const UserAgent = "bulwark-catalog/1 (+API documentation fetch)"
+
 // metaKey is the Consul meta (or tag bulwark.openapi=) naming the path.
 const metaKey = "bulwark-openapi"
 
@@ -51,6 +54,9 @@ func (f *fetcher) getWith(ctx context.Context, addr, path string, hdr http.Heade
 		return nil, err
 	}
 	req.Header = hdr
+	// Named, so a service's logs (and the tests' upstreams) can tell the
+	// catalog's fetches from client traffic.
+	req.Header.Set("User-Agent", UserAgent)
 	res, err := f.client.Do(req)
 	if err != nil {
 		return nil, err
