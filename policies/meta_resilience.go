@@ -50,7 +50,7 @@ func resilienceFromMeta(meta map[string]string, o *Overrides, bad func(key, valu
 		if !ok {
 			return nil
 		}
-		f, err := parseShare(v)
+		f, err := ParseShare(v)
 		if err != nil {
 			bad(key, v, err.Error())
 			return nil
@@ -71,18 +71,19 @@ func resilienceFromMeta(meta map[string]string, o *Overrides, bad func(key, valu
 		EjectFor: duration("outlier-eject-for"), MaxEjected: share("outlier-max-ejected")}
 }
 
-// parseShare reads "20%" as 0.2, and a bare number as a fraction ("0.2").
-func parseShare(s string) (float64, error) {
+// ParseShare reads "20%" as 0.2, and a bare number as a fraction ("0.2"),
+// from 0 to 1: the budgets and caps given as shares, in the file and in labels.
+func ParseShare(s string) (float64, error) {
 	num, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
 	f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 	if err != nil {
-		return 0, fmt.Errorf("want a percentage such as 20%%")
+		return 0, fmt.Errorf("expected a percentage such as \"20%%\", found %q", s)
 	}
 	if pct {
 		f /= 100
 	}
 	if f < 0 || f > 1 {
-		return 0, fmt.Errorf("want a share from 0%% to 100%%")
+		return 0, fmt.Errorf("%q is not between 0%% and 100%%", s)
 	}
 	return f, nil
 }
