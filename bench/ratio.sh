@@ -21,26 +21,13 @@ read -r -a targets <<<"$TARGETS"
 [[ " $TARGETS " == *" bare-tuned "* ]] || { echo "ratio.sh: TARGETS must include bare-tuned, the baseline" >&2; exit 2; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-ratio.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_init ratio
 
 go build -o "$tmp/upstream" ./bench/cmd/upstream
 go build -o "$tmp/bareproxy" ./bench/cmd/bareproxy
 go build -o "$tmp/bulwark" ./cmd/bulwark
-
-# free_port: a port nobody listens on, from a range below the ephemeral one.
-next_port=$((20000 + RANDOM % 10000))
-free_port() {
-	while (echo >"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
-	port=$next_port
-	next_port=$((next_port + 1))
-}
 
 free_port
 up=127.0.0.1:$port
@@ -98,7 +85,6 @@ for ((r = 0; r < ROUNDS; r++)); do
 	done
 done
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?): ROUNDS=$ROUNDS DURATION=$DURATION CONNS=$CONNS, proxy on CPU $PROXY_CPU, wrk and upstream on CPU $LOAD_CPU"
 echo

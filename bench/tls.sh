@@ -27,24 +27,12 @@ for tool in wrk nginx; do
 done
 export PATH=$PATH:/usr/sbin
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-tls.XXXXXX")
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_init tls
 
 go build -o "$tmp/upstream" ./bench/cmd/upstream
 go build -o "$tmp/bulwark" ./cmd/bulwark
-
-next_port=$((30000 + RANDOM % 10000))
-free_port() {
-	while (echo >"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
-	port=$next_port
-	next_port=$((next_port + 1))
-}
 
 free_port
 up=127.0.0.1:$port
@@ -127,7 +115,6 @@ for mode in keepalive close; do
 	done
 done
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 echo
 echo "\`$invocation\`: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?), proxy on CPU $PROXY_CPU, wrk and upstream on CPU $LOAD_CPU"
 echo
