@@ -42,6 +42,9 @@ type Options struct {
 	// RouteOf returns the public route of a service; ok false means the
 	// service is not routed, and is left out.
 	RouteOf func(service string) (Route, bool)
+	// PublicURL starts the normalized documents' servers ("" keeps them
+	// paths on the gateway's origin, which is what the portal needs).
+	PublicURL string
 	// DocPath and HALPath return a service's configured document paths ("" to probe).
 	DocPath, HALPath func(service string) string
 	// Fetch limits (defaults 5s and 16 MiB).

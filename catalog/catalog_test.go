@@ -232,3 +232,16 @@ func TestInstancesServingDifferentDocumentsAreGroupedByVersion(t *testing.T) {
 		t.Errorf("versions %+v: want one served by two instances and one by one", e.Versions)
 	}
 }
+
+// With a public URL, a normalized document's servers are absolute, for
+// generated clients; the route prefix follows when the gateway strips it.
+func TestServersStartWithThePublicURL(t *testing.T) {
+	var w world
+	w.add("s", serve(t, "/openapi.yaml", "openapi: 3.0.0\ninfo: {title: S, version: '1'}\nservers: [{url: /v1}]\npaths: {}\n"),
+		Route{Prefix: "/s", StripPrefix: true})
+	c := w.run(t, Options{PublicURL: "https://api.example.com"})
+	e, _ := c.Entry("s")
+	if e == nil || e.Doc == nil || e.Doc.T.Servers[0].URL != "https://api.example.com/s/v1" {
+		t.Fatalf("servers: %+v", e)
+	}
+}

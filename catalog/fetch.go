@@ -117,6 +117,7 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 	doc, err := openapi.Load(ctx, body, openapi.Options{
 		Location:    e.Location,
 		ReadRef:     func(ctx context.Context, p string) ([]byte, error) { return c.fetcher.get(ctx, addr, p) },
+		PublicURL:   c.opts.PublicURL,
 		RoutePrefix: route.Prefix,
 		StripPrefix: route.StripPrefix,
 	})

@@ -36,6 +36,10 @@ type Portal struct {
 	// Path is where it is served on the gateway's listeners; unset means
 	// /portal, "" turns it off.
 	Path *string `yaml:"path"`
+	// PublicURL is the gateway's address as clients know it
+	// ("https://api.example.com"); the normalized documents' servers start
+	// with it. Unset, they are paths on the portal's own origin.
+	PublicURL string `yaml:"public_url"`
 }
 
 // Listen says where the gateway accepts client traffic.

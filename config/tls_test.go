@@ -100,3 +100,10 @@ func TestPortalPath(t *testing.T) {
 	}
 	checkContains(t, problemsOf(t, "portal: {path: docs}\n"), `portal.path: "docs" must be an absolute path`)
 }
+
+func TestPortalPublicURL(t *testing.T) {
+	checkContains(t, problemsOf(t, "portal: {public_url: \"api.example.com\"}\n"), `portal.public_url: "api.example.com" must be an http(s) URL`)
+	if got := problemsOf(t, "portal: {public_url: \"https://api.example.com\"}\n"); len(got) != 0 {
+		t.Errorf("a good public URL: %q", got)
+	}
+}

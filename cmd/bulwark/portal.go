@@ -35,7 +35,8 @@ func (rt *process) startCatalog(f *config.File) {
 			defer rt.mu.Unlock()
 			return rt.current.HALPath(service)
 		},
-		Logger: rt.log,
+		PublicURL: f.Portal.PublicURL,
+		Logger:    rt.log,
 	})
 	rt.gw.Mount(path+"/api/", rt.catalog.Handler(path+"/api"))
 	rt.log.Info("documentation catalog served", "path", path+"/api/services")
