@@ -282,3 +282,22 @@ func (g *Gateway) ServiceRoute(service string) (prefix string, strip bool, ok bo
 	}
 	return "", false, false
 }
+
+// ServiceHealth is a service's live state for the portal: its routable
+// instances, how many of them outlier detection has not ejected, and its
+// breaker's state ("" without a breaker).
+func (g *Gateway) ServiceHealth(service string) (healthy, total int, breaker string, ok bool) {
+	s := g.state.Load().services[service]
+	if s == nil {
+		return 0, 0, "", false
+	}
+	total = len(s.pool.Upstreams)
+	healthy = total - s.ejectedCount()
+	if b := s.guard.breaker; b != nil {
+		breaker = b.view().State
+		if f := b.view().Forced; f != "" {
+			breaker = f
+		}
+	}
+	return healthy, total, breaker, true
+}

@@ -95,6 +95,17 @@ func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
 		}
 	})
 
+	t.Run("the portal shows every API, served by the gateway itself", func(t *testing.T) {
+		r := do(t, c, "GET", gw.url("/portal/"), nil)
+		if r.Status != 200 || !strings.Contains(r.Body, `href="/portal/services/pets"`) ||
+			!strings.Contains(r.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+			t.Errorf("portal: %d %q %.200s", r.Status, r.Header.Get("Content-Security-Policy"), r.Body)
+		}
+		if r := do(t, c, "GET", gw.url("/portal/services/orders"), nil); r.Status != 200 || !strings.Contains(r.Body, "2/2 instances healthy") {
+			t.Errorf("orders page: %d %.300s", r.Status, r.Body)
+		}
+	})
+
 	t.Run("GET /orders answers 200", func(t *testing.T) {
 		res := do(t, c, "GET", gw.url("/orders"), nil)
 		if res.Status != http.StatusOK {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/catalog"
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/portal"
 )
 
 // The documentation catalog follows discovery: every snapshot the gateway
@@ -39,7 +40,12 @@ func (rt *process) startCatalog(f *config.File) {
 		Logger:    rt.log,
 	})
 	rt.gw.Mount(path+"/api/", rt.catalog.Handler(path+"/api"))
-	rt.log.Info("documentation catalog served", "path", path+"/api/services")
+	rt.gw.Mount(path+"/", portal.Handler(portal.Options{Path: path, Catalog: rt.catalog,
+		Health: func(service string) (portal.Health, bool) {
+			healthy, total, breaker, ok := rt.gw.ServiceHealth(service)
+			return portal.Health{Healthy: healthy, Total: total, Breaker: breaker}, ok
+		}}))
+	rt.log.Info("portal served", "path", path+"/", "api", path+"/api/services")
 }
 
 // catalogUpdate hands a snapshot to the catalog (callers hold rt.mu).

@@ -1,0 +1,101 @@
+package portal
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/bulwark-gw/bulwark/catalog"
+	"github.com/bulwark-gw/bulwark/openapi"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+type serviceRow struct {
+	*catalog.Entry
+	Health *Health
+}
+
+func (p *portal) catalogPage(w http.ResponseWriter, r *http.Request) {
+	var rows []serviceRow
+	for _, e := range p.opts.Catalog.Entries() {
+		rows = append(rows, serviceRow{Entry: e, Health: p.health(e.Service)})
+	}
+	p.render(w, "catalog.html", map[string]any{"Services": rows})
+}
+
+func (p *portal) searchPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	p.render(w, "search.html", map[string]any{"Query": q, "Hits": p.opts.Catalog.Search(q, 100)})
+}
+
+// tagGroup is a service's operations under one tag.
+type tagGroup struct {
+	Tag        string
+	Operations []openapi.Operation
+}
+
+func (p *portal) servicePage(w http.ResponseWriter, r *http.Request) {
+	e, ok := p.opts.Catalog.Entry(r.PathValue("name"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	var groups []tagGroup
+	if e.Doc != nil {
+		byTag := map[string][]openapi.Operation{}
+		for _, op := range e.Doc.Operations {
+			tag := "other"
+			if len(op.Tags) > 0 {
+				tag = op.Tags[0]
+			}
+			byTag[tag] = append(byTag[tag], op)
+		}
+		for _, t := range slices.Sorted(mapsKeys(byTag)) {
+			groups = append(groups, tagGroup{Tag: t, Operations: byTag[t]})
+		}
+	}
+	var rels any
+	if e.HAL != nil {
+		rels = e.HAL.Rels()
+	}
+	p.render(w, "service.html", map[string]any{"E": e, "Groups": groups, "Health": p.health(e.Service), "Rels": rels})
+}
+
+// operationView is what the operation page shows.
+type operationView struct {
+	Service string
+	Op      openapi.Operation
+	Doc     *openapi3.Operation
+	Server  string
+}
+
+func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
+	e, ok := p.opts.Catalog.Entry(r.PathValue("name"))
+	if !ok || e.Doc == nil {
+		http.NotFound(w, r)
+		return
+	}
+	slug := r.PathValue("slug")
+	i := slices.IndexFunc(e.Doc.Operations, func(o openapi.Operation) bool { return o.Slug == slug })
+	if i < 0 {
+		http.NotFound(w, r)
+		return
+	}
+	op := e.Doc.Operations[i]
+	item := e.Doc.T.Paths.Value(op.Path)
+	v := operationView{Service: e.Service, Op: op, Doc: item.GetOperation(op.Method)}
+	if len(e.Doc.T.Servers) > 0 {
+		v.Server = strings.TrimSuffix(e.Doc.T.Servers[0].URL, "/")
+	}
+	p.render(w, "operation.html", v)
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}

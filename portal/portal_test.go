@@ -1,0 +1,149 @@
+package portal
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/catalog"
+	"github.com/bulwark-gw/bulwark/demo"
+	"github.com/bulwark-gw/bulwark/discovery"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// hostile is an API document written to attack the portal: script in every
+// string a page shows, and javascript: links.
+const hostile = `{"openapi":"3.0.0","info":{"title":"<script>alert('title')</script>","version":"1<img src=x onerror=alert(1)>"},
+"paths":{"/evil":{"get":{"operationId":"evil","summary":"<script>alert('summary')</script>",
+"description":"<a href=\"javascript:alert(1)\">click</a>","tags":["<b>tag</b>"],
+"parameters":[{"name":"q<script>","in":"query","description":"<iframe src=javascript:alert(1)>","schema":{"type":"string","enum":["<script>x</script>"]}}],
+"responses":{"200":{"description":"<svg onload=alert(1)>"}}}}}}`
+
+// site runs a catalog over the demo's services and a hostile one, and serves
+// the portal over it.
+func site(t *testing.T) *httptest.Server {
+	t.Helper()
+	fleet, err := demo.Start(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fleet.Close() })
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/openapi.json" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, hostile)
+	}))
+	t.Cleanup(evil.Close)
+
+	routes := map[string]catalog.Route{"evil": {Prefix: "/evil"}}
+	snap := &discovery.Snapshot{Services: map[string][]discovery.Instance{
+		"evil": {{ID: "e", Addr: evil.Listener.Addr().String(), Health: discovery.Passing}}}}
+	for _, s := range fleet.Services {
+		routes[s.Name] = catalog.Route{Prefix: s.Route, StripPrefix: s.StripPrefix}
+		for _, a := range s.Instances {
+			snap.Services[s.Name] = append(snap.Services[s.Name], discovery.Instance{ID: a, Addr: a, Health: discovery.Passing})
+		}
+	}
+	c := catalog.New(catalog.Options{RouteOf: func(s string) (catalog.Route, bool) { r, ok := routes[s]; return r, ok }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	c.Update(snap)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(c.Entries()) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the catalog has %d entries, want 4", len(c.Entries()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h := Handler(Options{Path: "/portal", Catalog: c, Health: func(s string) (Health, bool) {
+		return Health{Healthy: 2, Total: 2, Breaker: "closed"}, s != "evil"
+	}})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func page(t *testing.T, srv *httptest.Server, path string) (int, http.Header, string) {
+	t.Helper()
+	res, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+func TestPortalPages(t *testing.T) {
+	srv := site(t)
+	for _, tt := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"the catalog lists every service with its kind and health", "/portal/",
+			[]string{`href="/portal/services/pets"`, "openapi-3.1", "swagger-2.0", "hal", "2/2", `href="/portal/static/portal.css"`}},
+		{"a service page groups its operations and offers both documents", "/portal/services/pets",
+			[]string{"/api/services/pets/openapi.json", "/api/services/pets/original", `/portal/services/pets/operations/`}},
+		{"a HAL service lists its links", "/portal/services/library", []string{"lib:books", "/library/"}},
+		{"search finds operations across services", "/portal/search?q=orders", []string{`href="/portal/services/orders/operations/`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, hdr, body := page(t, srv, tt.path)
+			if code != 200 {
+				t.Fatalf("%s: %d %s", tt.path, code, body)
+			}
+			if !strings.Contains(hdr.Get("Content-Security-Policy"), "script-src 'self'") {
+				t.Errorf("CSP = %q", hdr.Get("Content-Security-Policy"))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s does not contain %q", tt.path, w)
+				}
+			}
+		})
+	}
+	_, _, svc := page(t, srv, "/portal/services/orders")
+	i := strings.Index(svc, `/portal/services/orders/operations/`)
+	if i < 0 {
+		t.Fatal("no operation link on the orders page")
+	}
+	link := svc[i : i+strings.IndexByte(svc[i:], '"')]
+	code, _, op := page(t, srv, link)
+	if code != 200 || !strings.Contains(op, "Responses") || !strings.Contains(op, "curl -X") {
+		t.Errorf("operation page %s: %d %.300s", link, code, op)
+	}
+	if code, _, _ := page(t, srv, "/portal/services/nobody"); code != 404 {
+		t.Errorf("an unknown service: %d", code)
+	}
+}
+
+// Everything a hostile document says is shown as text: no element it
+// names reaches the page, and no javascript: link is clickable.
+func TestAHostileDocumentRendersInert(t *testing.T) {
+	srv := site(t)
+	for _, path := range []string{"/portal/", "/portal/services/evil", "/portal/services/evil/operations/evil", "/portal/search?q=evil"} {
+		code, _, body := page(t, srv, path)
+		if code != 200 {
+			t.Fatalf("%s: %d", path, code)
+		}
+		for _, bad := range []string{"<script>alert", "<img src=x", "<iframe", "<svg", `href="javascript:`, "<b>tag</b>"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s contains %q unescaped", path, bad)
+			}
+		}
+	}
+	_, _, body := page(t, srv, "/portal/services/evil/operations/evil")
+	if !strings.Contains(body, "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;") {
+		t.Error("the hostile summary is not shown, escaped, as text")
+	}
+}
