@@ -6,8 +6,8 @@
 #
 # - h2spec v2.2.1 (HTTP/2 conformance), built with `go install` into
 #   .cache/tools/h2spec-2.2.1 (gitignored) the first time (a few seconds);
-# - testssl.sh (TLS configuration), Debian's package, installed with apt-get
-#   when missing and this runs as root.
+# - testssl.sh (TLS configuration) and chromium (the portal's browser tests),
+#   Debian's packages, installed with apt-get when missing and this runs as root.
 # A tool that cannot be installed is reported on stderr and left out; the
 # tests then skip, or fail under CI.
 set -euo pipefail
@@ -30,4 +30,14 @@ if [ -z "$testssl" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; the
   testssl=$(command -v testssl || command -v testssl.sh || true)
 fi
 [ -n "$testssl" ] && echo "export BULWARK_TESTSSL=$testssl"
+
+# Chromium (Debian's) for the portal's browser tests, driven by chromedp.
+chromium=$(command -v chromium || true)
+if [ -z "$chromium" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "conformance-tools.sh: installing chromium (Debian)" >&2
+  { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } >&2 ||
+    echo "conformance-tools.sh: could not install chromium" >&2
+  chromium=$(command -v chromium || true)
+fi
+[ -n "$chromium" ] && echo "export BULWARK_CHROMIUM=$chromium"
 exit 0

@@ -36,9 +36,9 @@ BULWARK_CONSUL=$(./scripts/consul.sh)
 export BULWARK_CONSUL
 "$BULWARK_CONSUL" version | head -1
 
-step "conformance tools (h2spec, testssl.sh) for the TLS tests"
+step "conformance tools (h2spec, testssl.sh, chromium) for the TLS and portal tests"
 eval "$(./scripts/conformance-tools.sh)"
-echo "h2spec: ${BULWARK_H2SPEC:-missing}  testssl: ${BULWARK_TESTSSL:-missing}"
+echo "h2spec: ${BULWARK_H2SPEC:-missing}  testssl: ${BULWARK_TESTSSL:-missing}  chromium: ${BULWARK_CHROMIUM:-missing}"
 
 step "tests (race detector on)"
 go test -race -count=1 -timeout 15m ./...

@@ -1,0 +1,76 @@
+// Try it: sends the operation's request from the browser to the gateway's own
+// route (same origin, so no CORS and no vendor proxy) and shows the answer.
+// Everything shown is set with textContent: nothing from a response becomes
+// markup. A header the user adds is kept in sessionStorage only.
+(function () {
+  "use strict";
+  var form = document.getElementById("tryit");
+  if (!form) return;
+  var auth = form.querySelector("input[name=auth]");
+  var key = "bulwark-header:" + form.dataset.service;
+  auth.value = sessionStorage.getItem(key) || "";
+
+  function request() {
+    var path = form.dataset.path, query = [], headers = {};
+    form.querySelectorAll("input[name=p]").forEach(function (el) {
+      var v = el.value;
+      if (v === "") return;
+      if (el.dataset.in === "path") {
+        path = path.split("{" + el.dataset.name + "}").join(encodeURIComponent(v));
+      } else if (el.dataset.in === "query") {
+        query.push(encodeURIComponent(el.dataset.name) + "=" + encodeURIComponent(v));
+      } else {
+        headers[el.dataset.name] = v;
+      }
+    });
+    var h = auth.value.trim(), i = h.indexOf(":");
+    if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+    var url = form.dataset.server + path + (query.length ? "?" + query.join("&") : "");
+    var body = form.querySelector("textarea[name=body]");
+    var init = { method: form.dataset.method, headers: headers, credentials: "same-origin", redirect: "manual" };
+    if (body && body.value.trim() !== "" && init.method !== "GET" && init.method !== "HEAD") {
+      init.body = body.value;
+      headers["Content-Type"] = "application/json";
+    }
+    return { url: url, init: init };
+  }
+
+  function curl(r) {
+    var parts = ["curl -X " + r.init.method];
+    Object.keys(r.init.headers).forEach(function (k) { parts.push("-H '" + k + ": " + r.init.headers[k] + "'"); });
+    if (r.init.body) parts.push("--data '" + r.init.body.replace(/'/g, "'\\''") + "'");
+    parts.push("'" + location.origin + r.url + "'");
+    return parts.join(" ");
+  }
+
+  form.addEventListener("input", function () { document.getElementById("curl").textContent = curl(request()); });
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    sessionStorage.setItem(key, auth.value);
+    var r = request();
+    if (r.url.charAt(0) !== "/" || r.url.charAt(1) === "/") {
+      document.getElementById("status").textContent = "refused: not a route of this gateway";
+      document.getElementById("result").hidden = false;
+      return;
+    }
+    document.getElementById("curl").textContent = curl(r);
+    var start = performance.now();
+    fetch(r.url, r.init).then(function (res) {
+      return res.text().then(function (text) {
+        var lines = [];
+        res.headers.forEach(function (v, k) { lines.push(k + ": " + v); });
+        try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* not JSON: as is */ }
+        show(res.status + " " + res.statusText, performance.now() - start, res.headers.get("Server-Timing") || "", lines.join("\n"), text);
+      });
+    }).catch(function (err) { show("failed: " + err.message, performance.now() - start, "", "", ""); });
+  });
+
+  function show(status, ms, timing, headers, body) {
+    document.getElementById("status").textContent = status;
+    document.getElementById("elapsed").textContent = Math.round(ms) + " ms";
+    document.getElementById("timing").textContent = timing ? "(Server-Timing: " + timing + ")" : "";
+    document.getElementById("headers").textContent = headers;
+    document.getElementById("body").textContent = body;
+    document.getElementById("result").hidden = false;
+  }
+})();
