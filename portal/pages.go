@@ -67,6 +67,7 @@ type operationView struct {
 	Op      openapi.Operation
 	Doc     *openapi3.Operation
 	Server  string
+	Health  *Health
 }
 
 func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +84,7 @@ func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	op := e.Doc.Operations[i]
 	item := e.Doc.T.Paths.Value(op.Path)
-	v := operationView{Service: e.Service, Op: op, Doc: item.GetOperation(op.Method)}
+	v := operationView{Service: e.Service, Op: op, Doc: item.GetOperation(op.Method), Health: p.health(e.Service)}
 	if len(e.Doc.T.Servers) > 0 {
 		v.Server = strings.TrimSuffix(e.Doc.T.Servers[0].URL, "/")
 	}

@@ -27,7 +27,7 @@ const hostile = `{"openapi":"3.0.0","info":{"title":"<script>alert('title')</scr
 
 // site runs a catalog over the demo's services and a hostile one, and serves
 // the portal over it.
-func site(t *testing.T) *httptest.Server {
+func site(t *testing.T, breaker ...string) *httptest.Server {
 	t.Helper()
 	fleet, err := demo.Start(context.Background(), nil)
 	if err != nil {
@@ -65,8 +65,12 @@ func site(t *testing.T) *httptest.Server {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	state := "closed"
+	if len(breaker) > 0 {
+		state = breaker[0]
+	}
 	h := Handler(Options{Path: "/portal", Catalog: c, Health: func(s string) (Health, bool) {
-		return Health{Healthy: 2, Total: 2, Breaker: "closed"}, s != "evil"
+		return Health{Healthy: 2, Total: 2, Breaker: state}, s != "evil"
 	}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -145,5 +149,19 @@ func TestAHostileDocumentRendersInert(t *testing.T) {
 	_, _, body := page(t, srv, "/portal/services/evil/operations/evil")
 	if !strings.Contains(body, "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;") {
 		t.Error("the hostile summary is not shown, escaped, as text")
+	}
+}
+
+// When the service's breaker is open, the operation page says so before
+// anyone sends a request.
+func TestTheOperationPageWarnsOfAnOpenBreaker(t *testing.T) {
+	srv := site(t, "open")
+	_, _, body := page(t, srv, "/portal/services/pets/operations/listpets")
+	if !strings.Contains(body, `id="breaker-open"`) {
+		t.Error("no warning of the open breaker on the operation page")
+	}
+	closed := site(t)
+	if _, _, body := page(t, closed, "/portal/services/pets/operations/listpets"); strings.Contains(body, `id="breaker-open"`) {
+		t.Error("a closed breaker is reported open")
 	}
 }
