@@ -301,3 +301,7 @@ func (g *Gateway) ServiceHealth(service string) (healthy, total int, breaker str
 	}
 	return healthy, total, breaker, true
 }
+
+// Services is every service's view, as GET /api/v1/services shows it, for
+// other read-only consumers (the portal's system map).
+func (g *Gateway) Services() []ServiceView { return g.servicesView() }

@@ -38,6 +38,8 @@ type Options struct {
 	Catalog *catalog.Catalog
 	// Health reports a service's instances and breaker; nil shows none.
 	Health func(service string) (Health, bool)
+	// Map lists every routed service's state for the system map.
+	Map func() []MapService
 }
 
 // csp allows only the portal's own files: no inline script or style, no
@@ -60,6 +62,8 @@ func Handler(opts Options) http.Handler {
 	mux.Handle("GET "+p.base+"/static/", http.StripPrefix(p.base+"/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET "+p.base+"/{$}", p.catalogPage)
 	mux.HandleFunc("GET "+p.base+"/search", p.searchPage)
+	mux.HandleFunc("GET "+p.base+"/map", p.mapPage)
+	mux.HandleFunc("GET "+p.base+"/map.json", p.mapJSON)
 	mux.HandleFunc("GET "+p.base+"/services/{name}", p.servicePage)
 	mux.HandleFunc("GET "+p.base+"/services/{name}/operations/{slug}", p.operationPage)
 	mux.HandleFunc("GET "+p.base, func(w http.ResponseWriter, r *http.Request) {

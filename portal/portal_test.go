@@ -165,3 +165,22 @@ func TestTheOperationPageWarnsOfAnOpenBreaker(t *testing.T) {
 		t.Error("a closed breaker is reported open")
 	}
 }
+
+func TestSystemMap(t *testing.T) {
+	c := catalog.New(catalog.Options{RouteOf: func(string) (catalog.Route, bool) { return catalog.Route{}, false }})
+	h := Handler(Options{Path: "/portal", Catalog: c, Map: func() []MapService {
+		return []MapService{{Name: "pets", Breaker: "open", Instances: []MapInstance{{}, {Ejected: true}}},
+			{Name: "<script>x</script>", Instances: []MapInstance{}}}
+	}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	code, _, body := page(t, srv, "/portal/map")
+	if code != 200 || strings.Count(body, `class="dot ok"`) < 1 || !strings.Contains(body, `class="dot out"`) ||
+		!strings.Contains(body, "breaker open") || strings.Contains(body, "<script>x") {
+		t.Errorf("map page: %d %s", code, body)
+	}
+	code, hdr, body := page(t, srv, "/portal/map.json")
+	if code != 200 || hdr.Get("Content-Type") != "application/json" || !strings.Contains(body, `"ejected":true`) {
+		t.Errorf("map.json: %d %s", code, body)
+	}
+}

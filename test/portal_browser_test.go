@@ -141,6 +141,14 @@ func TestPortalInChromium(t *testing.T) {
 	}
 	screenshot(t, ctx, "portal-try-post")
 
+	// The system map refreshes itself from map.json (its script runs under
+	// the portal's CSP): wait for a refresh, then read the services.
+	step("system map", chromedp.Navigate(gw.url("/portal/map")), chromedp.WaitVisible(chromedp.CSS("#map[data-updated]")))
+	if m := text("#map"); !strings.Contains(m, "pets") || !strings.Contains(m, "orders") {
+		t.Errorf("the system map shows %q", m)
+	}
+	screenshot(t, ctx, "portal-map")
+
 	// The pet created from the browser is there, through the gateway.
 	if r := do(t, newClient(t), "GET", gw.url("/pets"), nil); !strings.Contains(r.Body, "Chromie") {
 		t.Errorf("the pet posted from the page is not in GET /pets: %s", r.Body)

@@ -44,7 +44,9 @@ func (rt *process) startCatalog(f *config.File) {
 		Health: func(service string) (portal.Health, bool) {
 			healthy, total, breaker, ok := rt.gw.ServiceHealth(service)
 			return portal.Health{Healthy: healthy, Total: total, Breaker: breaker}, ok
-		}}))
+		},
+		Map: rt.systemMap,
+	}))
 	rt.log.Info("portal served", "path", path+"/", "api", path+"/api/services")
 }
 
@@ -61,4 +63,24 @@ func (rt *process) runCatalog(ctx context.Context) error {
 		return nil
 	}
 	return rt.catalog.Run(ctx)
+}
+
+// systemMap is the portal's view of every service: its breaker and its
+// instances' state, without their addresses.
+func (rt *process) systemMap() []portal.MapService {
+	var out []portal.MapService
+	for _, s := range rt.gw.Services() {
+		m := portal.MapService{Name: s.Name, Instances: []portal.MapInstance{}}
+		if s.Breaker != nil {
+			m.Breaker = s.Breaker.State
+			if s.Breaker.Forced != "" {
+				m.Breaker = s.Breaker.Forced
+			}
+		}
+		for _, in := range s.Instances {
+			m.Instances = append(m.Instances, portal.MapInstance{Ejected: in.Ejected, InFlight: in.InFlight})
+		}
+		out = append(out, m)
+	}
+	return out
 }
