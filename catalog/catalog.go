@@ -76,6 +76,9 @@ type Entry struct {
 	Doc *openapi.Document `json:"-"`
 	// HAL is the HAL root, its links pointing through the gateway.
 	HAL *hal.Document `json:"-"`
+	// GatewayPath is where a HAL root is reached through the gateway, the
+	// start of the portal's HAL browser.
+	GatewayPath string `json:"gateway_path,omitempty"`
 	// Original is the document as the service served it.
 	Original []byte `json:"-"`
 }

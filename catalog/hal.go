@@ -49,6 +49,10 @@ func (c *Catalog) fetchHAL(ctx context.Context, e *Entry, route Route, addr stri
 	hal.RewriteOrigins(doc, []string{"http://" + addr}, "", prefix)
 	e.Kind, e.Location, e.HAL, e.Original, e.Hash = "hal", p, doc, body, hash(body)
 	e.Title = halTitle(doc)
+	e.GatewayPath = p
+	if route.StripPrefix {
+		e.GatewayPath = prefix + p
+	}
 	for _, pr := range doc.Problems {
 		e.Problems = append(e.Problems, problem("warning", pr.Pointer, pr.Message))
 	}

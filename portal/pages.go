@@ -100,3 +100,14 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 		}
 	}
 }
+
+// browsePage is the HAL browser: hal.js starts at the service's root through
+// the gateway and follows its links from there, in the browser.
+func (p *portal) browsePage(w http.ResponseWriter, r *http.Request) {
+	e, ok := p.opts.Catalog.Entry(r.PathValue("name"))
+	if !ok || e.HAL == nil || e.GatewayPath == "" {
+		http.NotFound(w, r)
+		return
+	}
+	p.render(w, "browse.html", map[string]any{"E": e})
+}

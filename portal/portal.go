@@ -66,6 +66,7 @@ func Handler(opts Options) http.Handler {
 	mux.HandleFunc("GET "+p.base+"/map.json", p.mapJSON)
 	mux.HandleFunc("GET "+p.base+"/services/{name}", p.servicePage)
 	mux.HandleFunc("GET "+p.base+"/services/{name}/operations/{slug}", p.operationPage)
+	mux.HandleFunc("GET "+p.base+"/services/{name}/browse", p.browsePage)
 	mux.HandleFunc("GET "+p.base, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.base+"/", http.StatusMovedPermanently)
 	})

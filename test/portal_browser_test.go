@@ -149,6 +149,29 @@ func TestPortalInChromium(t *testing.T) {
 	}
 	screenshot(t, ctx, "portal-map")
 
+	// The HAL browser walks the library from its root, through the gateway:
+	// a plain link, then a templated one filled in by its form.
+	step("HAL root", chromedp.Navigate(gw.url("/portal/services/library/browse")),
+		chromedp.WaitVisible(chromedp.CSS(`#hal[data-loaded="/library/"]`)))
+	if links := text("#links"); !strings.Contains(links, "Books") || !strings.Contains(links, "lib:search") {
+		t.Errorf("HAL root links: %q", links)
+	}
+	step("follow lib:books", chromedp.Click(chromedp.Search(`//a[text()="Books"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#hal[data-loaded="/library/books"]`)))
+	if emb := text("#embedded"); emb == "" {
+		t.Error("the books resource shows no embedded books")
+	}
+	screenshot(t, ctx, "portal-hal-books")
+	step("templated lib:search", chromedp.Navigate(gw.url("/portal/services/library/browse")),
+		chromedp.WaitVisible(chromedp.CSS(`form.templated input[name=q]`)),
+		chromedp.SetValue(chromedp.CSS(`form.templated input[name=q]`), "dune"),
+		chromedp.Click(chromedp.CSS(`form.templated button`)), // form.submit() would skip the page's handler
+		chromedp.WaitVisible(chromedp.CSS(`#hal[data-loaded^="/library/books?q=dune"]`)))
+	if st := text("#hal-status"); !strings.HasPrefix(st, "200") {
+		t.Errorf("the templated search answered %q", st)
+	}
+	screenshot(t, ctx, "portal-hal-search")
+
 	// The pet created from the browser is there, through the gateway.
 	if r := do(t, newClient(t), "GET", gw.url("/pets"), nil); !strings.Contains(r.Body, "Chromie") {
 		t.Errorf("the pet posted from the page is not in GET /pets: %s", r.Body)
