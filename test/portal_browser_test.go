@@ -111,6 +111,12 @@ func TestPortalInChromium(t *testing.T) {
 	}
 	screenshot(t, ctx, "portal-catalog")
 
+	step("search as you type", chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "orders"),
+		chromedp.WaitVisible(chromedp.CSS(`#suggest li a`)))
+	if s := text("#suggest"); !strings.Contains(s, "orders") {
+		t.Errorf("suggestions for 'orders': %q", s)
+	}
+	screenshot(t, ctx, "portal-suggest")
 	step("search", chromedp.SetValue(chromedp.CSS(`input[name=q]`), "pet"), chromedp.Submit(chromedp.CSS(`form.search`)),
 		chromedp.WaitVisible(chromedp.CSS("ul.hits")))
 	if hits := text("ul.hits"); !strings.Contains(hits, "/pets") {

@@ -1,0 +1,44 @@
+// Search as you type: the header's search box asks the catalog's API
+// ({base}/api/search) as you type and lists what matches under it; Enter
+// still submits the form to the server-rendered search page. Results are
+// built with DOM calls and textContent.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.search");
+  if (!form) return;
+  var input = form.querySelector("input[name=q]");
+  var base = form.getAttribute("action").replace(/\/search$/, "");
+  var list = document.createElement("ul");
+  list.id = "suggest";
+  list.hidden = true;
+  form.appendChild(list);
+  var timer, seq = 0;
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(ask, 120);
+  });
+  input.addEventListener("keydown", function (ev) { if (ev.key === "Escape") list.hidden = true; });
+
+  function ask() {
+    var q = input.value.trim(), mine = ++seq;
+    if (q.length < 2) { list.hidden = true; return; }
+    fetch(base + "/api/search?q=" + encodeURIComponent(q))
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (hits) {
+        if (mine !== seq) return; // an older answer arriving late
+        list.replaceChildren();
+        (hits || []).slice(0, 12).forEach(function (h) {
+          var li = document.createElement("li"), a = document.createElement("a");
+          var svc = encodeURIComponent(h.service);
+          a.href = h.kind === "operation" ? base + "/services/" + svc + "/operations/" + encodeURIComponent(h.slug)
+            : base + "/services/" + svc;
+          a.textContent = (h.method ? h.method + " " + h.path : h.slug) + " — " + h.service;
+          li.appendChild(a);
+          list.appendChild(li);
+        });
+        list.hidden = list.children.length === 0;
+      })
+      .catch(function () { list.hidden = true; });
+  }
+})();
