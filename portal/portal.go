@@ -56,6 +56,7 @@ func Handler(opts Options) http.Handler {
 		"schema":      schemaLine,
 		"example":     exampleValue,
 		"bodyExample": bodyExample,
+		"markdown":    markdown,
 	}).ParseFS(assets, "templates/*.html"))
 	static, _ := fs.Sub(assets, "static")
 	mux := http.NewServeMux()

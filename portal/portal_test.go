@@ -184,3 +184,24 @@ func TestSystemMap(t *testing.T) {
 		t.Errorf("map.json: %d %s", code, body)
 	}
 }
+
+func TestDescriptionsAreMarkdownSanitized(t *testing.T) {
+	for in, want := range map[string][]string{
+		"Creates a `pet` and **publishes** an event.": {"<code>pet</code>", "<strong>publishes</strong>"},
+		"[docs](https://example.com/docs)":            {`href="https://example.com/docs"`, `rel="nofollow`},
+	} {
+		got := string(markdown(in))
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("markdown(%q) = %q, want %q in it", in, got, w)
+			}
+		}
+	}
+	for _, evil := range []string{"[x](javascript:alert(1))", "<script>alert(1)</script>", `<img src=x onerror=alert(1)>`,
+		"<a href=\"javascript:alert(1)\">x</a>"} {
+		got := string(markdown(evil))
+		if strings.Contains(got, "javascript:") || strings.Contains(got, "<script") || strings.Contains(got, "onerror") || strings.Contains(got, "<img") {
+			t.Errorf("markdown(%q) = %q: not inert", evil, got)
+		}
+	}
+}
