@@ -40,6 +40,9 @@ type Portal struct {
 	// ("https://api.example.com"); the normalized documents' servers start
 	// with it. Unset, they are paths on the portal's own origin.
 	PublicURL string `yaml:"public_url"`
+	// Users, when set, protects the portal (pages and catalog API) with
+	// HTTP basic authentication: user name → password. Unset, it is open.
+	Users map[string]string `yaml:"users"`
 }
 
 // Listen says where the gateway accepts client traffic.

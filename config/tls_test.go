@@ -107,3 +107,8 @@ func TestPortalPublicURL(t *testing.T) {
 		t.Errorf("a good public URL: %q", got)
 	}
 }
+
+func TestPortalUsers(t *testing.T) {
+	got := problemsOf(t, "portal:\n  users:\n    \"a:b\": \"long enough password\"\n    ada: short\n")
+	checkContains(t, got, `"a:b" is not a user name`, `portal.users.ada: the password is shorter than 12 characters`)
+}

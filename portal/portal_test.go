@@ -205,3 +205,30 @@ func TestDescriptionsAreMarkdownSanitized(t *testing.T) {
 		}
 	}
 }
+
+func TestRequireUsers(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "in") })
+	srv := httptest.NewServer(RequireUsers(map[string]string{"ada": "correct horse battery"}, ok))
+	defer srv.Close()
+	for _, tt := range []struct {
+		user, pass string
+		set        bool
+		want       int
+	}{{"", "", false, 401}, {"ada", "wrong password", true, 401}, {"bob", "correct horse battery", true, 401}, {"ada", "correct horse battery", true, 200}} {
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		if tt.set {
+			req.SetBasicAuth(tt.user, tt.pass)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("%s/%s: %d, want %d", tt.user, tt.pass, res.StatusCode, tt.want)
+		}
+	}
+	if RequireUsers(nil, ok) == nil {
+		t.Fatal("no handler without users")
+	}
+}

@@ -39,14 +39,15 @@ func (rt *process) startCatalog(f *config.File) {
 		PublicURL: f.Portal.PublicURL,
 		Logger:    rt.log,
 	})
-	rt.gw.Mount(path+"/api/", rt.catalog.Handler(path+"/api"))
-	rt.gw.Mount(path+"/", portal.Handler(portal.Options{Path: path, Catalog: rt.catalog,
+	users := f.Portal.Users
+	rt.gw.Mount(path+"/api/", portal.RequireUsers(users, rt.catalog.Handler(path+"/api")))
+	rt.gw.Mount(path+"/", portal.RequireUsers(users, portal.Handler(portal.Options{Path: path, Catalog: rt.catalog,
 		Health: func(service string) (portal.Health, bool) {
 			healthy, total, breaker, ok := rt.gw.ServiceHealth(service)
 			return portal.Health{Healthy: healthy, Total: total, Breaker: breaker}, ok
 		},
 		Map: rt.systemMap,
-	}))
+	})))
 	rt.log.Info("portal served", "path", path+"/", "api", path+"/api/services")
 }
 
