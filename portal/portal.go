@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bulwark-gw/bulwark/catalog"
 )
@@ -28,6 +29,9 @@ var assets embed.FS
 type Health struct {
 	Healthy, Total int
 	Breaker        string // "closed", "open", "half_open", or "" without a breaker
+	// The gateway's own counters since it started; Requests 0 hides them.
+	Requests, Errors uint64
+	P50, P99         time.Duration
 }
 
 // Options configure the portal.

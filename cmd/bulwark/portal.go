@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/bulwark-gw/bulwark/config"
 
@@ -44,7 +45,11 @@ func (rt *process) startCatalog(f *config.File) {
 	rt.gw.Mount(path+"/", portal.RequireUsers(users, portal.Handler(portal.Options{Path: path, Catalog: rt.catalog,
 		Health: func(service string) (portal.Health, bool) {
 			healthy, total, breaker, ok := rt.gw.ServiceHealth(service)
-			return portal.Health{Healthy: healthy, Total: total, Breaker: breaker}, ok
+			h := portal.Health{Healthy: healthy, Total: total, Breaker: breaker}
+			if st, found := rt.gw.Stats(service); found {
+				h.Requests, h.Errors, h.P50, h.P99 = st.Requests, st.Errors, st.P50.Round(time.Microsecond), st.P99.Round(time.Microsecond)
+			}
+			return h, ok
 		},
 		Map: rt.systemMap,
 	})))
