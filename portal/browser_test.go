@@ -1,0 +1,77 @@
+package portal
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// TestEveryFixtureRendersInChromium opens every real fixture's service page
+// and its first operation page in real Chromium and fails on any console
+// error or exception (a CSP violation included). Chromium comes from
+// scripts/conformance-tools.sh; without it the test skips, or fails under CI.
+func TestEveryFixtureRendersInChromium(t *testing.T) {
+	path := os.Getenv("BULWARK_CHROMIUM")
+	if path == "" {
+		path, _ = exec.LookPath("chromium")
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no Chromium: run eval \"$(scripts/conformance-tools.sh)\"")
+		}
+		t.Skip("no Chromium: run eval \"$(scripts/conformance-tools.sh)\"")
+	}
+	h, names := fixtureSite(t)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	var mu sync.Mutex
+	var problems []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				problems = append(problems, "console error")
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+		err := chromedp.Do(sctx, chromedp.Navigate(srv.URL+"/portal/services/"+name), chromedp.WaitVisible(chromedp.CSS("h1")))
+		var href string
+		if err == nil {
+			href, err = chromedp.Run(sctx, chromedp.Evaluate[string](
+				`(document.querySelector("ul.operations a") || {getAttribute: () => ""}).getAttribute("href") || ""`))
+		}
+		if err == nil && href != "" {
+			err = chromedp.Do(sctx, chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(chromedp.CSS("#tryit")))
+		}
+		scancel()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(problems) > 0 {
+		t.Errorf("the pages logged errors: %s", strings.Join(problems, "; "))
+	}
+}
