@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +68,17 @@ func TestEveryFixtureRenders(t *testing.T) {
 		if rec.Code != 200 {
 			t.Errorf("%s: %d %s", name, rec.Code, rec.Body.String())
 		}
+	}
+}
+
+// An operation page names its security requirements (the petstore's
+// oauth2 with scopes and api_key).
+func TestOperationPagesShowSecurity(t *testing.T) {
+	h, _ := fixtureSite(t)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/portal/services/swagger2-petstore-formdata/operations/addpet", nil))
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, "petstore_auth (write:pets, read:pets)") {
+		t.Errorf("addPet page: %d, no petstore_auth requirement", rec.Code)
 	}
 }
 

@@ -68,6 +68,10 @@ type operationView struct {
 	Doc     *openapi3.Operation
 	Server  string
 	Health  *Health
+	// Security lists the requirements, one per alternative: "api_key",
+	// "oauth2 (read:pets, write:pets)"; the operation's own, else the
+	// document's.
+	Security []string
 }
 
 func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +89,22 @@ func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
 	op := e.Doc.Operations[i]
 	item := e.Doc.T.Paths.Value(op.Path)
 	v := operationView{Service: e.Service, Op: op, Doc: item.GetOperation(op.Method), Health: p.health(e.Service)}
+	reqs := e.Doc.T.Security
+	if v.Doc != nil && v.Doc.Security != nil {
+		reqs = *v.Doc.Security
+	}
+	for _, alt := range reqs {
+		var parts []string
+		for _, name := range slices.Sorted(mapsKeys(alt)) {
+			if scopes := alt[name]; len(scopes) > 0 {
+				name += " (" + strings.Join(scopes, ", ") + ")"
+			}
+			parts = append(parts, name)
+		}
+		if len(parts) > 0 {
+			v.Security = append(v.Security, strings.Join(parts, " and "))
+		}
+	}
 	if len(e.Doc.T.Servers) > 0 {
 		v.Server = strings.TrimSuffix(e.Doc.T.Servers[0].URL, "/")
 	}
