@@ -7,7 +7,6 @@ import (
 
 	"github.com/bulwark-gw/bulwark/catalog"
 	"github.com/bulwark-gw/bulwark/openapi"
-	"github.com/getkin/kin-openapi/openapi3"
 )
 
 type serviceRow struct {
@@ -64,14 +63,9 @@ func (p *portal) servicePage(w http.ResponseWriter, r *http.Request) {
 // operationView is what the operation page shows.
 type operationView struct {
 	Service string
-	Op      openapi.Operation
-	Doc     *openapi3.Operation
+	Op      *openapi.Detail
 	Server  string
 	Health  *Health
-	// Security lists the requirements, one per alternative: "api_key",
-	// "oauth2 (read:pets, write:pets)"; the operation's own, else the
-	// document's.
-	Security []string
 }
 
 func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
@@ -80,31 +74,12 @@ func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	slug := r.PathValue("slug")
-	i := slices.IndexFunc(e.Doc.Operations, func(o openapi.Operation) bool { return o.Slug == slug })
-	if i < 0 {
+	d, ok := e.Doc.Detail(r.PathValue("slug"))
+	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	op := e.Doc.Operations[i]
-	item := e.Doc.T.Paths.Value(op.Path)
-	v := operationView{Service: e.Service, Op: op, Doc: item.GetOperation(op.Method), Health: p.health(e.Service)}
-	reqs := e.Doc.T.Security
-	if v.Doc != nil && v.Doc.Security != nil {
-		reqs = *v.Doc.Security
-	}
-	for _, alt := range reqs {
-		var parts []string
-		for _, name := range slices.Sorted(mapsKeys(alt)) {
-			if scopes := alt[name]; len(scopes) > 0 {
-				name += " (" + strings.Join(scopes, ", ") + ")"
-			}
-			parts = append(parts, name)
-		}
-		if len(parts) > 0 {
-			v.Security = append(v.Security, strings.Join(parts, " and "))
-		}
-	}
+	v := operationView{Service: e.Service, Op: d, Health: p.health(e.Service)}
 	if len(e.Doc.T.Servers) > 0 {
 		v.Server = strings.TrimSuffix(e.Doc.T.Servers[0].URL, "/")
 	}

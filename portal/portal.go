@@ -55,12 +55,9 @@ const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-
 func Handler(opts Options) http.Handler {
 	p := &portal{opts: opts, base: strings.TrimSuffix(opts.Path, "/")}
 	p.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"base":        func() string { return p.base },
-		"lower":       strings.ToLower,
-		"schema":      schemaLine,
-		"example":     exampleValue,
-		"bodyExample": bodyExample,
-		"markdown":    markdown,
+		"base":     func() string { return p.base },
+		"lower":    strings.ToLower,
+		"markdown": markdown,
 	}).ParseFS(assets, "templates/*.html"))
 	static, _ := fs.Sub(assets, "static")
 	mux := http.NewServeMux()

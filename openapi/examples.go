@@ -1,4 +1,4 @@
-package portal
+package openapi
 
 import (
 	"encoding/json"
