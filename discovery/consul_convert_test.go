@@ -187,8 +187,15 @@ func TestAggregatorFailsOverInOrderAndBack(t *testing.T) {
 	step("with no healthy local instance the next datacenter serves", "127.0.0.2:1")
 	a.apply(update{service: "svc", dc: "dc1", instances: local, registered: true, labels: labels})
 	step("the local datacenter serves again once it recovers", "127.0.0.1:1")
-	if removed := a.retain(map[string][]string{}); !removed {
-		t.Fatal("retain did not report the removed service")
+	// Deregistered (its health answer lists nothing) before the catalog says
+	// so: it leaves the snapshot now, and the catalog's word changes nothing.
+	a.apply(update{service: "svc", dc: "dc1"})
+	a.apply(update{service: "svc", dc: "dc2"})
+	if s := a.snapshot(2, time.Time{}); len(s.Services) != 0 || len(s.Labels) != 0 || len(s.Changed) != 1 {
+		t.Fatalf("a service registered nowhere is still in the snapshot: %+v", s)
+	}
+	if changed := a.retain(map[string][]string{}); changed {
+		t.Fatal("retain reported a change for a service already gone")
 	}
 	if s := a.snapshot(2, time.Time{}); len(s.Services) != 0 || len(s.Labels) != 0 {
 		t.Fatalf("a service gone from the catalog is still in the snapshot: %+v", s)

@@ -86,6 +86,18 @@ func (a *aggregator) recompute(svc string) {
 	if chosen == nil {
 		return // no answer yet from the datacenter that matters most
 	}
+	if labelled == nil {
+		// Registered nowhere (a deregistration whose catalog update has not
+		// come yet): the service is gone now, not when the catalog says so.
+		_, had := a.services[svc]
+		delete(a.services, svc)
+		delete(a.labels, svc)
+		delete(a.active, svc)
+		if had {
+			a.changed[svc] = true
+		}
+		return
+	}
 	if prev, ok := a.active[svc]; ok && prev != chosen.dc && len(order) > 1 {
 		a.cfg.Logger.Warn("consul: service changes datacenter", "service", svc,
 			"from", dcName(prev), "to", dcName(chosen.dc), slog.Int("instances", len(chosen.instances)))
