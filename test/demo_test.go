@@ -161,9 +161,10 @@ func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
 		}
 	})
 
-	t.Run("the banner names the gateway URL", func(t *testing.T) {
-		if out := gw.stdout.String(); !strings.Contains(out, "http://"+gw.ports.HTTP) {
-			t.Errorf("stdout does not name http://%s:\n%s", gw.ports.HTTP, out)
+	t.Run("the banner names the gateway and portal URLs", func(t *testing.T) {
+		out := gw.stdout.String()
+		if !strings.Contains(out, "http://"+gw.ports.HTTP) || !strings.Contains(out, "http://"+gw.ports.HTTP+"/portal/") {
+			t.Errorf("stdout does not name http://%s and its /portal/:\n%s", gw.ports.HTTP, out)
 		}
 	})
 

@@ -106,6 +106,7 @@ func printDemoBanner(w io.Writer, httpAddr, httpsAddr, adminAddr string, fleet *
 	if httpsAddr != "" {
 		fmt.Fprintf(w, "            https://%s  (self-signed for localhost: curl -k, or trust the certificate printed above)\n", httpsAddr)
 	}
+	fmt.Fprintf(w, "  portal    http://%s/portal/  (every API, try it, the HAL browser, the system map)\n", httpAddr)
 	fmt.Fprintf(w, "  admin     http://%s  (/healthz /readyz /metrics; /api/v1/... needs the token above)\n\n", adminAddr)
 	for _, s := range fleet.Services {
 		fmt.Fprintf(w, "  %-8s  curl http://%s%s   (instances %v)\n", s.Name, httpAddr, s.Route, s.Instances)
