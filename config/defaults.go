@@ -95,3 +95,15 @@ func durationOr(d Duration, def time.Duration) time.Duration {
 func (f *File) PortalPath() string {
 	return strings.TrimSuffix(orDefault(f.Portal.Path, "/portal"), "/")
 }
+
+// PortalShowsInstances says whether the portal may show instance addresses:
+// as portal.instances says, else only behind portal.users.
+func (f *File) PortalShowsInstances() bool {
+	switch f.Portal.Instances {
+	case "shown":
+		return true
+	case "hidden":
+		return false
+	}
+	return len(f.Portal.Users) > 0
+}

@@ -43,6 +43,11 @@ type Portal struct {
 	// Users, when set, protects the portal (pages and catalog API) with
 	// HTTP basic authentication: user name → password. Unset, it is open.
 	Users map[string]string `yaml:"users"`
+	// Instances says whether the portal shows instance addresses on service
+	// pages and the system map: "shown" or "hidden". Unset, they are shown
+	// when users is set (everyone who sees the portal signed in) and hidden
+	// when the portal is open.
+	Instances string `yaml:"instances"`
 }
 
 // Listen says where the gateway accepts client traffic.

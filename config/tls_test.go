@@ -112,3 +112,21 @@ func TestPortalUsers(t *testing.T) {
 	got := problemsOf(t, "portal:\n  users:\n    \"a:b\": \"long enough password\"\n    ada: short\n")
 	checkContains(t, got, `"a:b" is not a user name`, `portal.users.ada: the password is shorter than 12 characters`)
 }
+
+func TestPortalInstances(t *testing.T) {
+	for src, want := range map[string]bool{
+		"": false,
+		"portal: {users: {ada: \"long enough password\"}}\n":                    true,
+		"portal: {instances: shown}\n":                                          true,
+		"portal: {instances: hidden, users: {ada: \"long enough password\"}}\n": false,
+	} {
+		f, err := Parse("b.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.PortalShowsInstances(); got != want {
+			t.Errorf("%q: PortalShowsInstances = %v, want %v", src, got, want)
+		}
+	}
+	checkContains(t, problemsOf(t, "portal: {instances: yes}\n"), `portal.instances: "yes" must be "shown" or "hidden"`)
+}

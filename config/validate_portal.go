@@ -19,6 +19,9 @@ func (c *checker) portal() {
 			c.report(keyPath("portal.users", user), "the password is shorter than 12 characters")
 		}
 	}
+	if v := c.f.Portal.Instances; v != "" && v != "shown" && v != "hidden" {
+		c.report("portal.instances", "%q must be \"shown\" or \"hidden\"", v)
+	}
 	if u := c.f.Portal.PublicURL; u != "" {
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" ||
 			pu.RawQuery != "" || pu.Fragment != "" || pu.User != nil {

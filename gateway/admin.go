@@ -305,3 +305,13 @@ func (g *Gateway) ServiceHealth(service string) (healthy, total int, breaker str
 // Services is every service's view, as GET /api/v1/services shows it, for
 // other read-only consumers (the portal's system map).
 func (g *Gateway) Services() []ServiceView { return g.servicesView() }
+
+// Service is one routed service's view, as GET /api/v1/services/NAME shows
+// it; false when no route sends traffic to it.
+func (g *Gateway) Service(name string) (ServiceView, bool) {
+	st := g.state.Load()
+	if st.services[name] == nil {
+		return ServiceView{}, false
+	}
+	return serviceView(st, name), true
+}

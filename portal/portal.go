@@ -32,6 +32,17 @@ type Health struct {
 	// The gateway's own counters since it started; Requests 0 hides them.
 	Requests, Errors uint64
 	P50, P99         time.Duration
+	// Instances are shown only with Options.ShowInstances.
+	Instances []Instance
+}
+
+// Instance is one routable instance as the service page lists it.
+type Instance struct {
+	Addr     string
+	Weight   int
+	InFlight int64
+	// Ejected is true while outlier detection keeps it out of rotation.
+	Ejected bool
 }
 
 // Options configure the portal.
@@ -44,6 +55,10 @@ type Options struct {
 	Health func(service string) (Health, bool)
 	// Map lists every routed service's state for the system map.
 	Map func() []MapService
+	// ShowInstances lets the service page and the system map show instance
+	// addresses. Off, they show counts and states only: where services run
+	// is for those the operator lets in (portal.instances in the file).
+	ShowInstances bool
 }
 
 // csp allows only the portal's own files: no inline script or style, no
@@ -106,6 +121,9 @@ func (p *portal) health(service string) *Health {
 		return nil
 	}
 	if h, ok := p.opts.Health(service); ok {
+		if !p.opts.ShowInstances {
+			h.Instances = nil
+		}
 		return &h
 	}
 	return nil

@@ -29,6 +29,21 @@ const hostile = `{"openapi":"3.0.0","info":{"title":"<script>alert('title')</scr
 // the portal over it.
 func site(t *testing.T, breaker ...string) *httptest.Server {
 	t.Helper()
+	return siteWith(t, func(o *Options) {
+		if len(breaker) > 0 {
+			inner := o.Health
+			o.Health = func(s string) (Health, bool) {
+				h, ok := inner(s)
+				h.Breaker = breaker[0]
+				return h, ok
+			}
+		}
+	})
+}
+
+// siteWith is site with its portal options changed by tweak.
+func siteWith(t *testing.T, tweak func(*Options)) *httptest.Server {
+	t.Helper()
 	fleet, err := demo.Start(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -65,13 +80,12 @@ func site(t *testing.T, breaker ...string) *httptest.Server {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	state := "closed"
-	if len(breaker) > 0 {
-		state = breaker[0]
-	}
-	h := Handler(Options{Path: "/portal", Catalog: c, Health: func(s string) (Health, bool) {
-		return Health{Healthy: 2, Total: 2, Breaker: state}, s != "evil"
-	}})
+	opts := Options{Path: "/portal", Catalog: c, Health: func(s string) (Health, bool) {
+		return Health{Healthy: 1, Total: 2, Breaker: "closed", Instances: []Instance{
+			{Addr: "127.0.0.1:4101", Weight: 100}, {Addr: "127.0.0.1:4102", Weight: 100, Ejected: true}}}, s != "evil"
+	}}
+	tweak(&opts)
+	h := Handler(opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
@@ -95,7 +109,7 @@ func TestPortalPages(t *testing.T) {
 		want       []string
 	}{
 		{"the catalog lists every service with its kind and health", "/portal/",
-			[]string{`href="/portal/services/pets"`, "openapi-3.1", "swagger-2.0", "hal", "2/2", `href="/portal/static/portal.css"`}},
+			[]string{`href="/portal/services/pets"`, "openapi-3.1", "swagger-2.0", "hal", "1/2", `href="/portal/static/portal.css"`}},
 		{"a service page groups its operations and offers both documents", "/portal/services/pets",
 			[]string{"/api/services/pets/openapi.json", "/api/services/pets/original", `/portal/services/pets/operations/`}},
 		{"a HAL service lists its links", "/portal/services/library", []string{"lib:books", "/library/"}},
@@ -182,6 +196,28 @@ func TestSystemMap(t *testing.T) {
 	code, hdr, body := page(t, srv, "/portal/map.json")
 	if code != 200 || hdr.Get("Content-Type") != "application/json" || !strings.Contains(body, `"ejected":true`) {
 		t.Errorf("map.json: %d %s", code, body)
+	}
+}
+
+// TestInstanceAddressesNeedPermission checks that instance addresses reach
+// the service page and the system map only when the portal may show them.
+func TestInstanceAddressesNeedPermission(t *testing.T) {
+	mapOf := func() []MapService {
+		return []MapService{{Name: "pets", Instances: []MapInstance{{Addr: "127.0.0.1:4101"}}}}
+	}
+	for _, show := range []bool{false, true} {
+		srv := siteWith(t, func(o *Options) { o.ShowInstances, o.Map = show, mapOf })
+		_, _, svc := page(t, srv, "/portal/services/pets")
+		_, _, sysmap := page(t, srv, "/portal/map")
+		_, _, js := page(t, srv, "/portal/map.json")
+		for name, body := range map[string]string{"service page": svc, "map": sysmap, "map.json": js} {
+			if got := strings.Contains(body, "127.0.0.1:4101"); got != show {
+				t.Errorf("ShowInstances %v: %s shows the address: %v", show, name, got)
+			}
+		}
+		if show && (!strings.Contains(svc, "127.0.0.1:4102") || !strings.Contains(svc, "ejected after failures")) {
+			t.Errorf("the service page does not list the ejected instance: %s", svc)
+		}
 	}
 }
 

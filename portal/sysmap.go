@@ -6,8 +6,8 @@ import (
 )
 
 // MapService is one service on the system map: its breaker and the state of
-// each instance. Instance addresses are left out: the portal may be public,
-// and where services run is the operator's business (the admin API has it).
+// each instance. Instance addresses are left out unless Options.ShowInstances:
+// the portal may be public, and where services run is the operator's business.
 type MapService struct {
 	Name      string        `json:"name"`
 	Breaker   string        `json:"breaker,omitempty"`
@@ -16,8 +16,9 @@ type MapService struct {
 
 // MapInstance is one instance's state.
 type MapInstance struct {
-	Ejected  bool  `json:"ejected,omitempty"`
-	InFlight int64 `json:"in_flight"`
+	Addr     string `json:"addr,omitempty"`
+	Ejected  bool   `json:"ejected,omitempty"`
+	InFlight int64  `json:"in_flight"`
 }
 
 // mapPage is the system map: every service and its instances, coloured by
@@ -36,5 +37,13 @@ func (p *portal) systemMap() []MapService {
 	if p.opts.Map == nil {
 		return []MapService{}
 	}
-	return p.opts.Map()
+	services := p.opts.Map()
+	if !p.opts.ShowInstances {
+		for _, s := range services {
+			for i := range s.Instances {
+				s.Instances[i].Addr = ""
+			}
+		}
+	}
+	return services
 }

@@ -50,6 +50,10 @@ routes:
 {{- end}}
 defaults:
   timeout: 15s
+# The demo runs on loopback for one person: its portal shows the instances'
+# addresses, where the fault endpoint (PUT /_demo/fault) is sent.
+portal:
+  instances: shown
 services:
   pets:
     balancer: least_request

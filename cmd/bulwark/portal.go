@@ -49,9 +49,15 @@ func (rt *process) startCatalog(f *config.File) {
 			if st, found := rt.gw.Stats(service); found {
 				h.Requests, h.Errors, h.P50, h.P99 = st.Requests, st.Errors, st.P50.Round(time.Microsecond), st.P99.Round(time.Microsecond)
 			}
+			if sv, found := rt.gw.Service(service); found {
+				for _, in := range sv.Instances {
+					h.Instances = append(h.Instances, portal.Instance{Addr: in.Addr, Weight: in.Weight, InFlight: in.InFlight, Ejected: in.Ejected})
+				}
+			}
 			return h, ok
 		},
-		Map: rt.systemMap,
+		Map:           rt.systemMap,
+		ShowInstances: f.PortalShowsInstances(),
 	})))
 	rt.log.Info("portal served", "path", path+"/", "api", path+"/api/services")
 }
@@ -72,7 +78,7 @@ func (rt *process) runCatalog(ctx context.Context) error {
 }
 
 // systemMap is the portal's view of every service: its breaker and its
-// instances' state, without their addresses.
+// instances' state; the portal drops the addresses unless it may show them.
 func (rt *process) systemMap() []portal.MapService {
 	var out []portal.MapService
 	for _, s := range rt.gw.Services() {
@@ -84,7 +90,7 @@ func (rt *process) systemMap() []portal.MapService {
 			}
 		}
 		for _, in := range s.Instances {
-			m.Instances = append(m.Instances, portal.MapInstance{Ejected: in.Ejected, InFlight: in.InFlight})
+			m.Instances = append(m.Instances, portal.MapInstance{Addr: in.Addr, Ejected: in.Ejected, InFlight: in.InFlight})
 		}
 		out = append(out, m)
 	}

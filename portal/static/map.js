@@ -27,7 +27,7 @@
       (s.instances || []).forEach(function (i) {
         var d = document.createElement("span");
         d.className = "dot " + (i.ejected ? "out" : "ok");
-        d.title = i.in_flight + " in flight";
+        d.title = (i.addr ? i.addr + ": " : "") + i.in_flight + " in flight";
         p.appendChild(d);
       });
       if (!s.instances || s.instances.length === 0) p.textContent = "no instance";
