@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // browser starts real Chromium (headless) for one test, collecting every
@@ -117,6 +118,16 @@ func TestPortalInChromium(t *testing.T) {
 		t.Errorf("suggestions for 'orders': %q", s)
 	}
 	screenshot(t, ctx, "portal-suggest")
+	step("walk the suggestions with the keyboard", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS("h1")))
+	if u, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.Contains(u, "/portal/services/orders") {
+		t.Errorf("arrow down and Enter on the suggestions led to %q (%v)", u, err)
+	}
+	step("back to the catalog", chromedp.Navigate(gw.url("/portal/")), chromedp.WaitVisible(chromedp.CSS("table.services")))
+	step("slash focuses the search box", chromedp.KeyEvent("/"))
+	if focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.name || ""`)); err != nil || focused != "q" {
+		t.Errorf("after '/', the focus is on %q (%v), not the search box", focused, err)
+	}
 	step("search", chromedp.SetValue(chromedp.CSS(`input[name=q]`), "pet"), chromedp.Submit(chromedp.CSS(`form.search`)),
 		chromedp.WaitVisible(chromedp.CSS("ul.hits")))
 	if hits := text("ul.hits"); !strings.Contains(hits, "/pets") {

@@ -1,7 +1,8 @@
 // Search as you type: the header's search box asks the catalog's API
 // ({base}/api/search) as you type and lists what matches under it; Enter
-// still submits the form to the server-rendered search page. Results are
-// built with DOM calls and textContent.
+// still submits the form to the server-rendered search page. "/" focuses
+// the box; arrow keys walk the results. Results are built with DOM calls
+// and textContent.
 (function () {
   "use strict";
   var form = document.querySelector("form.search");
@@ -18,7 +19,32 @@
     clearTimeout(timer);
     timer = setTimeout(ask, 120);
   });
-  input.addEventListener("keydown", function (ev) { if (ev.key === "Escape") list.hidden = true; });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") list.hidden = true;
+    if (ev.key === "ArrowDown" && !list.hidden && list.firstChild) {
+      ev.preventDefault();
+      list.firstChild.firstChild.focus();
+    }
+  });
+  // In the list: arrows move between results, Escape goes back to the box.
+  list.addEventListener("keydown", function (ev) {
+    var li = ev.target.parentNode, next = null;
+    if (ev.key === "ArrowDown") next = li.nextSibling;
+    else if (ev.key === "ArrowUp") next = li.previousSibling;
+    else if (ev.key === "Escape") { list.hidden = true; input.focus(); ev.preventDefault(); return; }
+    else return;
+    ev.preventDefault();
+    if (next) next.firstChild.focus();
+    else if (ev.key === "ArrowUp") input.focus();
+  });
+  // "/" anywhere but in a field jumps to the search box, as on GitHub.
+  document.addEventListener("keydown", function (ev) {
+    var tag = (ev.target.tagName || "").toLowerCase();
+    if (ev.key === "/" && tag !== "input" && tag !== "textarea" && tag !== "select" && !ev.target.isContentEditable) {
+      ev.preventDefault();
+      input.focus();
+    }
+  });
 
   function ask() {
     var q = input.value.trim(), mine = ++seq;

@@ -65,10 +65,27 @@
     }).catch(function (err) { show("failed: " + err.message, performance.now() - start, "", "", ""); });
   });
 
+  // split reads the gateway's Server-Timing ("gateway;dur=0.1, upstream;dur=3")
+  // into where the time went; what neither accounts for is the network and
+  // the browser.
+  function split(timing, ms) {
+    var parts = [], known = 0;
+    timing.split(",").forEach(function (entry) {
+      var m = /^\s*([\w-]+)\s*;.*\bdur=([\d.]+)/.exec(entry);
+      if (!m) return;
+      var d = parseFloat(m[2]);
+      known += d;
+      parts.push(m[1] + " " + d.toFixed(1) + " ms");
+    });
+    if (parts.length === 0) return "";
+    parts.push("network and browser " + Math.max(0, ms - known).toFixed(1) + " ms");
+    return "(" + parts.join(" · ") + ")";
+  }
+
   function show(status, ms, timing, headers, body) {
     document.getElementById("status").textContent = status;
     document.getElementById("elapsed").textContent = Math.round(ms) + " ms";
-    document.getElementById("timing").textContent = timing ? "(Server-Timing: " + timing + ")" : "";
+    document.getElementById("timing").textContent = split(timing, ms);
     document.getElementById("headers").textContent = headers;
     document.getElementById("body").textContent = body;
     document.getElementById("result").hidden = false;
