@@ -29,22 +29,21 @@ type Param struct {
 	Required                               bool
 }
 
-// Body is a request body: its media types, and a JSON example to pre-fill.
+// Body is a request body: its media types, and a JSON example to pre-fill
+// the try-it form with.
 type Body struct {
 	Required bool
 	Media    []Media
 	Example  string
 }
 
-// Media is one media type of a body with its schema, and the top-level
-// properties of an object schema.
+// Media is one media type of a body: its schema in one line, the tree of its
+// properties (Tree.Fields, Tree.Options) and a JSON example.
 type Media struct {
 	Type, Schema string
-	Properties   []Property
+	Tree         Field
+	Example      string
 }
-
-// Property is one property of an object schema.
-type Property struct{ Name, Schema string }
 
 // Response is one status of an operation.
 type Response struct {
@@ -78,7 +77,8 @@ func (d *Document) Detail(slug string) (*Detail, bool) {
 	}
 	if o.RequestBody != nil && o.RequestBody.Value != nil {
 		rb := o.RequestBody.Value
-		det.Body = &Body{Required: rb.Required, Media: media(rb.Content), Example: bodyExample(rb)}
+		det.Body = &Body{Required: rb.Required, Media: media(rb.Content, request),
+			Example: mediaExample("application/json", rb.Content.Get("application/json"), request)}
 	}
 	if o.Responses != nil {
 		codes := make([]string, 0, o.Responses.Len())
@@ -95,13 +95,13 @@ func (d *Document) Detail(slug string) (*Detail, bool) {
 			if r.Value.Description != nil {
 				desc = *r.Value.Description
 			}
-			det.Responses = append(det.Responses, Response{Status: c, Description: desc, Media: media(r.Value.Content)})
+			det.Responses = append(det.Responses, Response{Status: c, Description: desc, Media: media(r.Value.Content, response)})
 		}
 	}
 	return det, true
 }
 
-func media(c openapi3.Content) []Media {
+func media(c openapi3.Content, dir direction) []Media {
 	types := make([]string, 0, len(c))
 	for t := range c {
 		types = append(types, t)
@@ -109,18 +109,8 @@ func media(c openapi3.Content) []Media {
 	slices.Sort(types)
 	var out []Media
 	for _, t := range types {
-		m := Media{Type: t, Schema: schemaLine(c[t].Schema)}
-		if s := c[t].Schema; s != nil && s.Value != nil {
-			names := make([]string, 0, len(s.Value.Properties))
-			for n := range s.Value.Properties {
-				names = append(names, n)
-			}
-			slices.Sort(names)
-			for _, n := range names {
-				m.Properties = append(m.Properties, Property{Name: n, Schema: schemaLine(s.Value.Properties[n])})
-			}
-		}
-		out = append(out, m)
+		out = append(out, Media{Type: t, Schema: schemaLine(c[t].Schema), Tree: treeOf(c[t].Schema),
+			Example: mediaExample(t, c[t], dir)})
 	}
 	return out
 }
