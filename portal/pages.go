@@ -64,8 +64,10 @@ func (p *portal) servicePage(w http.ResponseWriter, r *http.Request) {
 type operationView struct {
 	Service string
 	Op      *openapi.Detail
-	Server  string
-	Health  *Health
+	// Server is the path try-it sends to on this origin; Public the origin
+	// its curl line names (portal.public_url), "" for the page's own.
+	Server, Public string
+	Health         *Health
 }
 
 func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +84,9 @@ func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
 	v := operationView{Service: e.Service, Op: d, Health: p.health(e.Service)}
 	if len(e.Doc.T.Servers) > 0 {
 		v.Server = strings.TrimSuffix(e.Doc.T.Servers[0].URL, "/")
+		if pub := strings.TrimSuffix(p.opts.PublicURL, "/"); pub != "" && (v.Server == pub || strings.HasPrefix(v.Server, pub+"/")) {
+			v.Public, v.Server = pub, strings.TrimPrefix(v.Server, pub)
+		}
 	}
 	p.render(w, "operation.html", v)
 }

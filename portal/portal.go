@@ -55,6 +55,10 @@ type Options struct {
 	Health func(service string) (Health, bool)
 	// Map lists every routed service's state for the system map.
 	Map func() []MapService
+	// PublicURL is the gateway's address as clients know it (portal.public_url):
+	// normalized documents' servers start with it. Try-it sends to the path
+	// after it on the portal's own origin; its curl line keeps it.
+	PublicURL string
 	// ShowInstances lets the service page and the system map show instance
 	// addresses. Off, they show counts and states only: where services run
 	// is for those the operator lets in (portal.instances in the file).

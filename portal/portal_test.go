@@ -67,7 +67,14 @@ func siteWith(t *testing.T, tweak func(*Options)) *httptest.Server {
 			snap.Services[s.Name] = append(snap.Services[s.Name], discovery.Instance{ID: a, Addr: a, Health: discovery.Passing})
 		}
 	}
-	c := catalog.New(catalog.Options{RouteOf: func(s string) (catalog.Route, bool) { r, ok := routes[s]; return r, ok }})
+	opts := Options{Path: "/portal", Health: func(s string) (Health, bool) {
+		return Health{Healthy: 1, Total: 2, Breaker: "closed", Instances: []Instance{
+			{Addr: "127.0.0.1:4101", Weight: 100}, {Addr: "127.0.0.1:4102", Weight: 100, Ejected: true}}}, s != "evil"
+	}}
+	tweak(&opts)
+	c := catalog.New(catalog.Options{PublicURL: opts.PublicURL,
+		RouteOf: func(s string) (catalog.Route, bool) { r, ok := routes[s]; return r, ok }})
+	opts.Catalog = c
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
@@ -80,11 +87,6 @@ func siteWith(t *testing.T, tweak func(*Options)) *httptest.Server {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	opts := Options{Path: "/portal", Catalog: c, Health: func(s string) (Health, bool) {
-		return Health{Healthy: 1, Total: 2, Breaker: "closed", Instances: []Instance{
-			{Addr: "127.0.0.1:4101", Weight: 100}, {Addr: "127.0.0.1:4102", Weight: 100, Ejected: true}}}, s != "evil"
-	}}
-	tweak(&opts)
 	h := Handler(opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -217,6 +219,19 @@ func TestInstanceAddressesNeedPermission(t *testing.T) {
 		}
 		if show && (!strings.Contains(svc, "127.0.0.1:4102") || !strings.Contains(svc, "ejected after failures")) {
 			t.Errorf("the service page does not list the ejected instance: %s", svc)
+		}
+	}
+}
+
+// TestTryItStaysOnThisOrigin checks an operation page under portal.public_url:
+// the form sends to the route's path on the portal's own origin, and the
+// curl line names the public address.
+func TestTryItStaysOnThisOrigin(t *testing.T) {
+	srv := siteWith(t, func(o *Options) { o.PublicURL = "https://api.example.com" })
+	_, _, body := page(t, srv, "/portal/services/pets/operations/listpets")
+	for _, want := range []string{`data-server="" data-public="https://api.example.com"`, `curl -X GET 'https://api.example.com/pets'`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the operation page lacks %s", want)
 		}
 	}
 }

@@ -58,6 +58,7 @@ func (rt *process) startCatalog(f *config.File) {
 		},
 		Map:           rt.systemMap,
 		ShowInstances: f.PortalShowsInstances(),
+		PublicURL:     f.Portal.PublicURL,
 	})))
 	rt.log.Info("portal served", "path", path+"/", "api", path+"/api/services")
 }

@@ -35,11 +35,14 @@
     return { url: url, init: init };
   }
 
+  // quote makes s one shell word, whatever quotes it holds.
+  function quote(s) { return "'" + String(s).replace(/'/g, "'\\''") + "'"; }
+
   function curl(r) {
     var parts = ["curl -X " + r.init.method];
-    Object.keys(r.init.headers).forEach(function (k) { parts.push("-H '" + k + ": " + r.init.headers[k] + "'"); });
-    if (r.init.body) parts.push("--data '" + r.init.body.replace(/'/g, "'\\''") + "'");
-    parts.push("'" + location.origin + r.url + "'");
+    Object.keys(r.init.headers).forEach(function (k) { parts.push("-H " + quote(k + ": " + r.init.headers[k])); });
+    if (r.init.body) parts.push("--data " + quote(r.init.body));
+    parts.push(quote((form.dataset.public || location.origin) + r.url));
     return parts.join(" ");
   }
 
