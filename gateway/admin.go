@@ -149,8 +149,8 @@ type RouteView struct {
 
 func (g *Gateway) routesView() []RouteView {
 	st := g.state.Load()
-	out := make([]RouteView, 0, len(st.table.routes))
-	for _, rt := range st.table.routes {
+	out := make([]RouteView, 0, st.table.count)
+	for _, rt := range st.table.all() {
 		n := 0
 		if s := st.services[rt.Service]; s != nil {
 			n = len(s.pool.Upstreams)
@@ -275,10 +275,8 @@ func (g *Gateway) explain(method, host, path string, headers []string) Explanati
 // route in match order and whether the gateway strips it. The documentation
 // catalog uses it to point a service's servers at the gateway.
 func (g *Gateway) ServiceRoute(service string) (prefix string, strip bool, ok bool) {
-	for _, rt := range g.state.Load().table.routes {
-		if rt.Service == service {
-			return rt.prefix, rt.StripPrefix, true
-		}
+	if routes := g.state.Load().table.services[service]; len(routes) > 0 {
+		return routes[0].prefix, routes[0].StripPrefix, true
 	}
 	return "", false, false
 }

@@ -94,6 +94,7 @@ type state struct {
 	// and policyProblems are the label problems found when merging routes and
 	// resolving policies, by service.
 	labels         map[string]*labelView
+	labelNames     []string // the keys of labels, sorted
 	conflicts      map[string][]string
 	policyProblems map[string][]string
 }
@@ -183,7 +184,7 @@ func (g *Gateway) Ready() (bool, string) {
 		return false, "draining: shutting down"
 	case st.snap == nil:
 		return false, "waiting for the first discovery snapshot"
-	case len(st.table.routes) == 0:
+	case st.table.count == 0:
 		return false, "no routes configured"
 	}
 	return true, "ready"

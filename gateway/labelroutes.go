@@ -52,40 +52,92 @@ func (g *Gateway) applyLabels(next, old *state, changed []string, cfgChanged boo
 		}
 	}
 	next.labels = views
+	next.labelNames = sortedNames(old.labelNames, views, names, changed == nil)
 	if routesChanged {
-		routes, conflicts := mergeRoutes(next.cfg.Routes, views)
-		next.table = newTable(routes)
+		routes, conflicts := mergeRoutes(next.cfg.Routes, views, next.labelNames)
+		var added, removed []*route
+		next.table, added, removed = rebuild(old.table, routes)
 		next.conflicts = conflicts
-		g.metrics.bindRoutes(next.table.routes)
+		g.metrics.bindRoutes(added, removed)
 	}
+}
+
+// sortedNames keeps the sorted keys of views: all of them sorted anew for a
+// full update, else prev with the changed names inserted or removed, so one
+// registration does not sort a thousand names.
+func sortedNames(prev []string, views map[string]*labelView, changed []string, full bool) []string {
+	if full {
+		return slices.Sorted(maps.Keys(views))
+	}
+	out := prev
+	cloned := false
+	for _, name := range changed {
+		i, found := slices.BinarySearch(out, name)
+		_, want := views[name]
+		if found == want {
+			continue
+		}
+		if !cloned {
+			out, cloned = slices.Clone(out), true
+		}
+		if want {
+			out = slices.Insert(out, i, name)
+		} else {
+			out = slices.Delete(out, i, i+1)
+		}
+	}
+	return out
 }
 
 // mergeRoutes puts the file's routes first and adds every service's label
 // routes that do not collide: a label route identical to a file route is
 // shadowed (the file is the operator's word), and when two services claim the
 // same route the one whose name sorts first keeps it, so the outcome does not
-// depend on which registration Consul answered first.
-func mergeRoutes(file []Route, views map[string]*labelView) ([]Route, map[string][]string) {
-	routes := slices.Clone(file)
-	owner := map[string]string{}
+// depend on which registration Consul answered first. names are the keys of
+// views, sorted.
+func mergeRoutes(file []Route, views map[string]*labelView, names []string) ([]Route, map[string][]string) {
+	n := len(file)
+	for _, name := range names {
+		n += len(views[name].routes)
+	}
+	routes := make([]Route, 0, n)
+	routes = append(routes, file...)
+	owner := make(map[string]string, n) // identity → service; "" for the file
 	for _, r := range file {
-		owner[routeIdentity(r)] = "the config file"
+		owner[routeIdentity(r)] = ""
 	}
 	conflicts := map[string][]string{}
-	for _, name := range slices.Sorted(maps.Keys(views)) {
-		for _, r := range views[name].routes {
-			id := routeIdentity(r)
+	for _, name := range names {
+		v := views[name]
+		for i, r := range v.routes {
+			id := v.id(i)
 			if o, taken := owner[id]; taken {
-				if o != "service "+name {
-					conflicts[name] = append(conflicts[name], "route "+describeRoute(r)+" is already taken by "+o+"; skipped")
+				if o != name {
+					conflicts[name] = append(conflicts[name], "route "+describeRoute(r)+" is already taken by "+describeOwner(o)+"; skipped")
 				}
 				continue
 			}
-			owner[id] = "service " + name
+			owner[id] = name
 			routes = append(routes, r)
 		}
 	}
 	return routes, conflicts
+}
+
+// describeOwner names who holds a route in mergeRoutes' owner map.
+func describeOwner(o string) string {
+	if o == "" {
+		return "the config file"
+	}
+	return "service " + o
+}
+
+// id is the identity of the view's i-th route.
+func (v *labelView) id(i int) string {
+	if i < len(v.ids) {
+		return v.ids[i]
+	}
+	return routeIdentity(v.routes[i]) // a view made by hand, in tests
 }
 
 // routeIdentity is what makes two routes the same match: host, path and methods.

@@ -47,6 +47,7 @@ var foreignKeys = []string{"weight", "openapi", "hal"}
 type labelView struct {
 	src      discovery.Labels
 	routes   []Route
+	ids      []string // routeIdentity of each route, computed once
 	policy   policies.Overrides
 	problems []string
 }
@@ -142,6 +143,9 @@ func readLabels(service string, l discovery.Labels) *labelView {
 	pol, problems := policies.FromMeta(pm)
 	v.policy = pol
 	v.problems = append(v.problems, problems...)
+	for _, r := range v.routes {
+		v.ids = append(v.ids, routeIdentity(r))
+	}
 	return v
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -402,7 +403,7 @@ func TestMergeRoutes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			routes, conflicts := mergeRoutes(tt.file, tt.views)
+			routes, conflicts := mergeRoutes(tt.file, tt.views, slices.Sorted(maps.Keys(tt.views)))
 			if got := describe(routes); !slices.Equal(got, tt.routes) {
 				t.Errorf("routes = %q, want %q", got, tt.routes)
 			}
@@ -427,7 +428,7 @@ func TestMergeRoutesSameServiceTwice(t *testing.T) {
 	if len(v.problems) != 0 {
 		t.Fatalf("readLabels problems = %q", v.problems)
 	}
-	routes, conflicts := mergeRoutes(nil, map[string]*labelView{"inv": v})
+	routes, conflicts := mergeRoutes(nil, map[string]*labelView{"inv": v}, []string{"inv"})
 	if len(routes) != 1 || routes[0].Path != "/inventory" || routes[0].Service != "inv" {
 		t.Errorf("routes = %+v, want /inventory to inv once", routes)
 	}

@@ -63,6 +63,8 @@ type routeMetrics struct {
 	inflight prometheus.Gauge
 	vec      *prometheus.CounterVec
 	labels   [2]string
+	// refs counts the routes of live tables holding the series (metrics.mu).
+	refs int
 	// codes caches a counter per status code, filled on first use.
 	codes [600]atomic.Pointer[prometheus.Counter]
 }
@@ -79,20 +81,24 @@ func (rm *routeMetrics) counter(code int) prometheus.Counter {
 	return c
 }
 
-// bindRoutes gives every compiled route its series and deletes the series of
-// routes the new table no longer has, so a reload leaves no stale series behind
-// (a removed route's counters would otherwise be exported forever).
-func (m *metrics) bindRoutes(routes []*route) {
-	live := make(map[[2]string]bool, len(routes)+1)
-	live[[2]string{"", ""}] = true // unrouted requests
-	for _, rt := range routes {
+// bindRoutes gives the routes a new table compiled their series, and lets go
+// of the series of the routes it dropped: a series is deleted when no route
+// holds it any more, so a reload leaves no stale series behind (a removed
+// route's counters would otherwise be exported forever), and a change costs
+// the routes it touched, not the whole table.
+func (m *metrics) bindRoutes(added, removed []*route) {
+	for _, rt := range added {
 		rt.metrics = m.seriesFor(rt.Name, rt.Service)
-		live[[2]string{rt.Name, rt.Service}] = true
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for key := range m.series {
-		if live[key] {
+	for _, rt := range removed {
+		key := [2]string{rt.Name, rt.Service}
+		rm := m.series[key]
+		if rm == nil {
+			continue
+		}
+		if rm.refs--; rm.refs > 0 {
 			continue
 		}
 		labels := prometheus.Labels{"route": key[0], "service": key[1]}
@@ -108,9 +114,11 @@ func (m *metrics) seriesFor(route, service string) *routeMetrics {
 	defer m.mu.Unlock()
 	key := [2]string{route, service}
 	if rm := m.series[key]; rm != nil {
+		rm.refs++
 		return rm
 	}
 	rm := &routeMetrics{
+		refs:     1,
 		duration: m.duration.WithLabelValues(route, service),
 		inflight: m.inflight.WithLabelValues(route, service),
 		vec:      m.requests,

@@ -47,7 +47,10 @@ func (g *Gateway) buildServices(next, old *state, changed []string) {
 	if changed == nil {
 		out = make(map[string]*service, len(prev))
 		next.policyProblems = map[string][]string{}
-		set := maps.Clone(next.table.services)
+		set := make(map[string]bool, len(next.table.services)+len(cfg.Policies))
+		for n := range next.table.services {
+			set[n] = true
+		}
 		for n := range cfg.Policies {
 			set[n] = true
 		}
@@ -56,14 +59,18 @@ func (g *Gateway) buildServices(next, old *state, changed []string) {
 		out = maps.Clone(prev)
 		next.policyProblems = maps.Clone(old.policyProblems)
 		names = changed
-		if next.table != old.table { // routes moved: a service may have gained or lost its only route
+		switch {
+		case next.table == old.table:
+		case next.table.base == old.table: // the table says which services' routes moved
+			names = append(slices.Clone(names), next.table.changed...)
+		default: // routes moved: a service may have gained or lost its only route
 			for n := range next.table.services {
-				if !old.table.services[n] {
+				if old.table.services[n] == nil {
 					names = append(names, n)
 				}
 			}
 			for n := range old.table.services {
-				if !next.table.services[n] {
+				if next.table.services[n] == nil {
 					names = append(names, n)
 				}
 			}
@@ -71,7 +78,7 @@ func (g *Gateway) buildServices(next, old *state, changed []string) {
 	}
 	for _, name := range names {
 		delete(next.policyProblems, name)
-		if _, policy := cfg.Policies[name]; !next.table.services[name] && !policy {
+		if _, policy := cfg.Policies[name]; next.table.services[name] == nil && !policy {
 			delete(out, name)
 			continue
 		}

@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"cmp"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 )
@@ -17,16 +19,37 @@ type route struct {
 	prefix string
 	// metrics are the route's series, bound when the table is installed.
 	metrics *routeMetrics
+	// ord is the route's place in its bucket's match order.
+	ord int
 }
 
-// table is the immutable route table: a gorilla/mux router whose routes are
-// registered most specific first, so the first full match is the best one.
-// It is built once per configuration and swapped atomically; readers never lock.
+// table is the immutable route table, built once per change of the routes
+// and swapped atomically; readers never lock.
+//
+// Routes are kept in buckets by host and first path segment, each bucket a
+// small gorilla/mux router whose routes are registered most specific first.
+// A request looks in at most six buckets (its exact host, the wildcard of its
+// host, any host; each with its first segment, then the catch-all), in an
+// order where every route of an earlier bucket is more specific than every
+// route of a later one, so the first full match is the best one. A change
+// rebuilds only the buckets whose routes changed: with a thousand services a
+// registration compiles one bucket, not a thousand routes, and a request is
+// matched against its bucket, not against every route.
 type table struct {
-	router *mux.Router
-	routes []*route // in match order
-	// services are the services some route names.
-	services map[string]bool
+	buckets map[bucketKey]*bucket
+	count   int
+	// exact and wild say whether any route names an exact or a wildcard
+	// host: without, a request skips those lookups.
+	exact, wild bool
+	// services are each routed service's routes in match order.
+	services map[string][]*route
+	// base is the table this one was rebuilt from, and changed the services
+	// whose routes differ from base's: all a change has to look at.
+	base    *table
+	changed []string
+
+	once   sync.Once
+	sorted []*route // every route in match order, for the admin API; see all
 }
 
 // specificity orders routes: an exact host beats a wildcard host beats any host;
@@ -52,27 +75,149 @@ func hostRank(h string) int {
 	}
 }
 
-// newTable compiles routes into a table. Routes are assumed valid (package config
-// validates them); names are filled in when empty.
-func newTable(routes []Route) *table {
-	compiled := make([]*route, 0, len(routes))
-	for _, r := range routes {
-		rt := &route{Route: r, prefix: strings.TrimSuffix(r.Path, "/")}
-		rt.Host = strings.ToLower(rt.Host)
-		if rt.Name == "" {
-			rt.Name = defaultRouteName(r)
-		}
-		compiled = append(compiled, rt)
-	}
-	slices.SortStableFunc(compiled, specificity)
+// bucketKey places a route: its host (lower case, "" for any host; for a
+// wildcard "*.example.com" the suffix ".example.com" with wild set) and the
+// first segment of its path prefix ("" for a catch-all route).
+type bucketKey struct {
+	host string
+	wild bool
+	seg  string
+}
 
-	router := mux.NewRouter()
-	router.SkipClean(true) // the gateway refuses unclean paths itself; mux must not redirect
-	for _, rt := range compiled {
-		mr := router.NewRoute()
-		if rt.Host != "" {
-			mr.MatcherFunc(hostMatcher(rt.Host))
+// bucket is the routes that share a bucketKey.
+type bucket struct {
+	router *mux.Router
+	routes []*route // in match order
+	src    []Route  // as given, to tell an unchanged bucket
+}
+
+func bucketOf(host, prefix string) bucketKey {
+	k := bucketKey{host: strings.ToLower(host), seg: firstSegment(prefix)}
+	if suffix, ok := strings.CutPrefix(k.host, "*"); ok {
+		k.host, k.wild = suffix, true
+	}
+	return k
+}
+
+// firstSegment is "a" for "/a/b", "/a" and "a"; "" for "" and "/".
+func firstSegment(path string) string {
+	path = strings.TrimPrefix(path, "/")
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		return path[:i]
+	}
+	return path
+}
+
+// compile makes a route from its config value; names are filled in when
+// empty. Routes are assumed valid (package config validates them).
+func compile(r Route) *route {
+	rt := &route{Route: r, prefix: strings.TrimSuffix(r.Path, "/")}
+	rt.Host = strings.ToLower(rt.Host)
+	if rt.Name == "" {
+		rt.Name = defaultRouteName(r)
+	}
+	return rt
+}
+
+// newTable compiles routes into a table.
+func newTable(routes []Route) *table {
+	t, _, _ := rebuild(nil, routes)
+	return t
+}
+
+// rebuild makes the table for routes (in the order the config file and the
+// merge of label routes give), reusing old's buckets whose routes are the
+// same. It returns the routes it compiled and those of old it dropped, so
+// metrics are bound and released for those alone.
+func rebuild(old *table, routes []Route) (t *table, added, removed []*route) {
+	groups := make(map[bucketKey][]Route)
+	for _, r := range routes {
+		k := bucketOf(r.Host, strings.TrimSuffix(r.Path, "/"))
+		groups[k] = append(groups[k], r)
+	}
+	t = &table{buckets: make(map[bucketKey]*bucket, len(groups)), count: len(routes)}
+	for k, rs := range groups {
+		t.exact = t.exact || (k.host != "" && !k.wild)
+		t.wild = t.wild || k.wild
+		ob := old.bucket(k)
+		if ob != nil && slices.EqualFunc(ob.src, rs, identical) {
+			t.buckets[k] = ob
+			continue
 		}
+		b := newBucket(rs)
+		t.buckets[k] = b
+		added = append(added, b.routes...)
+		if ob != nil {
+			removed = append(removed, ob.routes...)
+		}
+	}
+	if old != nil {
+		for k, ob := range old.buckets {
+			if groups[k] == nil {
+				removed = append(removed, ob.routes...)
+			}
+		}
+	}
+	t.services, t.changed = indexServices(old, added, removed)
+	t.base = nil
+	if old != nil {
+		t.base = old
+		old.base = nil // one step of history: an older table may be collected
+	}
+	return t, added, removed
+}
+
+// indexServices brings old's per-service route lists up to date with the
+// routes added and removed: only the services those name are looked at, and
+// they are returned as changed.
+func indexServices(old *table, added, removed []*route) (out map[string][]*route, changed []string) {
+	fresh := make(map[string][]*route)
+	for _, rt := range added {
+		fresh[rt.Service] = append(fresh[rt.Service], rt)
+	}
+	gone := make(map[*route]bool, len(removed))
+	for _, rt := range removed {
+		gone[rt] = true
+		if _, ok := fresh[rt.Service]; !ok {
+			fresh[rt.Service] = nil
+		}
+	}
+	if old == nil {
+		out = make(map[string][]*route, len(fresh))
+	} else {
+		out = maps.Clone(old.services)
+	}
+	for svc, list := range fresh {
+		changed = append(changed, svc)
+		if old != nil {
+			for _, rt := range old.services[svc] {
+				if !gone[rt] {
+					list = append(list, rt)
+				}
+			}
+		}
+		if len(list) == 0 {
+			delete(out, svc)
+			continue
+		}
+		slices.SortFunc(list, matchOrder)
+		out[svc] = list
+	}
+	return out, changed
+}
+
+// newBucket compiles routes that share a bucketKey into their router.
+func newBucket(rs []Route) *bucket {
+	b := &bucket{src: rs, routes: make([]*route, 0, len(rs))}
+	for _, r := range rs {
+		b.routes = append(b.routes, compile(r))
+	}
+	slices.SortStableFunc(b.routes, specificity)
+	b.router = mux.NewRouter()
+	b.router.SkipClean(true) // the gateway refuses unclean paths itself; mux must not redirect
+	for i, rt := range b.routes {
+		rt.ord = i
+		mr := b.router.NewRoute()
 		if rt.prefix != "" {
 			mr.MatcherFunc(prefixMatcher(rt.prefix))
 		}
@@ -84,11 +229,92 @@ func newTable(routes []Route) *table {
 		}
 		mr.Handler(routeHandler{rt})
 	}
-	services := make(map[string]bool, len(compiled))
-	for _, rt := range compiled {
-		services[rt.Service] = true
+	return b
+}
+
+func (t *table) bucket(k bucketKey) *bucket {
+	if t == nil {
+		return nil
 	}
-	return &table{router: router, routes: compiled, services: services}
+	return t.buckets[k]
+}
+
+// identical is true when two config values make the same route.
+func identical(a, b Route) bool {
+	return a.Name == b.Name && a.Host == b.Host && a.Path == b.Path && a.Service == b.Service &&
+		a.StripPrefix == b.StripPrefix && a.WebSocket == b.WebSocket &&
+		slices.Equal(a.Methods, b.Methods) && maps.Equal(a.Headers, b.Headers)
+}
+
+// matchOrder orders any two routes as a request would try them: by
+// specificity, then within a bucket by its order. Routes of different
+// buckets that tie never match the same request; they are ordered by path
+// and name so listings are stable.
+func matchOrder(a, b *route) int {
+	if c := specificity(a, b); c != 0 {
+		return c
+	}
+	if bucketOf(a.Host, a.prefix) == bucketOf(b.Host, b.prefix) {
+		return cmp.Compare(a.ord, b.ord)
+	}
+	return cmp.Or(cmp.Compare(a.prefix, b.prefix), cmp.Compare(a.Host, b.Host), cmp.Compare(a.Name, b.Name))
+}
+
+// all is every route in match order; it sorts once per table, for the admin
+// API, off the request path.
+func (t *table) all() []*route {
+	t.once.Do(func() {
+		t.sorted = make([]*route, 0, t.count)
+		for _, b := range t.buckets {
+			t.sorted = append(t.sorted, b.routes...)
+		}
+		slices.SortFunc(t.sorted, matchOrder)
+	})
+	return t.sorted
+}
+
+// candidates are the buckets a request may match, most specific first: its
+// exact host, the wildcard of its host, then any host; each with the first
+// segment of its path, then the catch-all. An array, so that matching
+// allocates nothing.
+func (t *table) candidates(r *http.Request) (out [6]*bucket, n int) {
+	var host string
+	if t.exact || t.wild {
+		if host = requestHost(r); hasUpper(host) {
+			host = strings.ToLower(host)
+		}
+	}
+	seg := firstSegment(r.URL.Path)
+	add := func(k bucketKey) {
+		if b := t.buckets[k]; b != nil {
+			out[n] = b
+			n++
+		}
+		if k.seg != "" {
+			k.seg = ""
+			if b := t.buckets[k]; b != nil {
+				out[n] = b
+				n++
+			}
+		}
+	}
+	if host != "" && t.exact {
+		add(bucketKey{host: host, seg: seg})
+	}
+	if i := strings.IndexByte(host, '.'); i > 0 && t.wild {
+		add(bucketKey{host: host[i:], wild: true, seg: seg})
+	}
+	add(bucketKey{seg: seg})
+	return out, n
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // routeHandler carries the matched route out of mux.Router.Match; it is never served.
@@ -97,16 +323,23 @@ type routeHandler struct{ rt *route }
 func (routeHandler) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // match finds the route for a request, or ErrNoRoute / ErrMethodNotAllowed.
+// The first full match in the candidate buckets is the best one; a route
+// that matched all but the method gives 405 only when no route matched.
 func (t *table) match(r *http.Request) (*route, error) {
-	var m mux.RouteMatch
-	if t.router.Match(r, &m) {
-		if h, ok := m.Handler.(routeHandler); ok {
-			return h.rt, nil
+	mismatch := false
+	cands, n := t.candidates(r)
+	for _, b := range cands[:n] {
+		var m mux.RouteMatch
+		if b.router.Match(r, &m) {
+			if h, ok := m.Handler.(routeHandler); ok {
+				return h.rt, nil
+			}
 		}
+		mismatch = mismatch || m.MatchErr == mux.ErrMethodMismatch
 	}
 	// mux forgets a route's method mismatch when a later route matches part of the
 	// request (its path but not its headers), so ask the table as well.
-	if m.MatchErr == mux.ErrMethodMismatch || t.allowed(r) != "" {
+	if mismatch || t.allowed(r) != "" {
 		return nil, ErrMethodNotAllowed
 	}
 	return nil, ErrNoRoute
@@ -116,19 +349,19 @@ func (t *table) match(r *http.Request) (*route, error) {
 // method, for the Allow header RFC 9110 requires on a 405.
 func (t *table) allowed(r *http.Request) string {
 	var methods []string
-	for _, rt := range t.routes {
-		if len(rt.Methods) == 0 {
-			continue // a route without methods would have matched
-		}
-		if rt.Host != "" && !hostMatcher(rt.Host)(r, nil) || !hasPathPrefix(r.URL.Path, rt.prefix) {
-			continue
-		}
-		if !headersMatch(r, rt.Headers) {
-			continue
-		}
-		for _, m := range rt.Methods {
-			if !slices.Contains(methods, m) {
-				methods = append(methods, m)
+	cands, n := t.candidates(r)
+	for _, b := range cands[:n] {
+		for _, rt := range b.routes {
+			if len(rt.Methods) == 0 {
+				continue // a route without methods would have matched
+			}
+			if !hasPathPrefix(r.URL.Path, rt.prefix) || !headersMatch(r, rt.Headers) {
+				continue
+			}
+			for _, m := range rt.Methods {
+				if !slices.Contains(methods, m) {
+					methods = append(methods, m)
+				}
 			}
 		}
 	}
@@ -143,23 +376,6 @@ func headersMatch(r *http.Request, want map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// hostMatcher matches an exact host or a one-label wildcard ("*.example.com"),
-// case-insensitively and ignoring the port.
-func hostMatcher(pattern string) mux.MatcherFunc {
-	if suffix, ok := strings.CutPrefix(pattern, "*"); ok { // suffix is ".example.com"
-		return func(r *http.Request, _ *mux.RouteMatch) bool {
-			h := requestHost(r)
-			if len(h) <= len(suffix) || !strings.EqualFold(h[len(h)-len(suffix):], suffix) {
-				return false
-			}
-			return !strings.Contains(h[:len(h)-len(suffix)], ".")
-		}
-	}
-	return func(r *http.Request, _ *mux.RouteMatch) bool {
-		return strings.EqualFold(requestHost(r), pattern)
-	}
 }
 
 // requestHost is the Host header without its port or a trailing dot.
