@@ -65,12 +65,15 @@ type routeMetrics struct {
 	labels   [2]string
 	// refs counts the routes of live tables holding the series (metrics.mu).
 	refs int
+	// oddCodes is set once a status outside codes was counted.
+	oddCodes atomic.Bool
 	// codes caches a counter per status code, filled on first use.
 	codes [600]atomic.Pointer[prometheus.Counter]
 }
 
 func (rm *routeMetrics) counter(code int) prometheus.Counter {
 	if code < 0 || code >= len(rm.codes) {
+		rm.oddCodes.Store(true)
 		return rm.vec.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
 	}
 	if c := rm.codes[code].Load(); c != nil {
@@ -101,10 +104,17 @@ func (m *metrics) bindRoutes(added, removed []*route) {
 		if rm.refs--; rm.refs > 0 {
 			continue
 		}
-		labels := prometheus.Labels{"route": key[0], "service": key[1]}
-		m.requests.DeletePartialMatch(labels)
-		m.duration.DeletePartialMatch(labels)
-		m.inflight.DeletePartialMatch(labels)
+		// Exact deletes: a partial match would scan every series of the vec.
+		m.duration.DeleteLabelValues(key[0], key[1])
+		m.inflight.DeleteLabelValues(key[0], key[1])
+		for code := range rm.codes {
+			if rm.codes[code].Load() != nil {
+				m.requests.DeleteLabelValues(key[0], key[1], strconv.Itoa(code))
+			}
+		}
+		if rm.oddCodes.Load() {
+			m.requests.DeletePartialMatch(prometheus.Labels{"route": key[0], "service": key[1]})
+		}
 		delete(m.series, key)
 	}
 }

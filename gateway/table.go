@@ -129,37 +129,69 @@ func newTable(routes []Route) *table {
 // merge of label routes give), reusing old's buckets whose routes are the
 // same. It returns the routes it compiled and those of old it dropped, so
 // metrics are bound and released for those alone.
+//
+// One pass walks the routes and checks each against the next source route of
+// its old bucket; no per-bucket list is built unless the bucket changed, so
+// a change at a thousand services costs a walk and a map clone, not a
+// thousand allocations.
 func rebuild(old *table, routes []Route) (t *table, added, removed []*route) {
-	groups := make(map[bucketKey][]Route)
-	for _, r := range routes {
+	t = &table{count: len(routes)}
+	keys := make([]bucketKey, len(routes))
+	dirty := map[bucketKey]bool{}
+	seen := make(map[*bucket]int) // old bucket → source routes matched so far
+	for i, r := range routes {
 		k := bucketOf(r.Host, strings.TrimSuffix(r.Path, "/"))
-		groups[k] = append(groups[k], r)
-	}
-	t = &table{buckets: make(map[bucketKey]*bucket, len(groups)), count: len(routes)}
-	for k, rs := range groups {
+		keys[i] = k
 		t.exact = t.exact || (k.host != "" && !k.wild)
 		t.wild = t.wild || k.wild
 		ob := old.bucket(k)
-		if ob != nil && slices.EqualFunc(ob.src, rs, identical) {
-			t.buckets[k] = ob
+		if ob == nil || dirty[k] {
+			dirty[k] = true
 			continue
+		}
+		if n := seen[ob]; n < len(ob.src) && identical(ob.src[n], r) {
+			seen[ob] = n + 1
+		} else {
+			dirty[k] = true
+		}
+	}
+	if old == nil {
+		t.buckets = make(map[bucketKey]*bucket, len(dirty))
+	} else {
+		t.buckets = maps.Clone(old.buckets)
+		for k, ob := range old.buckets {
+			switch n, ok := seen[ob]; {
+			case !ok && !dirty[k]: // no route has this key any more
+				delete(t.buckets, k)
+				removed = append(removed, ob.routes...)
+			case n != len(ob.src):
+				dirty[k] = true // it lost routes at its end
+			}
+		}
+	}
+	groups := make(map[bucketKey][]Route, len(dirty))
+	for i, r := range routes {
+		if dirty[keys[i]] {
+			groups[keys[i]] = append(groups[keys[i]], r)
+		}
+	}
+	for k := range dirty {
+		rs := groups[k]
+		if len(rs) == 0 { // the bucket's last routes left
+			delete(t.buckets, k)
+			if ob := old.bucket(k); ob != nil {
+				removed = append(removed, ob.routes...)
+			}
+			continue
+		}
+		if ob := old.bucket(k); ob != nil {
+			removed = append(removed, ob.routes...)
 		}
 		b := newBucket(rs)
 		t.buckets[k] = b
 		added = append(added, b.routes...)
-		if ob != nil {
-			removed = append(removed, ob.routes...)
-		}
-	}
-	if old != nil {
-		for k, ob := range old.buckets {
-			if groups[k] == nil {
-				removed = append(removed, ob.routes...)
-			}
-		}
 	}
 	t.services, t.changed = indexServices(old, added, removed)
-	t.base = nil
 	if old != nil {
 		t.base = old
 		old.base = nil // one step of history: an older table may be collected
