@@ -16,7 +16,9 @@
 //
 //	gateway.go     ServeHTTP, the state swapped by Configure/Update, the exchange
 //	sanitize.go    requests refused before routing (paths, upgrades)
-//	table.go       the route table on gorilla/mux, most specific first
+//	table.go       the route table: buckets by host and first segment, each a
+//	               gorilla/mux router, most specific first; rebuilt where routes moved
+//	labelroutes.go routes from Consul labels merged with the file's
 //	pools.go       services: policy, pool, balancer and transport per service
 //	guard.go       bulkhead, then breaker, then the pick (breaker.go, bulkhead.go)
 //	retry.go       retries inside the round trip; outlier.go ejects failing instances
