@@ -190,3 +190,17 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+
+func TestSortedNamesFollowsChanges(t *testing.T) {
+	views := map[string]*labelView{"a": {}, "c": {}, "e": {}}
+	prev := sortedNames(nil, views, nil, true)
+	if !slices.Equal(prev, []string{"a", "c", "e"}) {
+		t.Fatalf("full: %v", prev)
+	}
+	views["d"] = &labelView{}
+	delete(views, "a")
+	got := sortedNames(prev, views, []string{"d", "a", "d", "zz"}, false)
+	if !slices.Equal(got, []string{"c", "d", "e"}) || !slices.Equal(prev, []string{"a", "c", "e"}) {
+		t.Errorf("after adding d and removing a: %v (the previous list became %v)", got, prev)
+	}
+}
