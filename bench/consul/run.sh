@@ -9,6 +9,7 @@
 #   bash bench/consul/run.sh                          # SERVICES=10,100,1000 EVENTS=50
 #   SERVICES=10,100 EVENTS=20 bash bench/consul/run.sh
 #   BULWARK_BIN=/path/to/bulwark bash bench/consul/run.sh   # a prebuilt bulwark
+#   PORTAL=on bash bench/consul/run.sh                # with the portal's catalog on (default off)
 #
 # The report goes to stdout and bench/results/convergence.md (git-ignored);
 # progress goes to stderr. Linux only; loopback only; every process started is
@@ -57,7 +58,7 @@ pid=
 
 {
 	echo '```'
-	echo "${BULWARK_BIN:+BULWARK_BIN=$BULWARK_BIN }SERVICES=$SERVICES EVENTS=$EVENTS bash bench/consul/run.sh"
+	echo "${BULWARK_BIN:+BULWARK_BIN=$BULWARK_BIN }${PORTAL:+PORTAL=$PORTAL }SERVICES=$SERVICES EVENTS=$EVENTS bash bench/consul/run.sh"
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $what; $(nproc) CPUs, $("$consul" version | head -1), $(go env GOVERSION)"
 	echo '```'
 	echo
