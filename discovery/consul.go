@@ -129,6 +129,11 @@ func NewConsul(cfg ConsulConfig) (*Consul, error) {
 	// rather than re-dialling after every answer (the default keeps GOMAXPROCS+1).
 	ac.Transport.MaxIdleConnsPerHost = 4096
 	ac.Transport.MaxIdleConns = 4096
+	// No gzip: the agent runs beside the gateway (Consul's model: an agent
+	// on every node), and compressing every answer costs both sides CPU on
+	// each change; at a thousand services the service list is the biggest
+	// answer, re-sent whole whenever a service comes or goes.
+	ac.Transport.DisableCompression = true
 	client, err := api.NewClient(ac)
 	if err != nil {
 		return nil, fmt.Errorf("consul: %w", err)

@@ -97,7 +97,7 @@ type state struct {
 	// resolving policies, by service.
 	labels         map[string]*labelView
 	labelNames     []string // the keys of labels, sorted
-	conflicts      map[string][]string
+	conflicts      map[string][]conflict
 	policyProblems map[string][]string
 }
 
@@ -145,7 +145,7 @@ func (g *Gateway) Configure(cfg Config, snap *discovery.Snapshot) {
 	next := &state{cfg: &cfg, snap: snap, mounts: old.mounts}
 	g.applyLabels(next, old, nil, true)
 	g.buildServices(next, old, nil)
-	g.reportLabelProblems(next, old)
+	g.reportLabelProblems(next, old, nil)
 	g.state.Store(next)
 }
 
@@ -159,7 +159,7 @@ func (g *Gateway) Update(snap *discovery.Snapshot) {
 	// A snapshot that names what changed is applied to those services alone.
 	g.applyLabels(&next, old, snap.Changed, false)
 	g.buildServices(&next, old, snap.Changed)
-	g.reportLabelProblems(&next, old)
+	g.reportLabelProblems(&next, old, snap.Changed)
 	g.state.Store(&next)
 }
 

@@ -33,33 +33,41 @@ func (g *Gateway) applyLabels(next, old *state, changed []string, cfgChanged boo
 	} else {
 		views = maps.Clone(old.labels)
 	}
-	routesChanged := cfgChanged || old.table == nil
+	var moved []string // services whose label routes changed
 	for _, name := range names {
 		l, ok := labels[name]
 		prev := old.labels[name]
 		switch {
 		case !ok:
 			delete(views, name)
-			routesChanged = routesChanged || prev != nil
+			if prev != nil && len(prev.routes) > 0 {
+				moved = append(moved, name)
+			}
 		case prev != nil && sameLabels(prev.src, l):
 			views[name] = prev
 		default:
 			v := readLabels(name, l)
 			views[name] = v
-			if prev == nil || !slices.EqualFunc(prev.routes, v.routes, sameRoute) {
-				routesChanged = true
+			if prev == nil && len(v.routes) > 0 || prev != nil && !slices.EqualFunc(prev.routes, v.routes, sameRoute) {
+				moved = append(moved, name)
 			}
 		}
 	}
 	next.labels = views
 	next.labelNames = sortedNames(old.labelNames, views, names, changed == nil)
-	if routesChanged {
+	var added, removed []*route
+	switch {
+	case cfgChanged || old.table == nil || old.table.index == nil || changed == nil && len(moved) > 0:
 		routes, conflicts := mergeRoutes(next.cfg.Routes, views, next.labelNames)
-		var added, removed []*route
 		next.table, added, removed = rebuild(old.table, routes)
+		next.table.index = newMergeIndex(next.cfg.Routes, views)
 		next.conflicts = conflicts
-		g.metrics.bindRoutes(added, removed)
+	case len(moved) > 0:
+		next.table, next.conflicts, added, removed = applyRouteChanges(old, views, moved)
+	default:
+		return
 	}
+	g.metrics.bindRoutes(added, removed)
 }
 
 // sortedNames keeps the sorted keys of views: all of them sorted anew for a
@@ -95,7 +103,7 @@ func sortedNames(prev []string, views map[string]*labelView, changed []string, f
 // same route the one whose name sorts first keeps it, so the outcome does not
 // depend on which registration Consul answered first. names are the keys of
 // views, sorted.
-func mergeRoutes(file []Route, views map[string]*labelView, names []string) ([]Route, map[string][]string) {
+func mergeRoutes(file []Route, views map[string]*labelView, names []string) ([]Route, map[string][]conflict) {
 	n := len(file)
 	for _, name := range names {
 		n += len(views[name].routes)
@@ -106,20 +114,23 @@ func mergeRoutes(file []Route, views map[string]*labelView, names []string) ([]R
 	for _, r := range file {
 		owner[routeIdentity(r)] = ""
 	}
-	conflicts := map[string][]string{}
+	conflicts := map[string][]conflict{}
 	for _, name := range names {
 		v := views[name]
 		for i, r := range v.routes {
 			id := v.id(i)
 			if o, taken := owner[id]; taken {
 				if o != name {
-					conflicts[name] = append(conflicts[name], "route "+describeRoute(r)+" is already taken by "+describeOwner(o)+"; skipped")
+					conflicts[name] = append(conflicts[name], conflict{key: v.key(i), msg: conflictMessage(r, o)})
 				}
 				continue
 			}
 			owner[id] = name
 			routes = append(routes, r)
 		}
+	}
+	for _, list := range conflicts {
+		sortConflicts(list)
 	}
 	return routes, conflicts
 }
@@ -173,29 +184,44 @@ func (st *state) labelProblems(service string) []string {
 	if v := st.labels[service]; v != nil {
 		out = append(out, v.problems...)
 	}
-	out = append(out, st.conflicts[service]...)
+	for _, c := range st.conflicts[service] {
+		out = append(out, c.msg)
+	}
 	out = append(out, st.policyProblems[service]...)
 	return out
 }
 
 // reportLabelProblems logs a service's label problems when they change and
 // keeps the bulwark_label_problems gauge in step.
-func (g *Gateway) reportLabelProblems(next, old *state) {
+//
+// changed, when not nil, names the only services whose labels may differ.
+func (g *Gateway) reportLabelProblems(next, old *state, changed []string) {
 	// Only services whose labels were re-read, or that have (or had) a
 	// conflict or a policy problem, can have changed: with a thousand services
 	// one change must not compare all of them.
 	names := map[string]bool{}
-	for n, v := range next.labels {
-		if old.labels[n] != v {
+	if changed != nil {
+		for _, n := range changed {
+			names[n] = true
+		}
+	} else {
+		for n, v := range next.labels {
+			if old.labels[n] != v {
+				names[n] = true
+			}
+		}
+		for n := range old.labels {
+			if next.labels[n] == nil {
+				names[n] = true
+			}
+		}
+	}
+	for _, m := range []map[string][]string{next.policyProblems, old.policyProblems} {
+		for n := range m {
 			names[n] = true
 		}
 	}
-	for n := range old.labels {
-		if next.labels[n] == nil {
-			names[n] = true
-		}
-	}
-	for _, m := range []map[string][]string{next.conflicts, old.conflicts, next.policyProblems, old.policyProblems} {
+	for _, m := range []map[string][]conflict{next.conflicts, old.conflicts} {
 		for n := range m {
 			names[n] = true
 		}

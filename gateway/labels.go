@@ -47,7 +47,8 @@ var foreignKeys = []string{"weight", "openapi", "hal"}
 type labelView struct {
 	src      discovery.Labels
 	routes   []Route
-	ids      []string // routeIdentity of each route, computed once
+	ids      []string    // routeIdentity of each route, computed once
+	keys     []bucketKey // the bucket of each route
 	policy   policies.Overrides
 	problems []string
 }
@@ -145,6 +146,7 @@ func readLabels(service string, l discovery.Labels) *labelView {
 	v.problems = append(v.problems, problems...)
 	for _, r := range v.routes {
 		v.ids = append(v.ids, routeIdentity(r))
+		v.keys = append(v.keys, bucketOfRoute(r))
 	}
 	return v
 }

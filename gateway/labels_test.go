@@ -408,11 +408,11 @@ func TestMergeRoutes(t *testing.T) {
 				t.Errorf("routes = %q, want %q", got, tt.routes)
 			}
 			for name := range tt.views {
-				checkProblems(t, conflicts[name], tt.conflicts[name])
+				checkProblems(t, messages(conflicts[name]), tt.conflicts[name])
 			}
 			for name := range conflicts {
 				if tt.views[name] == nil {
-					t.Errorf("conflict for %q, which has no labels: %q", name, conflicts[name])
+					t.Errorf("conflict for %q, which has no labels: %q", name, messages(conflicts[name]))
 				}
 			}
 		})
@@ -433,6 +433,15 @@ func TestMergeRoutesSameServiceTwice(t *testing.T) {
 		t.Errorf("routes = %+v, want /inventory to inv once", routes)
 	}
 	if len(conflicts["inv"]) != 0 {
-		t.Errorf("inv is reported in conflict with itself: %q", conflicts["inv"])
+		t.Errorf("inv is reported in conflict with itself: %q", messages(conflicts["inv"]))
 	}
+}
+
+// messages are the texts of conflicts.
+func messages(cs []conflict) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.msg)
+	}
+	return out
 }

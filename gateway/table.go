@@ -47,6 +47,9 @@ type table struct {
 	// whose routes differ from base's: all a change has to look at.
 	base    *table
 	changed []string
+	// index lets the next change merge only the buckets it touches
+	// (routechanges.go); nil for a table built from routes alone.
+	index *mergeIndex
 
 	once   sync.Once
 	sorted []*route // every route in match order, for the admin API; see all

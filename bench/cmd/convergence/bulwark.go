@@ -125,3 +125,27 @@ func portalConfig() string {
 	}
 	return "portal:\n  path: \"\"\n"
 }
+
+// profile saves a CPU profile of bulwark over the next d (PROFILE_DIR=dir),
+// to see where the CPU per change goes; the polls are in it too.
+func (g *gateway) profile(ctx context.Context, path string, d time.Duration) {
+	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", g.admin, int(d.Seconds())), nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer bench")
+	resp, err := (&http.Client{Timeout: d + 10*time.Second}).Do(req)
+	if err != nil {
+		logf("profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		logf("profile: %s", resp.Status)
+		return
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		logf("profile: %v", err)
+	}
+}
