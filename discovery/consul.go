@@ -168,7 +168,7 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 		wg.Wait()
 	}()
 	updates := make(chan update, 64)
-	services := make(chan map[string][]string, 1)
+	services := make(chan serviceNames, 1)
 	wg.Go(func() { c.watchCatalog(ctx, services) })
 
 	agg := newAggregator(c.cfg)
@@ -189,7 +189,7 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 		case list := <-services:
 			removed := agg.retain(list)
 			for key, stop := range watchers {
-				if svc, _ := splitKey(key); list[svc] == nil {
+				if svc, _ := splitKey(key); !list[svc] {
 					stop()
 					delete(watchers, key)
 					delete(pending, key)

@@ -194,7 +194,7 @@ func TestAggregatorFailsOverInOrderAndBack(t *testing.T) {
 	if s := a.snapshot(2, time.Time{}); len(s.Services) != 0 || len(s.Labels) != 0 || len(s.Changed) != 1 {
 		t.Fatalf("a service registered nowhere is still in the snapshot: %+v", s)
 	}
-	if changed := a.retain(map[string][]string{}); changed {
+	if changed := a.retain(serviceNames{}); changed {
 		t.Fatal("retain reported a change for a service already gone")
 	}
 	if s := a.snapshot(2, time.Time{}); len(s.Services) != 0 || len(s.Labels) != 0 {

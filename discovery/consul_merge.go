@@ -29,7 +29,7 @@ func newAggregator(cfg ConsulConfig) *aggregator {
 // changes what routing sees: a deregistered service's own health answer (no
 // instances, no labels) usually arrives first, and then dropping its name
 // changes nothing worth a snapshot.
-func (a *aggregator) retain(list map[string][]string) (changed bool) {
+func (a *aggregator) retain(list serviceNames) (changed bool) {
 	for svc := range a.views {
 		if _, ok := list[svc]; !ok {
 			_, labelled := a.labels[svc]

@@ -84,10 +84,11 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // watchCatalog sends the service list (name → tags) whenever it changes.
-func (c *Consul) watchCatalog(ctx context.Context, out chan map[string][]string) {
+func (c *Consul) watchCatalog(ctx context.Context, out chan serviceNames) {
 	w := c.status.watch("catalog")
 	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
-		list, meta, err := c.client.Catalog().Services(opts)
+		var list serviceNames
+		meta, err := c.client.Raw().Query("/v1/catalog/services", &list, opts)
 		if err != nil {
 			return 0, err
 		}
