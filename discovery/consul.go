@@ -172,8 +172,8 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 	wg.Go(func() { c.watchCatalog(ctx, services) })
 
 	agg := newAggregator(c.cfg)
-	watchers := map[string]context.CancelFunc{} // by "service@dc"
-	pending := map[string]bool{}                // first answers still awaited
+	watchers := map[watchKey]context.CancelFunc{}
+	pending := map[watchKey]bool{} // first answers still awaited
 	started := false
 	var version uint64
 	emit := func(observed time.Time) {
@@ -189,7 +189,7 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 		case list := <-services:
 			removed := agg.retain(list)
 			for key, stop := range watchers {
-				if svc, _ := splitKey(key); !list[svc] {
+				if !list[key.service] {
 					stop()
 					delete(watchers, key)
 					delete(pending, key)
@@ -197,7 +197,7 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 			}
 			for svc := range list {
 				for _, dc := range c.datacenters(svc) {
-					key := svc + "@" + dc
+					key := watchKey{svc, dc}
 					if watchers[key] != nil {
 						continue
 					}
@@ -213,9 +213,9 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 		case u := <-updates:
 			observed := u.observed
 			for ok := true; ok; {
-				if watchers[u.service+"@"+u.dc] != nil { // else: a stopped watcher's late answer
+				if watchers[watchKey{u.service, u.dc}] != nil { // else: a stopped watcher's late answer
 					agg.apply(u)
-					delete(pending, u.service+"@"+u.dc)
+					delete(pending, watchKey{u.service, u.dc})
 				}
 				select {
 				case u = <-updates:
@@ -238,17 +238,14 @@ func (c *Consul) datacenters(service string) []string {
 	if dcs := c.cfg.Failover[service]; len(dcs) > 0 {
 		return dcs
 	}
-	return []string{""} // the agent's (or the configured) local datacenter
+	return localDC
 }
 
-func splitKey(key string) (service, dc string) {
-	for i := len(key) - 1; i >= 0; i-- {
-		if key[i] == '@' {
-			return key[:i], key[i+1:]
-		}
-	}
-	return key, ""
-}
+// localDC is the agent's (or the configured) local datacenter, alone.
+var localDC = []string{""}
+
+// watchKey names one service's watch in one datacenter.
+type watchKey struct{ service, dc string }
 
 // errIndexZero is logged when Consul answers a blocking query with index 0,
 // which its documentation calls a bug to be worked around by resetting to 1.

@@ -14,7 +14,7 @@ func TestServiceNamesReadsOnlyTheNames(t *testing.T) {
 	for in, want := range map[string][]string{
 		`{}`: nil,
 		` { "web" : [ "bulwark.route=/w", "a,b]}" ] ,"db":[],"x\"y":["\\"], "caf\u00e9": null }`: {"web", "db", `x"y`, "café"},
-		"{\n\t\"a\": [\"[\", \"{\"],\r\n\"b\": []\n}": {"a", "b"},
+		"{\n\t\"a\": [\"[\", \"{\"],\r\n\"b\": []\n}":                                            {"a", "b"},
 	} {
 		var got serviceNames
 		if err := json.Unmarshal([]byte(in), &got); err != nil {
