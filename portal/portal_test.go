@@ -23,7 +23,10 @@ const hostile = `{"openapi":"3.0.0","info":{"title":"<script>alert('title')</scr
 "paths":{"/evil":{"get":{"operationId":"evil","summary":"<script>alert('summary')</script>",
 "description":"<a href=\"javascript:alert(1)\">click</a>","tags":["<b>tag</b>"],
 "parameters":[{"name":"q<script>","in":"query","description":"<iframe src=javascript:alert(1)>","schema":{"type":"string","enum":["<script>x</script>"]}}],
-"responses":{"200":{"description":"<svg onload=alert(1)>"}}}}}}`
+"requestBody":{"content":{"application/json":{"schema":{"type":"object","required":["<script>alert('field')</script>"],"properties":{
+  "<script>alert('field')</script>":{"type":"string","description":"<img src=x onerror=alert(2)> [x](javascript:alert(3))","example":"<script>alert('example')</script>"},
+  "nested":{"oneOf":[{"type":"object","title":"<iframe>","properties":{"<svg onload=alert(4)>":{"type":"integer"}}}]}}}}}},
+"responses":{"200":{"description":"<svg onload=alert(1)>","content":{"application/json":{"example":{"<script>alert('key')</script>":"<img src=x onerror=alert(5)>"}}}}}}}}}`
 
 // site runs a catalog over the demo's services and a hostile one, and serves
 // the portal over it.
@@ -163,8 +166,14 @@ func TestAHostileDocumentRendersInert(t *testing.T) {
 		}
 	}
 	_, _, body := page(t, srv, "/portal/services/evil/operations/evil")
-	if !strings.Contains(body, "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;") {
-		t.Error("the hostile summary is not shown, escaped, as text")
+	for what, want := range map[string]string{
+		"summary":                            "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;",
+		"a property name in the schema tree": `<code class="name">&lt;script&gt;alert(&#39;field&#39;)&lt;/script&gt;</code>`,
+		"a property of a oneOf alternative":  `<code class="name">&lt;svg onload=alert(4)&gt;</code>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the hostile %s is not shown, escaped, as text", what)
+		}
 	}
 }
 
