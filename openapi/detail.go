@@ -16,8 +16,11 @@ type Detail struct {
 	// Security lists the requirements, one per alternative: "api_key",
 	// "oauth2 (read:pets, write:pets)": the operation's own, else the
 	// document's.
-	Security   []string
-	Parameters []Param
+	Security []string
+	// Credentials are the fields try-it offers for the schemes Security
+	// names, once each: where each goes and under what name.
+	Credentials []Credential
+	Parameters  []Param
 	Body       *Body
 	Responses  []Response
 }
@@ -66,7 +69,8 @@ func (d *Document) Detail(slug string) (*Detail, bool) {
 	if o == nil {
 		return nil, false
 	}
-	det := &Detail{Operation: op, Description: o.Description, Security: security(d.T.Security, o.Security)}
+	det := &Detail{Operation: op, Description: o.Description, Security: security(d.T.Security, o.Security),
+		Credentials: credentials(d.T, o.Security)}
 	for _, p := range append(slices.Clone(item.Parameters), o.Parameters...) {
 		if p == nil || p.Value == nil {
 			continue

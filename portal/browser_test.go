@@ -69,6 +69,35 @@ func TestEveryFixtureRendersInChromium(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+
+	// Twilio's document asks for HTTP basic authentication: try-it offers a
+	// field for it, puts it in the request (the curl line shows the same
+	// request), and keeps it for the tab only, across pages of the service.
+	sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+	defer scancel()
+	op := srv.URL + "/portal/services/oas30-twilio-messaging-v1/operations/fetchdeactivation"
+	err := chromedp.Do(sctx, chromedp.Navigate(op), chromedp.WaitVisible(chromedp.CSS(`input[name=cred]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=cred]`), "QUM6c2VjcmV0"))
+	var curl, kept string
+	if err == nil {
+		curl, err = chromedp.Run(sctx, chromedp.Text(chromedp.CSS("#curl")))
+	}
+	if err == nil {
+		err = chromedp.Do(sctx, chromedp.Click(chromedp.CSS("#tryit button")), chromedp.WaitVisible(chromedp.CSS("#result")),
+			chromedp.Navigate(op), chromedp.WaitVisible(chromedp.CSS(`input[name=cred]`)))
+	}
+	if err == nil {
+		kept, err = chromedp.Run(sctx, chromedp.Value(chromedp.CSS(`input[name=cred]`)))
+	}
+	if err != nil {
+		t.Fatalf("the credential field: %v", err)
+	}
+	if !strings.Contains(curl, "-H 'Authorization: Basic QUM6c2VjcmV0'") {
+		t.Errorf("the curl line does not carry the credential: %q", curl)
+	}
+	if kept != "QUM6c2VjcmV0" {
+		t.Errorf("after sending and reloading, the field holds %q", kept)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(problems) > 0 {

@@ -9,6 +9,10 @@
   var auth = form.querySelector("input[name=auth]");
   var key = "bulwark-header:" + form.dataset.service;
   auth.value = sessionStorage.getItem(key) || "";
+  // One field per security scheme, kept like the header, per service.
+  var creds = form.querySelectorAll("input[name=cred]");
+  function credKey(el) { return "bulwark-cred:" + form.dataset.service + ":" + el.dataset.scheme; }
+  creds.forEach(function (el) { el.value = sessionStorage.getItem(credKey(el)) || ""; });
 
   function request() {
     var path = form.dataset.path, query = [], headers = {};
@@ -22,6 +26,12 @@
       } else {
         headers[el.dataset.name] = v;
       }
+    });
+    creds.forEach(function (el) {
+      var v = el.value.trim();
+      if (v === "") return;
+      if (el.dataset.in === "query") query.push(encodeURIComponent(el.dataset.name) + "=" + encodeURIComponent(v));
+      else headers[el.dataset.name] = el.dataset.prefix + v;
     });
     var h = auth.value.trim(), i = h.indexOf(":");
     if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
@@ -50,6 +60,7 @@
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     sessionStorage.setItem(key, auth.value);
+    creds.forEach(function (el) { sessionStorage.setItem(credKey(el), el.value); });
     var r = request();
     if (r.url.charAt(0) !== "/" || r.url.charAt(1) === "/") {
       document.getElementById("status").textContent = "refused: not a route of this gateway";
