@@ -164,15 +164,19 @@ func TestAHungServiceDoesNotSlowAnother(t *testing.T) {
 		})
 	}
 	eventually(t, "B's bulkhead to fill", func() bool { return refused.Load() > 10 })
-	// The best of three: a gateway resource held by B would slow every try;
-	// a burst of CPU from the other packages' tests running beside this one
-	// slows one.
-	during := min(p99(), p99(), p99())
+	// The best of up to five tries: a gateway resource held by B would slow
+	// every try; a burst of CPU from the other packages' tests running beside
+	// this one (under the race detector, on two cores) slows one or two.
+	limit := base + base/10 + 2*time.Millisecond
+	during := p99()
+	for i := 0; i < 4 && during > limit; i++ {
+		during = min(during, p99())
+	}
 	goroutinesDuring := runtime.NumGoroutine()
 	close(stop)
 	wg.Wait()
 
-	if limit := base + base/10 + 2*time.Millisecond; during > limit {
+	if during > limit {
 		t.Errorf("route A p99 = %v with B hung, baseline %v: more than 10%% (+2ms) slower", during, base)
 	}
 	// Each in-flight or queued B request holds a few goroutines (client conn,
