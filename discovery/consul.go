@@ -30,8 +30,11 @@ import (
 type Consul struct {
 	cfg    ConsulConfig
 	client *api.Client
-	log    *slog.Logger
-	status *consulStatus
+	// apiConfig is the client's configuration as api.NewClient completed
+	// it, for the one request bulwark builds itself (listServices).
+	apiConfig *api.Config
+	log       *slog.Logger
+	status    *consulStatus
 }
 
 var _ Source = (*Consul)(nil)
@@ -138,7 +141,7 @@ func NewConsul(cfg ConsulConfig) (*Consul, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consul: %w", err)
 	}
-	return &Consul{cfg: cfg, client: client, log: cfg.Logger.With("component", "consul"),
+	return &Consul{cfg: cfg, client: client, apiConfig: ac, log: cfg.Logger.With("component", "consul"),
 		status: newConsulStatus(ac.Address)}, nil
 }
 

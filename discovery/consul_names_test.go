@@ -11,13 +11,14 @@ import (
 )
 
 func TestServiceNamesReadsOnlyTheNames(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][]string{
 		`{}`: nil,
 		` { "web" : [ "bulwark.route=/w", "a,b]}" ] ,"db":[],"x\"y":["\\"], "caf\u00e9": null }`: {"web", "db", `x"y`, "café"},
 		"{\n\t\"a\": [\"[\", \"{\"],\r\n\"b\": []\n}":                                            {"a", "b"},
 	} {
-		var got serviceNames
-		if err := json.Unmarshal([]byte(in), &got); err != nil {
+		got, err := parseServiceNames([]byte(in))
+		if err != nil {
 			t.Errorf("%s: %v", in, err)
 			continue
 		}
@@ -25,9 +26,9 @@ func TestServiceNamesReadsOnlyTheNames(t *testing.T) {
 			t.Errorf("%s: names %q, want %q", in, names, want)
 		}
 	}
-	for _, bad := range []string{`[]`, `"x"`, `null`, `{"a" "b"}`, `<html>`, `{"a": [`} {
-		var got serviceNames
-		if err := json.Unmarshal([]byte(bad), &got); err == nil {
+	for _, bad := range []string{``, `[]`, `"x"`, `null`, `{"a" "b"}`, `<html>`, `{"a": [`, `{"a": [}`, `{"a": ["x"]`,
+		`{"a": ["x",]}`, `{"a": [1]}`, `{"a": {}}`, `{"a": []}}`, `{"a": []} x`, `{"a": ["\q"]}`, "{\"a\n\": []}", `{,}`} {
+		if got, err := parseServiceNames([]byte(bad)); err == nil {
 			t.Errorf("%s: no error, names %v", bad, got)
 		}
 	}
@@ -55,12 +56,48 @@ func TestServiceNamesAgreesWithEncodingJSON(t *testing.T) {
 			list[fmt.Sprintf("svc-%s", word())] = tags
 		}
 		raw, _ := json.MarshalIndent(list, "", " ")
-		var got serviceNames
-		if err := json.Unmarshal(raw, &got); err != nil {
+		got, err := parseServiceNames(raw)
+		if err != nil {
 			t.Fatalf("%s: %v", raw, err)
 		}
 		if !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(list))) {
 			t.Fatalf("%s: names %q", raw, slices.Sorted(maps.Keys(got)))
+		}
+	}
+}
+
+// TestServiceNamesRejectsWhatEncodingJSONRejects mutates valid lists one byte
+// at a time and checks the strict scan accepts exactly what a full decode
+// into map[string][]string accepts, with the same names.
+func TestServiceNamesRejectsWhatEncodingJSONRejects(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	base := []byte(`{"web": ["bulwark.route=/w", "v\"2"], "db": [], "cache": null, "caf\u00e9": ["x"]}`)
+	alphabet := []byte(`{}[]",: \nabn\ul0`)
+	for range 5000 {
+		b := slices.Clone(base)
+		for range 1 + rng.IntN(2) {
+			i := rng.IntN(len(b))
+			switch rng.IntN(3) {
+			case 0:
+				b = slices.Delete(b, i, i+1)
+			case 1:
+				b = slices.Insert(b, i, alphabet[rng.IntN(len(alphabet))])
+			default:
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		var want map[string][]string
+		wantErr := json.Unmarshal(b, &want)
+		if strings.TrimSpace(string(b)) == "null" {
+			continue // a full decode takes a bare null as an empty map; Consul never sends one
+		}
+		got, err := parseServiceNames(b)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%q: scan error %v, encoding/json error %v", b, err, wantErr)
+		}
+		if err == nil && !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+			t.Fatalf("%q: names %q, want %q", b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 		}
 	}
 }

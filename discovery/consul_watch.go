@@ -87,8 +87,7 @@ func sleep(ctx context.Context, d time.Duration) {
 func (c *Consul) watchCatalog(ctx context.Context, out chan serviceNames) {
 	w := c.status.watch("catalog")
 	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
-		var list serviceNames
-		meta, err := c.client.Raw().Query("/v1/catalog/services", &list, opts)
+		list, meta, err := c.listServices(opts)
 		if err != nil {
 			return 0, err
 		}
