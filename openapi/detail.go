@@ -21,8 +21,8 @@ type Detail struct {
 	// names, once each: where each goes and under what name.
 	Credentials []Credential
 	Parameters  []Param
-	Body       *Body
-	Responses  []Response
+	Body        *Body
+	Responses   []Response
 }
 
 // Param is one parameter with its schema summarized (schemaLine) and a value
