@@ -81,8 +81,9 @@ type Gateway struct {
 	mu sync.Mutex
 	// draining is set by Drain: readiness fails while requests still flow.
 	draining atomic.Bool
-	// retired are transports replaced by a reload, closed by Close (guarded by mu).
-	retired []*h1Transport
+	// retired are transports replaced within retireGrace, closed by Close
+	// (guarded by mu).
+	retired map[*h1Transport]bool
 }
 
 // state is everything one request reads, immutable once stored.
@@ -125,6 +126,7 @@ func New(opts Options) *Gateway {
 		log:     log.With("component", "gateway"),
 		access:  access.With("component", "access"),
 		metrics: newMetrics(reg),
+		retired: map[*h1Transport]bool{},
 	}
 	g.accessFast, _ = g.access.Handler().(*AccessLogHandler)
 	reg.MustRegister(stateCollector{g})

@@ -84,9 +84,22 @@ func (g *Gateway) buildServices(next, old *state, changed []string) {
 		}
 		out[name] = g.buildService(next, name, prev[name])
 	}
-	for name, old := range prev {
-		if s := out[name]; s == nil || s.transport != old.transport {
-			g.retire(old.transport)
+	// Only the services looked at above can have lost or changed their
+	// transport; on a full rebuild that is every one of them.
+	retire := func(name string) {
+		if old := prev[name]; old != nil {
+			if s := out[name]; s == nil || s.transport != old.transport {
+				g.retire(old.transport)
+			}
+		}
+	}
+	if changed == nil {
+		for name := range prev {
+			retire(name)
+		}
+	} else {
+		for _, name := range names {
+			retire(name)
 		}
 	}
 	next.services = out

@@ -89,11 +89,20 @@ func newTransport(k transportKey) *h1Transport {
 const retireGrace = 30 * time.Second
 
 // retire closes a replaced transport's idle connections now and once more after
-// retireGrace. Callers hold g.mu.
+// retireGrace, then forgets it: with services coming and going for weeks, a
+// list of every transport ever replaced would only grow. Callers hold g.mu.
 func (g *Gateway) retire(t *h1Transport) {
 	t.CloseIdleConnections()
-	g.retired = append(g.retired, t)
-	time.AfterFunc(retireGrace, t.CloseIdleConnections)
+	if g.retired[t] {
+		return
+	}
+	g.retired[t] = true
+	time.AfterFunc(retireGrace, func() {
+		t.CloseIdleConnections()
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		delete(g.retired, t)
+	})
 }
 
 // Close closes every idle upstream connection, current and retired. Call it when
@@ -104,8 +113,8 @@ func (g *Gateway) Close() {
 	for _, s := range g.state.Load().services {
 		s.transport.CloseIdleConnections()
 	}
-	for _, t := range g.retired {
+	for t := range g.retired {
 		t.CloseIdleConnections()
 	}
-	g.retired = nil
+	clear(g.retired)
 }
