@@ -132,7 +132,7 @@ func measureSize(ctx context.Context, o options, n int) (_ *sizeResult, err erro
 
 	pid := gw.pid()
 	if dir := os.Getenv("PROFILE_DIR"); dir != "" {
-		go gw.profile(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.pprof", n)), 15*time.Second)
+		go gw.profile(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.pprof", n)), profileDuration())
 	}
 	before, _ := gw.metrics("bulwark_discovery_convergence_seconds_sum", "bulwark_discovery_convergence_seconds_count")
 	if err := eventPhase(ctx, o, ag, gw, ups.ports[0], r); err != nil {
