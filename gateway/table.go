@@ -38,8 +38,9 @@ type route struct {
 type table struct {
 	buckets map[bucketKey]*bucket
 	count   int
-	// exact and wild say whether any route names an exact or a wildcard
-	// host: without, a request skips those lookups.
+	// exact and wild say whether any route names (or, after incremental
+	// changes, once named) an exact or a wildcard host: without, a request
+	// skips those lookups; a stale true costs one lookup.
 	exact, wild bool
 	// services are each routed service's routes in match order.
 	services map[string][]*route
