@@ -11,10 +11,12 @@ import (
 
 // applyLabels brings next's label views, route table and problems up to date
 // with next.snap. A service's labels are re-read only when they changed, and
-// the table is rebuilt only when some service's routes did, so an instance
+// the table changes only when some service's routes did, so an instance
 // coming or going costs no routing work at all. changed, when not nil, names
-// the only services whose labels may have changed (the snapshot's Changed);
-// cfgChanged forces a new table (the file's routes may differ).
+// the only services whose labels may have changed (the snapshot's Changed):
+// then only the buckets their routes fall in are merged again
+// (applyRouteChanges). cfgChanged, or a snapshot without Changed, merges
+// every route (mergeRoutes, rebuild), still reusing unchanged buckets.
 func (g *Gateway) applyLabels(next, old *state, changed []string, cfgChanged bool) {
 	var labels map[string]discovery.Labels
 	if next.snap != nil {
