@@ -70,7 +70,11 @@ type Options struct {
 const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-// Handler serves the portal's pages and static files under opts.Path.
+// Handler serves the portal's pages, static files and the catalog's JSON API
+// ({Path}/api/) under opts.Path. Every answer passes through one visibility
+// step (visibility.go) before it leaves: what the pages, the API, the
+// downloads and the error messages say about where services run is decided
+// there, once.
 func Handler(opts Options) http.Handler {
 	p := &portal{opts: opts, base: strings.TrimSuffix(opts.Path, "/")}
 	p.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
@@ -78,20 +82,55 @@ func Handler(opts Options) http.Handler {
 		"lower":    strings.ToLower,
 		"markdown": markdown,
 	}).ParseFS(assets, "templates/*.html"))
-	static, _ := fs.Sub(assets, "static")
+	if opts.Catalog != nil {
+		p.api = opts.Catalog.Handler(p.base + "/api")
+	}
 	mux := http.NewServeMux()
-	mux.Handle("GET "+p.base+"/static/", http.StripPrefix(p.base+"/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET "+p.base+"/{$}", p.catalogPage)
-	mux.HandleFunc("GET "+p.base+"/search", p.searchPage)
-	mux.HandleFunc("GET "+p.base+"/map", p.mapPage)
-	mux.HandleFunc("GET "+p.base+"/map.json", p.mapJSON)
-	mux.HandleFunc("GET "+p.base+"/services/{name}", p.servicePage)
-	mux.HandleFunc("GET "+p.base+"/services/{name}/operations/{slug}", p.operationPage)
-	mux.HandleFunc("GET "+p.base+"/services/{name}/browse", p.browsePage)
-	mux.HandleFunc("GET "+p.base, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, p.base+"/", http.StatusMovedPermanently)
-	})
-	return secure(mux)
+	for _, r := range p.routes() {
+		mux.Handle(r.pattern, r.h)
+	}
+	return secure(p.visibility(mux))
+}
+
+// Patterns lists every pattern the portal mounted at path serves, its
+// catalog API's included: whatever walks every portal URL starts here, so a
+// page added to the table below is walked too.
+func Patterns(path string) []string {
+	p := &portal{base: strings.TrimSuffix(path, "/")}
+	var out []string
+	for _, r := range p.routes() {
+		if r.pattern == "GET "+p.base+"/api/" {
+			out = append(out, catalog.APIPatterns(p.base+"/api")...)
+			continue
+		}
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
+type route struct {
+	pattern string
+	h       http.Handler
+}
+
+// routes is the portal's table. Handlers read p.opts only when called.
+func (p *portal) routes() []route {
+	static, _ := fs.Sub(assets, "static")
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.api.ServeHTTP(w, r) })
+	return []route{
+		{"GET " + p.base + "/static/", http.StripPrefix(p.base+"/static/", http.FileServerFS(static))},
+		{"GET " + p.base + "/api/", api},
+		{"GET " + p.base + "/{$}", http.HandlerFunc(p.catalogPage)},
+		{"GET " + p.base + "/search", http.HandlerFunc(p.searchPage)},
+		{"GET " + p.base + "/map", http.HandlerFunc(p.mapPage)},
+		{"GET " + p.base + "/map.json", http.HandlerFunc(p.mapJSON)},
+		{"GET " + p.base + "/services/{name}", http.HandlerFunc(p.servicePage)},
+		{"GET " + p.base + "/services/{name}/operations/{slug}", http.HandlerFunc(p.operationPage)},
+		{"GET " + p.base + "/services/{name}/browse", http.HandlerFunc(p.browsePage)},
+		{"GET " + p.base, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, p.base+"/", http.StatusMovedPermanently)
+		})},
+	}
 }
 
 // secure sets the headers every portal answer carries.
@@ -110,6 +149,7 @@ type portal struct {
 	opts Options
 	base string
 	tmpl *template.Template
+	api  http.Handler // the catalog's JSON API, under base/api/
 }
 
 func (p *portal) render(w http.ResponseWriter, name string, data any) {

@@ -13,8 +13,8 @@ import (
 
 // The documentation catalog follows discovery: every snapshot the gateway
 // gets is handed to it too, and it fetches the services' documents in the
-// background. Its JSON API is mounted on the gateway's listeners under the
-// portal's path; the portal's pages will join it there.
+// background. The portal serves its pages and the catalog's JSON API
+// ({path}/api/) on the gateway's listeners, behind one visibility rule.
 
 // startCatalog builds the catalog and mounts its API, when the portal is on.
 func (rt *process) startCatalog(f *config.File) {
@@ -41,7 +41,6 @@ func (rt *process) startCatalog(f *config.File) {
 		Logger:    rt.log,
 	})
 	users := f.Portal.Users
-	rt.gw.Mount(path+"/api/", portal.RequireUsers(users, rt.catalog.Handler(path+"/api")))
 	rt.gw.Mount(path+"/", portal.RequireUsers(users, portal.Handler(portal.Options{Path: path, Catalog: rt.catalog,
 		Health: func(service string) (portal.Health, bool) {
 			healthy, total, breaker, ok := rt.gw.ServiceHealth(service)
