@@ -196,6 +196,7 @@ func (g *Gateway) Ready() (bool, string) {
 
 // ServeHTTP routes and proxies one client request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	closeHTTP10(w, r)
 	st := g.state.Load()
 	for _, m := range st.mounts {
 		if hasPathPrefix(r.URL.Path, m.prefix) {
