@@ -10,8 +10,12 @@ import (
 )
 
 // exampleValue pre-fills a parameter: its example, else its schema's example
-// or default, else the first enum value.
+// or default, else the first enum value; at most maxExampleBytes of it.
 func exampleValue(p *openapi3.Parameter) string {
+	return truncate(rawExampleValue(p), maxExampleBytes)
+}
+
+func rawExampleValue(p *openapi3.Parameter) string {
 	if p.Example != nil {
 		return fmt.Sprint(p.Example)
 	}
@@ -38,9 +42,20 @@ const (
 	response
 )
 
+// Bounds of a generated example: at most maxExampleDepth levels (the walk
+// stops earlier at a schema that contains itself) and maxExampleNodes
+// values, and no example, given or generated, longer than maxExampleBytes
+// once pretty-printed: a form pre-filled with megabytes helps no one.
+const (
+	maxExampleDepth = 6
+	maxExampleNodes = 500
+	maxExampleBytes = 64 << 10
+)
+
 // mediaExample is a JSON media type's example, pretty-printed: the one the
 // document gives (example, else the first of examples), else one generated
-// from the schema. "" for media that is not JSON or has nothing to go on.
+// from the schema. "" for media that is not JSON, has nothing to go on, or
+// whose example is longer than maxExampleBytes.
 func mediaExample(typ string, mt *openapi3.MediaType, dir direction) string {
 	if mt == nil || !isJSON(typ) {
 		return ""
@@ -59,13 +74,14 @@ func mediaExample(typ string, mt *openapi3.MediaType, dir direction) string {
 		}
 	}
 	if v == nil && mt.Schema != nil {
-		v = generate(mt.Schema, dir, 0)
+		g := &generator{dir: dir, w: walk{maxDepth: maxExampleDepth + 1, maxNodes: maxExampleNodes}}
+		v, _ = g.value(mt.Schema)
 	}
 	if v == nil {
 		return ""
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	if err != nil || len(b) > maxExampleBytes {
 		return ""
 	}
 	return string(b)
@@ -79,58 +95,76 @@ func isJSON(typ string) bool {
 	return typ == "application/json" || strings.HasSuffix(typ, "+json")
 }
 
-// generate makes an example value from a schema, at most 6 levels deep: the
-// schema's own example (3.0 example or the first 3.1 examples), default,
-// const or first enum value, else a placeholder that fits its type and
-// format, with allOf parts merged and the first oneOf/anyOf alternative.
-func generate(ref *openapi3.SchemaRef, dir direction, depth int) any {
-	if ref == nil || ref.Value == nil || depth > 6 {
-		return nil
+// generator makes an example value from a schema through a bounded walk.
+type generator struct {
+	dir direction
+	w   walk
+}
+
+// value is an example of a schema: its own example (3.0 example or the
+// first 3.1 examples), default, const or first enum value, else a
+// placeholder that fits its type and format, with allOf parts merged and the
+// first oneOf/anyOf alternative. ok is false where the walk stopped (a
+// schema inside itself, too deep, too many values): an object leaves that
+// property out and an array is left empty, so a recursive schema gives a
+// finite example that still fits it.
+func (g *generator) value(ref *openapi3.SchemaRef) (v any, ok bool) {
+	if ref == nil || ref.Value == nil {
+		return nil, false
 	}
 	s := ref.Value
+	if g.w.enter(s) != "" {
+		return nil, false
+	}
+	defer g.w.leave()
 	for _, v := range []any{s.Example, s.Default, s.Const} {
 		if v != nil {
-			return v
+			return v, true
 		}
 	}
 	if len(s.Examples) > 0 {
-		return s.Examples[0]
+		return s.Examples[0], true
 	}
 	if len(s.Enum) > 0 {
-		return s.Enum[0]
+		return s.Enum[0], true
 	}
 	if props, _ := properties(s); len(props) > 0 || s.Type.Is("object") {
+		if len(props) == 0 && len(s.AllOf) > 0 {
+			return g.value(s.AllOf[0])
+		}
 		out := map[string]any{}
 		for name, p := range props {
-			if p == nil || p.Value == nil || (dir == request && p.Value.ReadOnly) || (dir == response && p.Value.WriteOnly) {
+			if p == nil || p.Value == nil || (g.dir == request && p.Value.ReadOnly) || (g.dir == response && p.Value.WriteOnly) {
 				continue
 			}
-			out[name] = generate(p, dir, depth+1)
+			if v, ok := g.value(p); ok {
+				out[name] = v
+			}
 		}
-		if len(props) == 0 && len(s.AllOf) > 0 {
-			return generate(s.AllOf[0], dir, depth+1)
-		}
-		return out
+		return out, true
 	}
 	for _, group := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
 		if len(group) > 0 {
-			return generate(group[0], dir, depth+1)
+			return g.value(group[0])
 		}
 	}
 	switch {
 	case s.Type.Is("array"):
-		return []any{generate(s.Items, dir, depth+1)}
+		if v, ok := g.value(s.Items); ok {
+			return []any{v}, true
+		}
+		return []any{}, true
 	case s.Type.Is("integer"), s.Type.Is("number"):
 		if s.Min != nil {
-			return *s.Min
+			return *s.Min, true
 		}
-		return 0
+		return 0, true
 	case s.Type.Is("boolean"):
-		return false
+		return false, true
 	case s.Type.Is("null"):
-		return nil
+		return nil, true
 	}
-	return stringExample(s.Format)
+	return stringExample(s.Format), true
 }
 
 // stringExample is a placeholder a server will accept for a string format.

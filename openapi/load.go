@@ -171,7 +171,17 @@ func location(opts Options) string {
 	return opts.Location
 }
 
-// validate runs kin-openapi's validation and turns every finding into a warning.
+// At most maxProblems findings are listed, each at most maxProblemBytes long:
+// a hostile document can make validation report thousands of long errors.
+const (
+	maxProblems     = 200
+	maxProblemBytes = 1 << 10
+)
+
+// validate runs kin-openapi's validation and turns every finding into a
+// warning. kin-openapi's schema validation keeps a set of the schemas it has
+// visited, so a schema graph with cycles is validated once per schema and
+// terminates (the hostile-document tests load every kind of cycle).
 func validate(ctx context.Context, t *openapi3.T) []Problem {
 	err := t.Validate(ctx, openapi3.EnableMultiError())
 	if err == nil {
@@ -183,9 +193,20 @@ func validate(ctx context.Context, t *openapi3.T) []Problem {
 	if errors.As(err, &multi) {
 		errs = multi
 	}
-	for _, e := range errs {
-		where, msg := locate(e.Error())
-		out = append(out, Problem{Severity: "warning", Where: where, Message: msg})
+	for i, e := range errs {
+		if i == maxProblems {
+			out = append(out, Problem{Severity: "warning", Message: fmt.Sprintf("%d more problems are not listed", len(errs)-i)})
+			break
+		}
+		msg := e.Error()
+		if len(msg) > 16*maxProblemBytes {
+			msg = truncate(msg, 16*maxProblemBytes) // locate needs the start only
+		}
+		where, rest := locate(msg)
+		if len(rest) > maxProblemBytes {
+			rest = truncate(rest, maxProblemBytes) + "…"
+		}
+		out = append(out, Problem{Severity: "warning", Where: where, Message: rest})
 	}
 	return out
 }
@@ -194,8 +215,8 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 // readError locates a read failure: YAML errors carry their line.
 func readError(err error) error {
-	p := Problem{Severity: "error", Message: err.Error()}
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+	p := Problem{Severity: "error", Message: truncate(err.Error(), 4*maxProblemBytes)}
+	if m := yamlLine.FindStringSubmatch(p.Message); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 	}
 	return &Error{p}

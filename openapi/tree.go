@@ -30,10 +30,14 @@ type Field struct {
 }
 
 // Limits on the tree of one media type: deep and wide schemas (Kubernetes,
-// Docker) would otherwise make one operation page megabytes long.
+// Docker) would otherwise make one operation page megabytes long. The tree
+// also stops at a schema already on its way down (see walk), and shows at
+// most maxTreeText bytes of descriptions in all (a long description shared
+// by many nodes is shown in full once, then cut).
 const (
 	maxTreeDepth = 6
 	maxTreeNodes = 400
+	maxTreeText  = 256 << 10
 )
 
 // treeOf builds the tree of a schema: its properties, or its alternatives
@@ -43,8 +47,9 @@ func treeOf(s *openapi3.SchemaRef) Field {
 }
 
 type tree struct {
+	w     walk // the schemas on the way down: a repeat is a cycle
 	nodes int
-	refs  []string // the $refs on the way down: a repeat is a cycle
+	text  int // description bytes so far
 }
 
 func (t *tree) node(name string, s *openapi3.SchemaRef, required bool, depth int) Field {
@@ -54,22 +59,24 @@ func (t *tree) node(name string, s *openapi3.SchemaRef, required bool, depth int
 	}
 	v := s.Value
 	t.nodes++
-	f.Schema, f.Description = schemaLine(s), v.Description
+	f.Schema, f.Description = schemaLine(s), t.describe(v.Description)
 	f.ReadOnly, f.WriteOnly, f.Deprecated = v.ReadOnly, v.WriteOnly, v.Deprecated
-	if s.Ref != "" {
-		if slices.Contains(t.refs, s.Ref) {
-			f.Cut = "recursive"
-			return f
-		}
-		t.refs = append(t.refs, s.Ref)
-		defer func() { t.refs = t.refs[:len(t.refs)-1] }()
+	if f.Cut = t.w.enter(v); f.Cut != "" {
+		return f
 	}
-	// Arrays show their items' structure, however deeply nested.
+	entered := 1
+	defer func() {
+		for range entered {
+			t.w.leave()
+		}
+	}()
+	// Arrays show their items' structure, however deeply nested (up to the
+	// walk's depth): each items schema is on the way down like any other.
 	for v.Items != nil && v.Items.Value != nil && len(v.Properties) == 0 {
-		if v.Items.Ref != "" && slices.Contains(t.refs, v.Items.Ref) {
-			f.Cut = "recursive"
+		if f.Cut = t.w.enter(v.Items.Value); f.Cut != "" {
 			return f
 		}
+		entered++
 		v = v.Items.Value
 	}
 	props, req := properties(v)
@@ -82,10 +89,10 @@ func (t *tree) node(name string, s *openapi3.SchemaRef, required bool, depth int
 	}
 	switch {
 	case depth >= maxTreeDepth:
-		f.Cut = "too deep"
+		f.Cut = cutTooDeep
 		return f
 	case t.nodes >= maxTreeNodes:
-		f.Cut = "too large"
+		f.Cut = cutTooLarge
 		return f
 	}
 	names := make([]string, 0, len(props))
@@ -94,40 +101,66 @@ func (t *tree) node(name string, s *openapi3.SchemaRef, required bool, depth int
 	}
 	slices.Sort(names)
 	for _, n := range names {
+		if t.nodes >= maxTreeNodes {
+			f.Cut = cutTooLarge
+			break
+		}
 		f.Fields = append(f.Fields, t.node(n, props[n], slices.Contains(req, n), depth+1))
 	}
 	if len(alts) > 0 {
 		f.Choice = choice
 		for _, a := range alts {
+			if t.nodes >= maxTreeNodes {
+				f.Cut = cutTooLarge
+				break
+			}
 			f.Options = append(f.Options, t.node("", a, false, depth+1))
 		}
 	}
 	return f
 }
 
+// describe returns d, cut once the tree has shown maxTreeText bytes of
+// descriptions.
+func (t *tree) describe(d string) string {
+	room := max(maxTreeText-t.text, 0)
+	if len(d) > room {
+		d = truncate(d, room) + "…"
+	}
+	t.text += len(d)
+	return d
+}
+
 // properties merges an object's own properties with those of its allOf
-// parts (recursively), with the union of their required lists.
+// parts (recursively, through a bounded walk: a part that contains itself
+// adds nothing the second time), with the union of their required lists.
 func properties(v *openapi3.Schema) (openapi3.Schemas, []string) {
 	if len(v.AllOf) == 0 {
 		return v.Properties, v.Required
 	}
 	props := openapi3.Schemas{}
-	req := slices.Clone(v.Required)
-	var add func(v *openapi3.Schema, depth int)
-	add = func(v *openapi3.Schema, depth int) {
-		if depth > maxTreeDepth {
+	var req []string
+	w := &walk{}
+	var add func(v *openapi3.Schema)
+	add = func(v *openapi3.Schema) {
+		if w.enter(v) != "" {
 			return
 		}
+		defer w.leave()
 		for n, p := range v.Properties {
 			props[n] = p
 		}
-		req = append(req, v.Required...)
+		for _, r := range v.Required {
+			if !slices.Contains(req, r) && len(req) < maxWalkNodes {
+				req = append(req, r)
+			}
+		}
 		for _, part := range v.AllOf {
 			if part != nil && part.Value != nil {
-				add(part.Value, depth+1)
+				add(part.Value)
 			}
 		}
 	}
-	add(v, 0)
+	add(v)
 	return props, req
 }
