@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/bulwark-gw/bulwark/config"
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -17,8 +18,8 @@ import (
 
 // startConsul builds the Consul source when the file configures one. It does
 // not contact Consul; runConsul does, until ctx ends.
-func (rt *process) startConsul() error {
-	cc, err := rt.current.ConsulConfig()
+func (rt *process) startConsul(f *config.File) error {
+	cc, err := f.ConsulConfig()
 	if err != nil || cc == nil {
 		return err
 	}
@@ -122,8 +123,10 @@ func (rt *process) discoveryView() any {
 // keepRegistered registers this gateway in Consul while it serves, when the
 // file asks for it: traffic is the bound listener, the check is the admin
 // listener's /readyz (a TCP check on traffic when there is no admin listener).
-func (rt *process) keepRegistered(ctx context.Context, traffic, admin net.Addr) error {
-	cs := rt.current.Discovery.Consul
+// f is the file the process started with: the registration applies after a
+// restart only, and reading rt.current here raced with reloads.
+func (rt *process) keepRegistered(ctx context.Context, f *config.File, traffic, admin net.Addr) error {
+	cs := f.Discovery.Consul
 	if rt.consul == nil || cs == nil || cs.Register == nil || traffic == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/bulwark-gw/bulwark/config"
 	bwtls "github.com/bulwark-gw/bulwark/tls"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -15,8 +16,7 @@ import (
 // loadCertificates builds the HTTPS listener's certificate store, generating
 // the development certificate when the file asks for it (and prints its
 // fingerprint, once, to pin or trust it).
-func (rt *process) loadCertificates(stderr io.Writer) error {
-	f := rt.current
+func (rt *process) loadCertificates(f *config.File, stderr io.Writer) error {
 	if f.Listen.HTTPS == "" {
 		return nil
 	}
@@ -41,8 +41,8 @@ func (rt *process) loadCertificates(stderr io.Writer) error {
 
 // httpsServer listens on addr with the store's TLS configuration; HTTP/2 is
 // negotiated by ALPN, with Go's stream limits tightened for a gateway.
-func (rt *process) httpsServer(addr string, srv *http.Server) (net.Listener, *http.Server, error) {
-	cfg, err := rt.certs.ServerConfig(rt.current.TLS.MinVersion)
+func (rt *process) httpsServer(addr, minVersion string, srv *http.Server) (net.Listener, *http.Server, error) {
+	cfg, err := rt.certs.ServerConfig(minVersion)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -44,8 +44,12 @@ type process struct {
 	// catalog gathers the services' API documents (portal.go).
 	catalog *catalog.Catalog
 
-	mu      sync.Mutex   // guards what follows
-	current *config.File // the last configuration that applied
+	mu sync.Mutex // guards what follows
+	// current is the last configuration that applied. apply replaces it from
+	// the reload goroutine, so every other goroutine reads it under mu (config)
+	// or is handed the file it needs; a *config.File is never changed once
+	// applied.
+	current *config.File
 	status  reloadStatus
 	version uint64 // snapshot version counter
 	// staticSnap and consulSnap are each source's latest snapshot; the gateway
@@ -97,11 +101,11 @@ func newRuntime(f *config.File, source string, stderr io.Writer) (*process, erro
 		_ = accessOut.Close()
 		return nil, err
 	}
-	if err := rt.startConsul(); err != nil {
+	if err := rt.startConsul(f); err != nil {
 		_ = accessOut.Close()
 		return nil, err
 	}
-	if err := rt.loadCertificates(stderr); err != nil {
+	if err := rt.loadCertificates(f, stderr); err != nil {
 		_ = accessOut.Close()
 		return nil, err
 	}
@@ -133,11 +137,18 @@ func (rt *process) apply(f *config.File) error {
 	return nil
 }
 
+// config returns the last configuration that applied.
+func (rt *process) config() *config.File {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.current
+}
+
 // serve runs the listeners until ctx ends, then drains: readiness turns 503, after
 // the drain delay the listeners close, in-flight requests get the grace period,
 // and whatever is still open after it (streams, WebSockets) is cut.
 func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn func()) error {
-	f := rt.current
+	f := rt.config()
 	baseCtx, cutStreams := context.WithCancel(context.Background())
 	defer cutStreams()
 
@@ -179,7 +190,7 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 			"h2c", f.Listen.H2C)
 	}
 	if addr := f.Listen.HTTPS; addr != "" {
-		ln, srv, err := rt.httpsServer(addr, traffic(withHSTS(rt.gw, f.TLS.HSTS)))
+		ln, srv, err := rt.httpsServer(addr, f.TLS.MinVersion, traffic(withHSTS(rt.gw, f.TLS.HSTS)))
 		if err != nil {
 			closeAll(listeners)
 			return err
@@ -230,7 +241,9 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 	if f.AdminAddr() != "" {
 		adminAddr = listeners[len(listeners)-1].Addr()
 	}
-	g.Go(func() error { return rt.keepRegistered(gctx, trafficAddr, adminAddr) })
+	// The registration is fixed at start (restartOnly says so), so it reads
+	// the file serve started with, never rt.current, which reloads replace.
+	g.Go(func() error { return rt.keepRegistered(gctx, f, trafficAddr, adminAddr) })
 	g.Go(func() error {
 		for {
 			select {
@@ -250,9 +263,7 @@ func (rt *process) serve(ctx context.Context, reload <-chan struct{}, reloadFn f
 }
 
 func (rt *process) shutdown(servers []*http.Server, cutStreams context.CancelFunc) {
-	rt.mu.Lock()
-	f := rt.current
-	rt.mu.Unlock()
+	f := rt.config()
 	rt.gw.Drain()
 	rt.log.Info("shutting down: readiness is now 503", "drain_delay", f.DrainDelay(), "grace", f.Grace())
 	time.Sleep(f.DrainDelay())
