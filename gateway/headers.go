@@ -31,11 +31,13 @@ func isTrusted(remoteAddr string, trusted []netip.Prefix) bool {
 	return false
 }
 
-// setForwarded sets X-Forwarded-For/Host/Proto (SetXForwarded), X-Forwarded-Prefix
-// and X-Real-Ip. From an untrusted peer the inbound values are discarded; from a
+// setForwarded removes the headers an upstream could mistake for the gateway's
+// (removeUntrusted), then sets X-Forwarded-For/Host/Proto (SetXForwarded),
+// X-Forwarded-Prefix and X-Real-Ip. From an untrusted peer the inbound values are discarded; from a
 // trusted one, X-Forwarded-For is extended and Host/Proto/Prefix are kept.
 func setForwarded(pr *httputil.ProxyRequest, ex *exchange) {
 	in, out := pr.In.Header, pr.Out.Header
+	removeUntrusted(out, ex.trusted)
 	if ex.trusted {
 		if prior := in.Values("X-Forwarded-For"); len(prior) > 0 {
 			out["X-Forwarded-For"] = prior
@@ -159,5 +161,37 @@ func removeHopByHop(h http.Header) {
 	}
 	for _, name := range hopHeaders {
 		h.Del(name)
+	}
+}
+
+// spoofable are request headers that servers and frameworks behind a proxy
+// commonly read as set by that proxy: the client's address, the original URL or
+// host, the scheme and port, or a method override that would bypass a route's
+// method rules. From a client that is not a trusted proxy they are removed;
+// the gateway sets its own X-Forwarded-* and X-Real-Ip after that.
+var spoofable = map[string]bool{
+	"Forwarded": true, "X-Forwarded-Port": true, "X-Forwarded-Server": true,
+	"X-Forwarded-Ssl": true, "X-Forwarded-Scheme": true, "X-Forwarded-Uri": true,
+	"X-Forwarded-Path": true, "X-Original-Url": true, "X-Rewrite-Url": true,
+	"X-Original-Uri": true, "X-Original-Host": true, "X-Original-Forwarded-For": true,
+	"X-Host": true, "True-Client-Ip": true, "X-Client-Ip": true, "Client-Ip": true,
+	"X-Cluster-Client-Ip": true, "Cf-Connecting-Ip": true, "Fastly-Client-Ip": true,
+	"X-Proxyuser-Ip": true, "X-Envoy-External-Address": true,
+	"X-Http-Method-Override": true, "X-Http-Method": true, "X-Method-Override": true,
+}
+
+// removeUntrusted deletes, in one pass over the outbound headers: names with an
+// underscore (nginx drops them by default, since CGI-style servers read
+// X_Forwarded_For as X-Forwarded-For), "Proxy" and every "Proxy-*" name
+// (httpoxy: CGI maps Proxy to HTTP_PROXY; the rest are for proxies, not
+// origins), and, unless the peer is a trusted proxy, the spoofable headers.
+func removeUntrusted(h http.Header, trusted bool) {
+	for name := range h {
+		switch {
+		case strings.IndexByte(name, '_') >= 0,
+			name == "Proxy", strings.HasPrefix(name, "Proxy-"),
+			!trusted && spoofable[name]:
+			delete(h, name)
+		}
 	}
 }
