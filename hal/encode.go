@@ -14,8 +14,15 @@ func (d *Document) Encode() ([]byte, error) { return d.MarshalJSON() }
 // MarshalJSON writes the document back: the links as they are now (after
 // RewriteOrigins, say), everything else as it was read. A rel read as one object
 // stays an object unless it now has several links. Problems and Unsafe marks are
-// not part of the document and are not written.
-func (d *Document) MarshalJSON() ([]byte, error) {
+// not part of the document and are not written. A document built in code that
+// embeds itself, or nests past the bounds of docWalk, is an error.
+func (d *Document) MarshalJSON() ([]byte, error) { return d.marshal(&docWalk{}) }
+
+func (d *Document) marshal(w *docWalk) ([]byte, error) {
+	if why := w.enter(d); why != "" {
+		return nil, fmt.Errorf("encoding HAL document: %s", why)
+	}
+	defer w.leave()
 	var links, embedded, templates any
 	if d.Links != nil {
 		fs := make([]field, 0, len(d.Links))
@@ -32,11 +39,21 @@ func (d *Document) MarshalJSON() ([]byte, error) {
 	if d.Embedded != nil {
 		fs := make([]field, 0, len(d.Embedded))
 		for _, rel := range ordered(d.embRel, d.Embedded) {
-			docs := d.Embedded[rel]
+			docs := make([]json.RawMessage, 0, len(d.Embedded[rel]))
+			for _, e := range d.Embedded[rel] {
+				b := json.RawMessage("null")
+				if e != nil {
+					var err error
+					if b, err = e.marshal(w); err != nil {
+						return nil, err
+					}
+				}
+				docs = append(docs, b)
+			}
 			if len(docs) == 1 && !d.EmbeddedArrays[rel] {
 				fs = append(fs, field{key: rel, val: docs[0]})
 			} else {
-				fs = append(fs, field{key: rel, val: nonNil(docs)})
+				fs = append(fs, field{key: rel, val: docs})
 			}
 		}
 		embedded = rawObject(nil, fs, nil)

@@ -33,9 +33,17 @@ func (p *parser) links(d *Document, raw json.RawMessage, ptr string) {
 				}
 				break
 			}
+			if p.totalLinks >= p.maxTotalLinks {
+				if !p.linksFull {
+					p.problem(ptr, "more than %d links in the document; the rest are dropped", p.maxTotalLinks)
+					p.linksFull = true
+				}
+				break
+			}
 			if l, ok := p.link(item, itemPointer(rptr, i, array)); ok {
 				ls = append(ls, l)
 				n++
+				p.totalLinks++
 			}
 		}
 		d.Links[m.key] = ls

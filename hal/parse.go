@@ -13,9 +13,17 @@ type Parser struct {
 	// MaxDepth is how many levels of _embedded are read; deeper resources are
 	// dropped with a problem. Zero means 32.
 	MaxDepth int
-	// MaxLinks is how many links one document may have, curies included; the
+	// MaxLinks is how many links one resource may have, curies included; the
 	// rest are dropped with a problem. Zero means 1000.
 	MaxLinks int
+	// MaxResources is how many embedded resources the whole document may
+	// have, at every level together; the rest are dropped with a problem.
+	// Zero means 10,000.
+	MaxResources int
+	// MaxTotalLinks is how many links the whole document may have, every
+	// embedded resource's included; the rest are dropped with a problem.
+	// Zero means 100,000.
+	MaxTotalLinks int
 }
 
 const maxProblems = 200
@@ -40,12 +48,22 @@ func (c Parser) Parse(data []byte) (*Document, error) {
 	if k := kind(raw); k != "an object" {
 		return nil, fmt.Errorf("%w: the top level is %s, not an object", ErrNotObject, k)
 	}
-	p := &parser{maxDepth: c.MaxDepth, maxLinks: c.MaxLinks}
+	p := &parser{maxDepth: c.MaxDepth, maxLinks: c.MaxLinks, maxResources: c.MaxResources, maxTotalLinks: c.MaxTotalLinks}
 	if p.maxDepth <= 0 {
 		p.maxDepth = 32
 	}
+	// Rewriting and encoding refuse documents deeper than maxWalkDepth; a
+	// parsed one never is.
+	p.maxDepth = min(p.maxDepth, maxWalkDepth-1)
 	if p.maxLinks <= 0 {
 		p.maxLinks = 1000
+	}
+	if p.maxResources <= 0 {
+		p.maxResources = 10000
+	}
+	p.maxResources = min(p.maxResources, maxWalkResources-1)
+	if p.maxTotalLinks <= 0 {
+		p.maxTotalLinks = 100000
 	}
 	doc := p.document(raw, "", 0, nil)
 	doc.Problems = p.problems
@@ -57,9 +75,12 @@ func (c Parser) Parse(data []byte) (*Document, error) {
 
 // parser collects problems while it walks one document.
 type parser struct {
-	maxDepth, maxLinks int
-	problems           []Problem
-	unlisted           int
+	maxDepth, maxLinks          int
+	maxResources, maxTotalLinks int
+	resources, totalLinks       int  // read so far, in the whole document
+	resourcesFull, linksFull    bool // the cut has been reported
+	problems                    []Problem
+	unlisted                    int
 }
 
 func (p *parser) problem(ptr, format string, args ...any) {
@@ -116,6 +137,14 @@ func (p *parser) embedded(d *Document, raw json.RawMessage, ptr string, depth in
 				p.problem(iptr, "an embedded resource is an object, not %s", k)
 				continue
 			}
+			if p.resources >= p.maxResources {
+				if !p.resourcesFull {
+					p.problem(iptr, "more than %d embedded resources in the document; the rest are dropped", p.maxResources)
+					p.resourcesFull = true
+				}
+				break
+			}
+			p.resources++
 			docs = append(docs, p.document(item, iptr, depth+1, d))
 		}
 		d.Embedded[m.key] = docs

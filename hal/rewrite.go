@@ -92,9 +92,21 @@ type rewriting struct {
 	origins map[string]bool
 	base    string
 	n       int
+	walk    docWalk
+	done    map[*Document]bool // rewritten already: a document embedded twice changes once
 }
 
+// document rewrites d and the documents it embeds, through a bounded walk: a
+// document inside itself, or past the walk's depth or budget, is skipped.
 func (rw *rewriting) document(d *Document) {
+	if rw.done[d] || rw.walk.enter(d) != "" {
+		return
+	}
+	defer rw.walk.leave()
+	if rw.done == nil {
+		rw.done = map[*Document]bool{}
+	}
+	rw.done[d] = true
 	for _, ls := range d.Links {
 		for i := range ls {
 			rw.link(&ls[i])
