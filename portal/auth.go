@@ -9,7 +9,7 @@ import (
 // RequireUsers protects h with HTTP basic authentication against users (name
 // → password), compared in constant time. With no users, h is returned as
 // is: the portal is open by default, like the services it documents, and
-// never shows instance addresses.
+// then hides instance addresses unless portal.instances says shown.
 func RequireUsers(users map[string]string, h http.Handler) http.Handler {
 	if len(users) == 0 {
 		return h

@@ -24,7 +24,7 @@ func (p *portal) catalogPage(w http.ResponseWriter, r *http.Request) {
 
 func (p *portal) searchPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query().Get("q")
-	p.render(w, "search.html", map[string]any{"Query": q, "Hits": p.opts.Catalog.Search(q, 100)})
+	p.render(w, "search.html", map[string]any{"Query": p.echo(q), "Hits": p.opts.Catalog.Search(q, 100)})
 }
 
 // tagGroup is a service's operations under one tag.

@@ -32,7 +32,8 @@ type Health struct {
 	// The gateway's own counters since it started; Requests 0 hides them.
 	Requests, Errors uint64
 	P50, P99         time.Duration
-	// Instances are shown only with Options.ShowInstances.
+	// Instances are listed by address, or by label where addresses are
+	// hidden (Options.ShowInstances).
 	Instances []Instance
 }
 
@@ -59,9 +60,11 @@ type Options struct {
 	// normalized documents' servers start with it. Try-it sends to the path
 	// after it on the portal's own origin; its curl line keeps it.
 	PublicURL string
-	// ShowInstances lets the service page and the system map show instance
-	// addresses. Off, they show counts and states only: where services run
-	// is for those the operator lets in (portal.instances in the file).
+	// ShowInstances lets every portal output (pages, the JSON API, document
+	// downloads, error messages, the system map) show instance addresses.
+	// Off, each address is replaced by a label ("instance 1") wherever it
+	// would appear: where services run is for those the operator lets in
+	// (portal.instances in the file). See visibility.go.
 	ShowInstances bool
 }
 
@@ -165,9 +168,6 @@ func (p *portal) health(service string) *Health {
 		return nil
 	}
 	if h, ok := p.opts.Health(service); ok {
-		if !p.opts.ShowInstances {
-			h.Instances = nil
-		}
 		return &h
 	}
 	return nil

@@ -6,8 +6,8 @@ import (
 )
 
 // MapService is one service on the system map: its breaker and the state of
-// each instance. Instance addresses are left out unless Options.ShowInstances:
-// the portal may be public, and where services run is the operator's business.
+// each instance. Its addresses leave the portal as labels unless
+// Options.ShowInstances (visibility.go), like every other output's.
 type MapService struct {
 	Name      string        `json:"name"`
 	Breaker   string        `json:"breaker,omitempty"`
@@ -37,13 +37,5 @@ func (p *portal) systemMap() []MapService {
 	if p.opts.Map == nil {
 		return []MapService{}
 	}
-	services := p.opts.Map()
-	if !p.opts.ShowInstances {
-		for _, s := range services {
-			for i := range s.Instances {
-				s.Instances[i].Addr = ""
-			}
-		}
-	}
-	return services
+	return p.opts.Map()
 }

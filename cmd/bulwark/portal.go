@@ -78,7 +78,7 @@ func (rt *process) runCatalog(ctx context.Context) error {
 }
 
 // systemMap is the portal's view of every service: its breaker and its
-// instances' state; the portal drops the addresses unless it may show them.
+// instances' state; the portal labels the addresses unless it may show them.
 func (rt *process) systemMap() []portal.MapService {
 	var out []portal.MapService
 	for _, s := range rt.gw.Services() {
