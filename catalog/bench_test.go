@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -56,7 +57,7 @@ func BenchmarkCatalog100(b *testing.B) {
 			})
 		}
 		wg.Wait()
-		ix := buildIndex(entries)
+		ix := buildIndex(slog.New(slog.DiscardHandler), entries)
 		build := time.Since(start)
 		var after runtime.MemStats
 		runtime.GC()

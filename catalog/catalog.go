@@ -208,7 +208,7 @@ func (c *Catalog) refresh(ctx context.Context) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results <- c.fetchService(ctx, name, route, snap)
+			results <- c.fetchSafely(ctx, name, route, snap)
 		})
 	}
 	wg.Wait()
@@ -221,8 +221,9 @@ func (c *Catalog) refresh(ctx context.Context) {
 		}
 		next[e.Service] = e
 	}
+	ix := buildIndex(c.log, next) // before the swap: it may mark entries errored
 	c.entries.Store(&next)
-	c.index.Store(buildIndex(next))
+	c.index.Store(ix)
 }
 
 // Search finds operations and schemas across every service (see searchIndex).

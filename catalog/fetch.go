@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -123,12 +124,23 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 	})
 	if err != nil {
 		e.Error = err.Error()
+		e.Original = excerpt(body)
 		c.log.Warn("service document cannot be read", "service", name, "location", e.Location, "err", err)
 		return e
 	}
 	e.Doc, e.Kind, e.Title, e.Version, e.Problems = doc, string(doc.Kind), doc.Title, doc.Version, doc.Problems
 	e.Versions = c.versions(ctx, e, ins)
 	return e
+}
+
+// maxExcerpt is how much of a document that cannot be read the catalog keeps
+// (to show where it goes wrong): the whole body of a broken document is not
+// worth its memory until the next refresh.
+const maxExcerpt = 4 << 10
+
+// excerpt is a copy of the start of body, so the body itself can be freed.
+func excerpt(body []byte) []byte {
+	return bytes.Clone(body[:min(len(body), maxExcerpt)])
 }
 
 // versions reads the document from every other instance and groups the

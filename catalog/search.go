@@ -33,37 +33,35 @@ type indexed struct {
 // only complicate.
 type searchIndex struct{ items []indexed }
 
-func buildIndex(entries map[string]*Entry) *searchIndex {
-	ix := &searchIndex{}
-	for _, name := range sortedKeys(entries) {
-		e := entries[name]
-		if e.HAL != nil {
-			for _, rel := range e.HAL.Rels() {
-				title := ""
-				if len(rel.Links) > 0 {
-					title = rel.Links[0].Title
-				}
-				ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "link", Slug: rel.Name, Summary: title},
-					strong: strings.ToLower(rel.Name + " " + name), text: strings.ToLower(title)})
+// add indexes one service's entry: its HAL root's relations, its
+// operations and its schemas' names. Nothing here walks a schema: names and
+// operations are flat lists, so indexing is linear in the document.
+func (ix *searchIndex) add(name string, e *Entry) {
+	if e.HAL != nil {
+		for _, rel := range e.HAL.Rels() {
+			title := ""
+			if len(rel.Links) > 0 {
+				title = rel.Links[0].Title
 			}
-		}
-		if e.Doc == nil {
-			continue
-		}
-		for _, op := range e.Doc.Operations {
-			strong := strings.ToLower(strings.Join([]string{op.OperationID, op.Method, op.Path, name}, " "))
-			text := strings.ToLower(strings.Join(append(append([]string{op.Summary}, op.Tags...), op.Parameters...), " "))
-			ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "operation", Slug: op.Slug,
-				Method: op.Method, Path: op.Path, Summary: op.Summary}, text: text, strong: strong})
-		}
-		if c := e.Doc.T.Components; c != nil {
-			for _, s := range sortedKeys(c.Schemas) {
-				ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "schema", Slug: s},
-					strong: strings.ToLower(s + " " + name)})
-			}
+			ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "link", Slug: rel.Name, Summary: title},
+				strong: strings.ToLower(rel.Name + " " + name), text: strings.ToLower(title)})
 		}
 	}
-	return ix
+	if e.Doc == nil {
+		return
+	}
+	for _, op := range e.Doc.Operations {
+		strong := strings.ToLower(strings.Join([]string{op.OperationID, op.Method, op.Path, name}, " "))
+		text := strings.ToLower(strings.Join(append(append([]string{op.Summary}, op.Tags...), op.Parameters...), " "))
+		ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "operation", Slug: op.Slug,
+			Method: op.Method, Path: op.Path, Summary: op.Summary}, text: text, strong: strong})
+	}
+	if e.Doc.T != nil && e.Doc.T.Components != nil {
+		for _, s := range sortedKeys(e.Doc.T.Components.Schemas) {
+			ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "schema", Slug: s},
+				strong: strings.ToLower(s + " " + name)})
+		}
+	}
 }
 
 // search returns up to limit hits containing every term of q, best first:
