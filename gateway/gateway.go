@@ -214,6 +214,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, err := st.table.match(r)
+	if err == nil && !matchesWithoutMatrix(st.table, r, rt) {
+		err = &BadRequestError{Reason: "the path takes another route once its matrix parameters (;...) are removed, as some upstreams remove them"}
+	}
 	if err != nil {
 		if err == ErrMethodNotAllowed { //nolint:errorlint // sentinel from match
 			rec.Header().Set("Allow", st.table.allowed(r))

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/http"
 	"strings"
 	"unicode/utf8"
 )
@@ -179,4 +180,25 @@ func unhex(c byte) byte {
 	default:
 		return c - 'A' + 10
 	}
+}
+
+// matchesWithoutMatrix reports whether r, read without its matrix parameters
+// (as Tomcat, Jetty and Spring read it), takes the route rt too. Otherwise
+// "/admin;x/delete" would take a catch-all route while the upstream serves
+// "/admin/delete", past the methods (and any other rule) of the "/admin" route.
+func matchesWithoutMatrix(t *table, r *http.Request, rt *route) bool {
+	p := r.URL.Path
+	if strings.IndexByte(p, ';') < 0 {
+		return true
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		segs[i], _, _ = strings.Cut(seg, ";")
+	}
+	plain := *r
+	u := *r.URL
+	u.Path, u.RawPath = strings.Join(segs, "/"), ""
+	plain.URL = &u
+	other, err := t.match(&plain)
+	return err == nil && other == rt
 }
