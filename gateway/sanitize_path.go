@@ -89,7 +89,7 @@ func checkSegment(seg string, more bool) string {
 	if seg == "." || seg == ".." {
 		return "the path contains a dot segment"
 	}
-	if !strings.ContainsAny(seg, ".;%") && !hasUnicodeDot(seg) {
+	if !strings.ContainsAny(seg, ".;% ") && !hasUnicodeDot(seg) {
 		return "" // the common case: nothing any reading could change
 	}
 	for round := 0; round <= maxDecodeRounds; round++ {
@@ -97,8 +97,8 @@ func checkSegment(seg string, more bool) string {
 		switch {
 		case isDotLike(name):
 			return "the path contains a dot segment once its matrix parameters or encoding are removed"
-		case name == "" && more:
-			return "the path contains a segment that is empty once its matrix parameters are removed"
+		case strings.TrimRight(name, " ") == "" && more: // Windows drops trailing spaces
+			return "the path contains a segment that is empty once its matrix parameters or trailing spaces are removed"
 		}
 		if strings.IndexByte(seg, '%') < 0 {
 			return ""

@@ -42,3 +42,6 @@ echo "h2spec: ${BULWARK_H2SPEC:-missing}  testssl: ${BULWARK_TESTSSL:-missing}  
 
 step "tests (race detector on)"
 go test -race -count=1 -timeout 15m ./...
+
+step "fuzz (every target, ${FUZZTIME:-10s} each; a crash is kept under testdata/fuzz)"
+./scripts/fuzz.sh
