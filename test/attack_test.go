@@ -163,6 +163,31 @@ func TestRawSocketAttacksAreRefusedBeforeTheUpstream(t *testing.T) {
 			problem: true,
 		},
 		{
+			name:    "a dot-dot segment with a matrix parameter (Tomcat's ..;) is refused",
+			req:     "GET /a/..;/admin HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+		{
+			name:    "an encoded dot-dot segment with a matrix parameter is refused",
+			req:     "GET /a/%2e%2e;x=1/admin HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+		{
+			name:    "a double-encoded dot-dot segment is refused",
+			req:     "GET /a/%252e%252e/admin HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+		{
+			name: "an HTTP/1.0 POST framed by Transfer-Encoding is refused and its connection closed",
+			req: "POST /h10 HTTP/1.0\r\n" + h + "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n" +
+				"0\r\n\r\nGET /smuggled HTTP/1.1\r\n" + h + "\r\n",
+			want:    []int{400},
+			problem: true,
+		},
+		{
 			name:    "an encoded backslash in the path is refused",
 			req:     "GET /a/%5C..%5Cadmin HTTP/1.1\r\n" + h + "\r\n",
 			want:    []int{400},
