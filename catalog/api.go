@@ -67,7 +67,9 @@ func (c *Catalog) apiRoutes() []apiRoute {
 				http.NotFound(w, r)
 				return
 			}
-			writeJSON(w, e.Doc.T)
+			// Encoding stops at every $ref (see openapi's walk.go), so a
+		// self-referencing schema encodes as the finite document it was.
+		writeJSON(w, e.Doc.T)
 		}},
 		{"/services/{name}/hal.json", func(w http.ResponseWriter, r *http.Request) {
 			e, ok := c.Entry(r.PathValue("name"))

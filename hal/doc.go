@@ -29,8 +29,13 @@
 //     must follow only links to addresses it discovered itself (DESIGN.md: no
 //     SSRF through HAL links). A safe scheme says nothing about the host.
 //   - Parsing is bounded. _embedded is cut off below Parser.MaxDepth levels
-//     (default 32), links past Parser.MaxLinks per document (default 1000) are
-//     dropped, and at most 200 problems are listed. The caller bounds the size of
+//     (default 32), links past Parser.MaxLinks per resource (default 1000) or
+//     Parser.MaxTotalLinks in the whole document (default 100,000), and
+//     embedded resources past Parser.MaxResources (default 10,000), are
+//     dropped, and at most 200 problems are listed. Rewriting and encoding
+//     walk the tree with a cycle check and depth and size bounds, so a
+//     Document built in code that embeds itself is refused, not recursed
+//     into forever. The caller bounds the size of
 //     the input. Duplicate keys are reported, and the last one wins, as in
 //     encoding/json, so that this package and other JSON readers see the same
 //     document.

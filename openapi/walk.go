@@ -27,6 +27,16 @@ import (
 //
 // None of the walks recurses except through enter, so their stack depth is
 // bounded by the depth bound times a small constant.
+//
+// kin-openapi's own walks that this package (or the catalog, through
+// Document.T) runs are safe on cyclic graphs, for reasons of its own: the
+// loader marks the $refs it is resolving and fills a repeat in when the
+// cycle unwinds; Validate keeps a set of the schemas it has visited; and a
+// SchemaRef with a $ref encodes as the $ref (and its 3.1 siblings), never
+// its resolved value, so encoding a loaded document stops at every $ref. A
+// graph with cycles that are not $refs can only be built in code; the
+// walkers here handle it too (FuzzRenderSchemas builds such graphs), but
+// it must not be encoded.
 const (
 	maxWalkDepth = 32
 	maxWalkNodes = 2000
