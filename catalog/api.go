@@ -68,8 +68,8 @@ func (c *Catalog) apiRoutes() []apiRoute {
 				return
 			}
 			// Encoding stops at every $ref (see openapi's walk.go), so a
-		// self-referencing schema encodes as the finite document it was.
-		writeJSON(w, e.Doc.T)
+			// self-referencing schema encodes as the finite document it was.
+			writeJSON(w, e.Doc.T)
 		}},
 		{"/services/{name}/hal.json", func(w http.ResponseWriter, r *http.Request) {
 			e, ok := c.Entry(r.PathValue("name"))
