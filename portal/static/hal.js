@@ -131,6 +131,8 @@
   }
 
   function load(path, method, body) {
+    path = sameOrigin(path || "");
+    if (!path) { $("hal-status").textContent = "refused: not on this gateway"; return; }
     var init = { method: method || "GET", headers: { Accept: "application/hal+json, application/prs.hal-forms+json, application/json" } };
     if (body) { init.body = body; init.headers["Content-Type"] = "application/json"; }
     fetch(path, init).then(function (res) {

@@ -6,6 +6,11 @@
   var root = document.getElementById("map");
   if (!root) return;
   var base = root.dataset.src.replace(/\/map\.json$/, "");
+  // Only ever this origin: the map's URL and the links it builds.
+  function onOrigin(u) {
+    try { return new URL(u, location.origin).origin === location.origin; } catch (e) { return false; }
+  }
+  if (!onOrigin(root.dataset.src)) return;
 
   function render(services) {
     root.replaceChildren();
@@ -14,7 +19,8 @@
       sec.className = "svc" + (s.breaker === "open" ? " open" : "");
       sec.dataset.name = s.name;
       var h = document.createElement("h2"), a = document.createElement("a");
-      a.href = base + "/services/" + encodeURIComponent(s.name);
+      var href = base + "/services/" + encodeURIComponent(s.name);
+      if (onOrigin(href)) a.href = href;
       a.textContent = s.name;
       h.appendChild(a);
       if (s.breaker) {

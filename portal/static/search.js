@@ -9,6 +9,11 @@
   if (!form) return;
   var input = form.querySelector("input[name=q]");
   var base = form.getAttribute("action").replace(/\/search$/, "");
+  // Only ever this origin: the API it asks and the links it builds.
+  function onOrigin(u) {
+    try { return new URL(u, location.origin).origin === location.origin; } catch (e) { return false; }
+  }
+  if (!onOrigin(base + "/api/search")) return;
   var list = document.createElement("ul");
   list.id = "suggest";
   list.hidden = true;
@@ -57,8 +62,10 @@
         (hits || []).slice(0, 12).forEach(function (h) {
           var li = document.createElement("li"), a = document.createElement("a");
           var svc = encodeURIComponent(h.service);
-          a.href = h.kind === "operation" ? base + "/services/" + svc + "/operations/" + encodeURIComponent(h.slug)
+          var href = h.kind === "operation" ? base + "/services/" + svc + "/operations/" + encodeURIComponent(h.slug)
             : base + "/services/" + svc;
+          if (!onOrigin(href)) return;
+          a.href = href;
           a.textContent = (h.method ? h.method + " " + h.path : h.slug) + " — " + h.service;
           li.appendChild(a);
           list.appendChild(li);

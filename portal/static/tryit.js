@@ -2,6 +2,11 @@
 // route (same origin, so no CORS and no vendor proxy) and shows the answer.
 // Everything shown is set with textContent: nothing from a response becomes
 // markup. A header the user adds is kept in sessionStorage only.
+//
+// The URL comes from the document (its server and operation path), so it is
+// resolved the way fetch resolves it, with URL against this page's origin,
+// and sent only if it stays there: "/\\host", "//host" or a tab or newline
+// in between all name another host to a browser, whatever they start with.
 (function () {
   "use strict";
   var form = document.getElementById("tryit");
@@ -45,6 +50,15 @@
     return { url: url, init: init };
   }
 
+  // onOrigin is the URL fetch would request for u from this page, or null
+  // when that is on another origin (or no URL at all).
+  function onOrigin(u) {
+    try {
+      var url = new URL(u, location.origin);
+      return url.origin === location.origin ? url : null;
+    } catch (e) { return null; }
+  }
+
   // quote makes s one shell word, whatever quotes it holds.
   function quote(s) { return "'" + String(s).replace(/'/g, "'\\''") + "'"; }
 
@@ -61,15 +75,14 @@
     ev.preventDefault();
     sessionStorage.setItem(key, auth.value);
     creds.forEach(function (el) { sessionStorage.setItem(credKey(el), el.value); });
-    var r = request();
-    if (r.url.charAt(0) !== "/" || r.url.charAt(1) === "/") {
-      document.getElementById("status").textContent = "refused: not a route of this gateway";
-      document.getElementById("result").hidden = false;
+    var r = request(), target = onOrigin(r.url);
+    if (!target) {
+      show("refused: " + JSON.stringify(r.url) + " leads off this gateway (" + location.origin + "); nothing was sent", null, "", "", "");
       return;
     }
     document.getElementById("curl").textContent = curl(r);
     var start = performance.now();
-    fetch(r.url, r.init).then(function (res) {
+    fetch(target.href, r.init).then(function (res) {
       return res.text().then(function (text) {
         var lines = [];
         res.headers.forEach(function (v, k) { lines.push(k + ": " + v); });
@@ -98,8 +111,8 @@
 
   function show(status, ms, timing, headers, body) {
     document.getElementById("status").textContent = status;
-    document.getElementById("elapsed").textContent = Math.round(ms) + " ms";
-    document.getElementById("timing").textContent = split(timing, ms);
+    document.getElementById("elapsed").textContent = ms === null ? "" : "in " + Math.round(ms) + " ms";
+    document.getElementById("timing").textContent = ms === null ? "" : split(timing, ms);
     document.getElementById("headers").textContent = headers;
     document.getElementById("body").textContent = body;
     document.getElementById("result").hidden = false;
