@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // The path rules. The route decision is made on r.URL.Path and the upstream
@@ -89,7 +91,8 @@ func checkSegment(seg string, more bool) string {
 	if seg == "." || seg == ".." {
 		return "the path contains a dot segment"
 	}
-	if !strings.ContainsAny(seg, ".;% ") && !hasUnicodeDot(seg) {
+	nonASCII := hasNonASCII(seg)
+	if !strings.ContainsAny(seg, ".;% ") && !nonASCII {
 		return "" // the common case: nothing any reading could change
 	}
 	for round := 0; round <= maxDecodeRounds; round++ {
@@ -99,6 +102,11 @@ func checkSegment(seg string, more bool) string {
 			return "the path contains a dot segment once its matrix parameters or encoding are removed"
 		case strings.TrimRight(name, " ") == "" && more: // Windows drops trailing spaces
 			return "the path contains a segment that is empty once its matrix parameters or trailing spaces are removed"
+		}
+		if nonASCII || hasNonASCII(seg) {
+			if reason := checkNormalized(seg); reason != "" {
+				return reason
+			}
 		}
 		if strings.IndexByte(seg, '%') < 0 {
 			return ""
@@ -110,44 +118,48 @@ func checkSegment(seg string, more bool) string {
 		if strings.ContainsAny(next, "/\\") || strings.IndexByte(next, 0) >= 0 {
 			return "the path contains a double-encoded separator"
 		}
+		if !utf8.ValidString(next) {
+			return "the path contains double-encoded bytes that are not valid UTF-8"
+		}
 		seg = next
 	}
 	return "the path is encoded more than " + string(rune('0'+maxDecodeRounds)) + " times"
 }
 
-// isDotLike reports a name made only of dots (and the spaces Windows ignores
-// after them), counting the Unicode dots that NFKC-normalising servers fold
-// to ".": "." "..", "...", ". ", "．．".
+// isDotLike reports a name made only of dots, and the spaces Windows ignores
+// after them: ".", "..", "...", ". ".
 func isDotLike(name string) bool {
-	if name == "" {
+	if name == "" || name[0] != '.' {
 		return false
 	}
-	dots := 0
-	for _, r := range name {
-		switch {
-		case r == '.' || isUnicodeDot(r):
-			dots++
-		case r == ' ' && dots > 0:
-		default:
-			return false
-		}
-	}
-	return dots > 0
+	return strings.Trim(name, ". ") == ""
 }
 
-// isUnicodeDot reports the characters that NFKC maps to one or more full stops:
-// FULLWIDTH FULL STOP, ONE DOT LEADER, TWO DOT LEADER, SMALL FULL STOP.
-func isUnicodeDot(r rune) bool {
-	return r == '\uff0e' || r == '\u2024' || r == '\u2025' || r == '\ufe52'
-}
-
-func hasUnicodeDot(s string) bool {
+// hasNonASCII reports whether s has a byte that Unicode normalisation might
+// fold into ASCII.
+func hasNonASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return strings.ContainsFunc(s, isUnicodeDot)
+			return true
 		}
 	}
 	return false
+}
+
+// checkNormalized reads a segment as a server that applies Unicode NFKC
+// normalisation would: "．．" (fullwidth full stops) is "..", "‥" is "..",
+// "／" (fullwidth solidus) is "/". Such a segment is refused when that reading
+// is a dot segment or holds a separator.
+func checkNormalized(seg string) string {
+	n := norm.NFKC.String(seg)
+	if strings.ContainsAny(n, "/\\") {
+		return "the path contains a Unicode character that normalises to a separator"
+	}
+	name, _, _ := strings.Cut(n, ";")
+	if isDotLike(name) {
+		return "the path contains a segment that normalises to a dot segment"
+	}
+	return ""
 }
 
 // unescapeOnce percent-decodes s once, as a lenient server would; ok is false

@@ -31,6 +31,11 @@ var readAsDotSegments = []struct{ name, target string }{
 	{"dot-dot and a trailing space (Windows)", "/a/..%20/admin"},
 	{"overlong UTF-8 dots", "/a/%c0%ae%c0%ae/admin"},
 	{"fullwidth full stops", "/a/%ef%bc%8e%ef%bc%8e/admin"},
+	{"a two dot leader", "/a/%e2%80%a5/admin"},
+	{"a fullwidth solidus after dot-dot", "/a/..%ef%bc%8fadmin"},
+	{"a fullwidth reverse solidus", "/a/b%ef%bc%bcc"},
+	{"double-encoded fullwidth full stops", "/a/%25ef%25bc%258e%25ef%25bc%258e/admin"},
+	{"double-encoded overlong UTF-8", "/a/%25c0%25ae%25c0%25ae/admin"},
 	{"a tab after dot-dot", "/a/..%09/admin"},
 	{"a decoded control character", "/a/b%01c"},
 }
@@ -39,7 +44,7 @@ var readAsDotSegments = []struct{ name, target string }{
 // reach the upstream byte for byte.
 var notDotSegments = []string{
 	"/a/v1.2/x", "/a/a..b", "/a/.well-known/x", "/a/file.txt;v=1", "/a/100%25",
-	"/a/..a", "/a/x;y=..", "/a/b;", "/a/%2e%2ex",
+	"/a/..a", "/a/x;y=..", "/a/b;", "/a/%2e%2ex", "/a/caf%C3%A9", "/a/%E2%80%A6x", "/a/%ef%bc%a1",
 }
 
 func TestDotSegmentsInAnyReadingAreRefused(t *testing.T) {
