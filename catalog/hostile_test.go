@@ -99,7 +99,7 @@ func TestHostileDocumentsCostOnlyTheirOwnService(t *testing.T) {
 // shown as an error, and the catalog keeps at most maxExcerpt bytes of it
 // until the next refresh, not the whole body.
 func TestABrokenDocumentKeepsOnlyAnExcerpt(t *testing.T) {
-	body := append([]byte("openapi: 3.0.3\ninfo: {title: broken\n"), bytes.Repeat([]byte("# padding\n"), 200000)...)
+	body := append([]byte("openapi: 3.0.3\ninfo: {title: broken\n"), bytes.Repeat([]byte("# padding\n"), 20000)...)
 	var w world
 	w.add("broken", serveDoc(t, "/openapi.yaml", body), Route{Prefix: "/broken"})
 	c := w.run(t, Options{})
