@@ -101,6 +101,9 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNesting(data, MaxNesting); err != nil {
+		return nil, err
+	}
 	var t *openapi3.T
 	switch kind {
 	case Swagger2:
