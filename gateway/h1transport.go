@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
+	"runtime"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -26,6 +28,16 @@ import (
 // same buffered connection. The methods are the ones a stale keep-alive
 // connection may be retried for, exactly as http.Transport does: an upstream
 // that closed an idle connection costs a retry on a new one, never a 502.
+//
+// It must be at least as strict as http.Transport on every framing edge, which
+// h1transport_diff_test.go checks side by side on hostile upstreams. The edge
+// that needs care is the one http.Transport's read loop covers: bytes an
+// upstream sends on a connection nobody asked anything of (a second response
+// from response splitting, a HEAD or 204 answered with a body, garbage). Read
+// as the answer to the next request, they would shift every later answer on
+// that connection by one, to another client. So a connection goes back to the
+// pool only with nothing read past its response, and comes out of it only
+// after a non-blocking read of its socket found nothing there (usable).
 type h1Transport struct {
 	std           *http.Transport // requests the direct path does not take
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -44,6 +56,7 @@ type h1Conn struct {
 	t      *h1Transport
 	addr   string
 	nc     net.Conn
+	raw    syscall.RawConn  // nc's socket, for the idle check; nil: no check, no reuse
 	lr     io.LimitedReader // between nc and br: bounds the response header
 	br     *bufio.Reader
 	bw     *bufio.Writer
@@ -58,16 +71,30 @@ var errStaleConn = errors.New("gateway: reused upstream connection was closed")
 // maxStaleRetries bounds the retries after stale connections.
 const maxStaleRetries = 2
 
-// maxInformational caps 1xx responses before the final one, as http.Transport does.
+// maxInformational caps 1xx responses before the final one. http.Transport
+// used to cap them at 5 too; today it bounds only their bytes (together with
+// the final header, unless a trace sees them), which the direct path does as
+// well: six 1xx are a 502 here and not there, stricter on purpose.
 const maxInformational = 5
 
+// canCheckIdle reports platforms whose sockets are non-blocking file
+// descriptors, where usable can look for unsolicited bytes with one read(2).
+// Elsewhere the direct path is off: without that check it would be less strict
+// than http.Transport, whose read loop watches idle connections.
+var canCheckIdle = map[string]bool{"linux": true, "android": true, "darwin": true, "ios": true,
+	"freebsd": true, "netbsd": true, "openbsd": true, "dragonfly": true, "illumos": true,
+	"solaris": true, "aix": true}[runtime.GOOS]
+
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !directable(req) {
+	if !canCheckIdle || !directable(req) {
 		return t.std.RoundTrip(req)
 	}
 	for attempt := 0; ; attempt++ {
 		pc, err := t.get(req.Context(), req.URL.Host)
 		if err != nil {
+			if req.Context().Err() != nil { // cancelled while dialing: say why, as roundTrip does
+				return nil, context.Cause(req.Context())
+			}
 			return nil, err
 		}
 		res, err := pc.roundTrip(req)
@@ -95,33 +122,87 @@ func directable(req *http.Request) bool {
 		req.Header["Upgrade"] == nil
 }
 
-// get returns an idle connection to addr, or dials one.
+// get returns an idle connection to addr that the upstream has sent nothing
+// on since, or dials one.
 func (t *h1Transport) get(ctx context.Context, addr string) (*h1Conn, error) {
-	t.mu.Lock()
-	stack := t.idle[addr]
-	for len(stack) > 0 {
-		pc := stack[len(stack)-1]
-		stack[len(stack)-1] = nil
-		stack = stack[:len(stack)-1]
-		if time.Since(pc.idleAt) < t.idleTimeout {
-			t.idle[addr] = stack
-			t.mu.Unlock()
+	for {
+		pc := t.popIdle(addr)
+		if pc == nil {
+			break
+		}
+		if time.Since(pc.idleAt) < t.idleTimeout && pc.usable() {
 			return pc, nil
 		}
-		pc.nc.Close() // idle too long: the upstream may be closing it right now
+		pc.nc.Close() // idle too long (the upstream may be closing it right now), or spoken on
 	}
-	t.idle[addr] = stack
-	t.mu.Unlock()
 
 	nc, err := t.dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	pc := &h1Conn{t: t, addr: addr, nc: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		pc.raw, _ = sc.SyscallConn()
+	}
 	pc.lr.R = nc
 	pc.br = bufio.NewReaderSize(&pc.lr, 4<<10)
 	pc.bw = bufio.NewWriterSize(nc, 4<<10)
 	return pc, nil
+}
+
+// popIdle takes the most recently used idle connection to addr off the pool.
+func (t *h1Transport) popIdle(addr string) *h1Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	stack := t.idle[addr]
+	if len(stack) == 0 {
+		return nil
+	}
+	pc := stack[len(stack)-1]
+	stack[len(stack)-1] = nil
+	t.idle[addr] = stack[:len(stack)-1]
+	return pc
+}
+
+// usable reports whether the upstream has sent nothing on pc since its last
+// response ended: no byte, no EOF, no reset. Any of them makes the connection
+// unusable, bytes most of all, for they are no answer to the request about to
+// be written (see h1Transport).
+//
+// The check is one non-blocking read(2) of the socket, under the poller's read
+// lock; a byte it consumes does not matter, since the connection is then
+// dropped. A past read deadline and a Peek would not do: Go fails a read whose
+// deadline has passed before asking the socket anything.
+//
+// Bytes that arrive after the check are read as the answer to the request
+// written next. http.Transport has the same window, wider if anything: its
+// read loop puts a connection back in the pool before it peeks at it, and a
+// request that takes it first (numExpectedResponses > 0) reads what comes.
+// Neither client can tell such bytes from the answer; an upstream that splits
+// responses has to be fixed, the client can only keep the window small.
+func (pc *h1Conn) usable() bool {
+	if pc.br.Buffered() > 0 || pc.raw == nil {
+		return false
+	}
+	var (
+		b   [1]byte
+		n   int
+		err error
+	)
+	if rerr := pc.raw.Read(func(fd uintptr) bool {
+		n, err = readFD(syscall.Read, fd, b[:])
+		return true // never wait for the socket to become readable
+	}); rerr != nil {
+		return false
+	}
+	return n <= 0 && err == syscall.EAGAIN // nothing to read, as internal/poll tests it
+}
+
+// readFD calls read, syscall.Read, with fd as the descriptor type of the
+// platform (int on Unix, Handle on Windows), so that this file builds
+// everywhere; usable runs only where canCheckIdle.
+func readFD[FD ~int | ~uintptr](read func(FD, []byte) (int, error), fd uintptr, p []byte) (int, error) {
+	return read(FD(fd), p)
 }
 
 // put keeps pc for the next request to its address, or closes it.
@@ -202,10 +283,6 @@ var aLongTimeAgo = time.Unix(1, 0)
 // connection belongs to the response body until it is read to the end or closed.
 func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if pc.br.Buffered() > 0 { // bytes the upstream sent while idle: not HTTP we asked for
-		pc.nc.Close()
-		return nil, errStaleConn
-	}
 	// Cancelling the request (client gone, whole-request timeout) fails the I/O
 	// in progress, whichever phase it is in.
 	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(aLongTimeAgo) })
@@ -265,7 +342,7 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 			pc.nc.SetDeadline(aLongTimeAgo)
 		}
 	}
-	res.Body = &h1Body{pc: pc, rc: res.Body, stop: stop, reuse: !res.Close}
+	res.Body = &h1Body{pc: pc, rc: res.Body, stop: stop, reuse: !res.Close && !req.Close}
 	return res, nil
 }
 
@@ -275,7 +352,7 @@ type h1Body struct {
 	pc    *h1Conn
 	rc    io.ReadCloser
 	stop  func() bool
-	reuse bool // the upstream did not ask to close
+	reuse bool // neither side asked to close
 	done  bool
 }
 
@@ -299,10 +376,12 @@ func (b *h1Body) Close() error {
 
 // release ends the body's hold on its connection. The connection is reused only
 // after a clean end, with the cancellation hook still unfired (a fired one has
-// poisoned the connection's deadline).
+// poisoned the connection's deadline), and with nothing read past the response:
+// a byte already buffered (a second response in the same write, a body after a
+// HEAD, 204 or 304, more body than Content-Length) is no answer to anything.
 func (b *h1Body) release(clean bool) {
 	b.done = true
-	if b.stop() && clean && b.reuse {
+	if b.stop() && clean && b.reuse && b.pc.br.Buffered() == 0 {
 		b.pc.t.put(b.pc)
 		return
 	}
