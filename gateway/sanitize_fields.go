@@ -25,6 +25,13 @@ func checkFields(r *http.Request) string {
 	if r.Host != "" && !httpguts.ValidHostHeader(r.Host) {
 		return "the Host (or :authority) is not a valid host"
 	}
+	// HTTP/2 and 3 carry the host twice, in :authority and maybe a Host field;
+	// routing reads r.Host (:authority), so two different values could route
+	// one way and be read another (RFC 9113 §8.3.1: treat as malformed).
+	if hosts := r.Header["Host"]; r.ProtoMajor > 1 && len(hosts) > 0 &&
+		(len(hosts) > 1 || !strings.EqualFold(hosts[0], r.Host)) {
+		return "the Host header differs from :authority"
+	}
 	if reason := checkTarget(r.RequestURI); reason != "" {
 		return "the request target " + reason
 	}

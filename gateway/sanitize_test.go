@@ -114,6 +114,8 @@ func TestUnforwardableRequestsAre400AndNeverCountAgainstTheUpstream(t *testing.T
 		{"a header value with a carriage return", h2Get("GET", "/x", [2]string{"x-bad", "a\rb"})},
 		{"an authority with a space", [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "a b"}, {":path", "/x"}}},
 		{"an authority with a slash", [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "a/b"}, {":path", "/x"}}},
+		{"a Host field that differs from :authority", h2Get("GET", "/x", [2]string{"host", "admin.internal"})},
+		{"two Host fields", h2Get("GET", "/x", [2]string{"host", "shop.example.com"}, [2]string{"host", "admin.internal"})},
 		{"a path with a space in the query", h2Get("GET", "/x?a b")},
 		{"a path with a space", h2Get("GET", "/x y")},
 		{"a path that is not absolute", h2Get("GET", "x")},
