@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/typo"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -53,12 +54,26 @@ type labelView struct {
 	problems []string
 }
 
+// labelValue is one value of a label key and where it was read, so a problem
+// names the exact tag or meta key to fix.
+type labelValue struct {
+	val    string
+	origin string // `tag "bulwark.route=/x"` or `meta "bulwark-route"`
+}
+
+func tagOrigin(tag string) string { return fmt.Sprintf("tag %q", tag) }
+func metaOrigin(key string) string { return fmt.Sprintf("meta %q", key) }
+
+// knownLabelKeys are every key after the prefix that some part of bulwark
+// reads, for "did you mean".
+var knownLabelKeys = slices.Concat([]string{routeKey, hostKey, methodsKey, stripKey, websocketKey}, foreignKeys, policies.MetaKeys())
+
 // readLabels interprets one service's labels.
 func readLabels(service string, l discovery.Labels) *labelView {
 	v := &labelView{src: l}
 	report := func(format string, args ...any) { v.problems = append(v.problems, fmt.Sprintf(format, args...)) }
 
-	values := map[string][]string{} // key → values, tags first then meta (meta wins)
+	values := map[string][]labelValue{} // key → values, tags first then meta (meta wins)
 	for _, t := range l.Tags {
 		switch {
 		case strings.HasPrefix(t, tagPrefix):
@@ -67,7 +82,7 @@ func readLabels(service string, l discovery.Labels) *labelView {
 				report("tag %q: want %skey=value", t, tagPrefix)
 				continue
 			}
-			values[key] = append(values[key], val)
+			values[key] = append(values[key], labelValue{val, tagOrigin(t)})
 		case strings.HasPrefix(t, fabioPrefix):
 			if r, err := fabioRoute(service, strings.TrimPrefix(t, fabioPrefix)); err != nil {
 				report("tag %q: %v; route skipped", t, err)
@@ -77,25 +92,28 @@ func readLabels(service string, l discovery.Labels) *labelView {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(l.Meta)) {
-		if key, ok := strings.CutPrefix(k, metaPrefix); ok && !policies.IsMetaKey(k) {
-			values[key] = append(values[key], l.Meta[k])
+		if key, ok := strings.CutPrefix(k, metaPrefix); ok {
+			values[key] = append(values[key], labelValue{l.Meta[k], metaOrigin(k)})
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(values)) {
-		switch key {
-		case routeKey, hostKey, methodsKey, stripKey, websocketKey:
-		default:
-			if !slices.Contains(foreignKeys, key) && !policies.IsMetaKey(metaPrefix+key) {
-				report("unknown label %q (known: route, host, methods, strip-prefix, websocket, weight, openapi, hal, timeout, try-timeout, connect-timeout, balancer, hash-on, and the breaker-, bulkhead-, retries- and outlier- keys of docs/consul.md); ignored", key)
-			}
+		if slices.Contains(knownLabelKeys, key) {
+			continue
+		}
+		hint := ""
+		if s := typo.Suggest(key, knownLabelKeys); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		for _, lv := range values[key] {
+			report("%s: unknown label %q%s; ignored (known keys: docs/consul.md)", lv.origin, key, hint)
 		}
 	}
 
 	base := Route{Service: service}
 	if ms := values[methodsKey]; len(ms) > 0 {
 		m := ms[len(ms)-1] // meta, when both are set: as for policy keys
-		if methods, err := parseMethods(m); err != nil {
-			report("methods %q: %v; the routes take every method", m, err)
+		if methods, err := parseMethods(m.val); err != nil {
+			report("%s: methods %q: %v; the routes take every method", m.origin, m.val, err)
 		} else {
 			base.Methods = methods
 		}
@@ -106,49 +124,75 @@ func readLabels(service string, l discovery.Labels) *labelView {
 	hosts := []string{""}
 	if hs := values[hostKey]; len(hs) > 0 {
 		hosts = hosts[:0]
-		for _, h := range slices.Compact(slices.Sorted(slices.Values(hs))) {
-			if err := checkLabelHost(h); err != nil {
-				report("host %q: %v; skipped", h, err)
+		for _, h := range firstOfEach(hs) {
+			if err := checkLabelHost(h.val); err != nil {
+				report("%s: host %q: %v; skipped", h.origin, h.val, err)
 				continue
 			}
-			hosts = append(hosts, strings.ToLower(h))
+			hosts = append(hosts, strings.ToLower(h.val))
 		}
 	}
-	paths := slices.Compact(slices.Sorted(slices.Values(values[routeKey])))
+	paths := firstOfEach(values[routeKey])
 	if len(paths) == 0 && len(values[hostKey]) > 0 {
-		paths = []string{"/"} // a host alone routes all of its paths
+		paths = []labelValue{{val: "/"}} // a host alone routes all of its paths
 	}
 	for _, p := range paths {
-		if err := checkLabelPath(p); err != nil {
-			report("route %q: %v; skipped", p, err)
+		if err := checkLabelPath(p.val); err != nil {
+			report("%s: route %q: %v; skipped", p.origin, p.val, err)
 			continue
 		}
 		for _, h := range hosts {
 			r := base
-			r.Host, r.Path = h, p
+			r.Host, r.Path = h, p.val
 			v.routes = append(v.routes, r)
 		}
 	}
-	// Policy keys may be tags too (bulwark.timeout=2s); meta wins over a tag.
-	pm := map[string]string{}
-	for key, vals := range values {
-		if policies.IsMetaKey(metaPrefix + key) {
-			pm[metaPrefix+key] = vals[0]
-		}
-	}
-	for k, val := range l.Meta {
-		if policies.IsMetaKey(k) {
-			pm[k] = val
-		}
-	}
-	pol, problems := policies.FromMeta(pm)
-	v.policy = pol
-	v.problems = append(v.problems, problems...)
+	v.policy, v.problems = labelPolicy(values, v.problems)
 	for _, r := range v.routes {
 		v.ids = append(v.ids, routeIdentity(r))
 		v.keys = append(v.keys, bucketOfRoute(r))
 	}
 	return v
+}
+
+// firstOfEach returns vals sorted by value with duplicates dropped, each
+// keeping where it was first read.
+func firstOfEach(vals []labelValue) []labelValue {
+	out := slices.Clone(vals)
+	slices.SortStableFunc(out, func(a, b labelValue) int { return strings.Compare(a.val, b.val) })
+	return slices.CompactFunc(out, func(a, b labelValue) bool { return a.val == b.val })
+}
+
+// labelPolicy reads the policy keys, which may be tags too (bulwark.timeout=2s);
+// meta wins over a tag. policies.FromMeta names every problem after the meta
+// key, so a value read from a tag has its problem re-attributed to the tag:
+// an operator told "meta bulwark-timeout" looks for meta that is not there.
+func labelPolicy(values map[string][]labelValue, problems []string) (policies.Overrides, []string) {
+	pm := map[string]string{}
+	from := map[string]labelValue{} // meta key → the value used and its origin
+	for key, vals := range values {
+		if k := metaPrefix + key; policies.IsMetaKey(k) {
+			lv := vals[0] // the first tag, or the meta
+			for _, x := range vals {
+				if strings.HasPrefix(x.origin, "meta ") {
+					lv = x
+				}
+			}
+			pm[k], from[k] = lv.val, lv
+		}
+	}
+	pol, raw := policies.FromMeta(pm)
+	for _, p := range raw {
+		for k, lv := range from {
+			prefix := "meta " + k + "="
+			if rest, ok := strings.CutPrefix(p, prefix); ok && strings.HasPrefix(lv.origin, "tag ") {
+				p = lv.origin + ": " + strings.TrimPrefix(k, metaPrefix) + "=" + rest
+				break
+			}
+		}
+		problems = append(problems, p)
+	}
+	return pol, problems
 }
 
 // fabioRoute parses the part of a Fabio tag after "urlprefix-": "[host]/path"
@@ -192,14 +236,14 @@ func fabioRoute(service, spec string) (Route, error) {
 }
 
 // labelBool reads a boolean label; meta (listed last) wins over a tag.
-func labelBool(vals []string, key string, report func(string, ...any)) bool {
+func labelBool(vals []labelValue, key string, report func(string, ...any)) bool {
 	if len(vals) == 0 {
 		return false
 	}
 	v := vals[len(vals)-1]
-	b, err := strconv.ParseBool(v)
+	b, err := strconv.ParseBool(v.val)
 	if err != nil {
-		report("%s %q: want true or false; using false", key, v)
+		report("%s: %s %q: want true or false; using false", v.origin, key, v.val)
 		return false
 	}
 	return b
