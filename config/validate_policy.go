@@ -70,6 +70,12 @@ func (c *checker) policyBlock(p string, b Policy) bool {
 // combined checks the values that must agree across layers. Each value remembers
 // the layer that set it; a conflict is reported at the value set by the top
 // layer, because without it the layers below were already checked and agreed.
+//
+// A value that failed to decode was reported where it is, and is left out
+// here: comparing its zero with the others would add a knock-on problem
+// ("try_timeout 500ms is longer than the timeout, 0s" after "timeout: 5 sec")
+// that sends the operator to the wrong line. Compilers do the same: one
+// error per mistake.
 func (c *checker) combined(layers ...policyLayer) bool {
 	top := layers[len(layers)-1].path
 	def := policies.Defaults()
@@ -77,8 +83,14 @@ func (c *checker) combined(layers ...policyLayer) bool {
 	try, tryFrom := def.TryTimeout, ""
 	kind, kindFrom := def.Balancer.Kind, ""
 	hash, hashFrom := def.Balancer.HashOn, ""
+	// Which compared values failed to decode in some layer, and whether any
+	// value of any layer did.
+	timesFailed, balancerFailed, anyFailed := false, false, false
 	for _, l := range layers {
 		s := l.set
+		anyFailed = anyFailed || c.failed(l.path)
+		timesFailed = timesFailed || c.failed(l.path+".timeout") || c.failed(l.path+".try_timeout")
+		balancerFailed = balancerFailed || c.failed(l.path+".balancer") || c.failed(l.path+".hash_on")
 		if s.Timeout != nil {
 			timeout, timeoutFrom = s.Timeout.D(), l.path
 		}
@@ -93,7 +105,7 @@ func (c *checker) combined(layers ...policyLayer) bool {
 		}
 	}
 	n := len(c.probs)
-	if try > timeout {
+	if try > timeout && !timesFailed {
 		if tryFrom == top {
 			c.report(top+".try_timeout", "%v is longer than the timeout, %v%s", try, timeout, setIn(timeoutFrom, top))
 		} else {
@@ -101,6 +113,7 @@ func (c *checker) combined(layers ...policyLayer) bool {
 		}
 	}
 	switch {
+	case balancerFailed:
 	case kind == policies.ConsistentHash && hash == "" && kindFrom == top:
 		c.report(top+".balancer", "%s needs hash_on (header:NAME, cookie:NAME or path:N)", kind)
 	case kind == policies.ConsistentHash && hash == "":
@@ -112,7 +125,8 @@ func (c *checker) combined(layers ...policyLayer) bool {
 		c.report(top+".balancer", "%s does not use hash_on %q%s; write hash_on: \"\" here to clear it",
 			kind, hash, setIn(hashFrom, top))
 	}
-	if len(c.probs) > n {
+	if len(c.probs) > n || anyFailed {
+		// Resolve, the safety net, would read the values that failed to decode.
 		return false
 	}
 	// A safety net: anything policies.Resolve refuses that the checks above missed.

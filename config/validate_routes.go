@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bulwark-gw/bulwark/gateway"
 )
 
 // routes checks each route on its own, then that no two routes match exactly the
@@ -14,6 +16,7 @@ import (
 // (usually a copy-paste that forgot to change a field).
 func (c *checker) routes() {
 	matches := map[string]string{} // normalized match key -> path of the first route
+	firstPath := map[string]string{}
 	names := map[string]string{}
 	for i, r := range c.f.Routes {
 		p := indexPath("routes", i)
@@ -32,16 +35,24 @@ func (c *checker) routes() {
 			continue
 		}
 		if first, dup := matches[key]; dup {
-			c.report(p, "duplicates %s%s: same host, path, methods and headers", first, c.atLine(first))
+			same := ""
+			if fp := firstPath[key]; fp != r.Path && fp != "" && r.Path != "" {
+				// The table drops a trailing slash: "/pets/" is "/pets".
+				same = fmt.Sprintf(" (%q and %q are one prefix: a trailing slash makes no difference)", fp, r.Path)
+			}
+			c.report(p, "duplicates %s%s: same host, path, methods and headers%s", first, c.atLine(first), same)
 			continue
 		}
 		matches[key] = p
+		firstPath[key] = r.Path
 	}
 }
 
 // routeMatch checks the fields that decide which requests a route matches and
-// returns them normalized (host lower-cased, "" path as "/", methods as a sorted
-// set, header names canonical), or false when any of them is invalid.
+// returns them normalized as the gateway's route table matches them (host
+// lower-cased, the path by gateway.PathPrefix, so "/pets/" is "/pets" and "/"
+// is "", methods as a sorted set, header names canonical), or false when any
+// of them is invalid.
 func (c *checker) routeMatch(p string, r Route) (string, bool) {
 	ok := true
 	fail := func(path, format string, args ...any) {
@@ -86,10 +97,7 @@ func (c *checker) routeMatch(p string, r Route) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	path := r.Path
-	if path == "" {
-		path = "/"
-	}
+	path := gateway.PathPrefix(r.Path)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%q %q", strings.ToLower(r.Host), path)
 	for _, m := range slices.Sorted(maps.Keys(methods)) {

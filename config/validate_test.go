@@ -191,7 +191,7 @@ func TestRoutesThatDifferAreNotDuplicates(t *testing.T) {
   - {path: /pets, service: pets, headers: {X-Env: a}}
   - {path: /pets, service: pets, headers: {X-Env: b}}
   - {path: /pets, service: pets, host: "*.example.com"}
-  - {path: /pets/, service: pets}
+  - {path: /pets/1, service: pets}
   - {service: pets}
 `)
 	checkProblems(t, problemsOf(t, src), nil)
@@ -200,6 +200,49 @@ func TestRoutesThatDifferAreNotDuplicates(t *testing.T) {
 func TestAnEmptyPathAndSlashAreTheSameRoute(t *testing.T) {
 	src := withPets("routes:\n  - {service: pets}\n  - {path: /, service: pets}\n")
 	checkContains(t, problemsOf(t, src), "routes[1]: duplicates routes[0]")
+}
+
+// The route table matches a prefix without its trailing slash, so a second
+// route that differs only by one could never be chosen.
+func TestARouteWithATrailingSlashDuplicatesTheRouteWithout(t *testing.T) {
+	src := withPets(`routes:
+  - {path: /catalog, service: pets, methods: [GET]}
+  - {path: /catalog/, service: pets, methods: [GET]}
+  - {path: /catalog/, service: pets, methods: [POST]}
+`)
+	checkProblems(t, problemsOf(t, src), []string{
+		`b.yaml:3:5: routes[1]: duplicates routes[0] at line 2: same host, path, methods and headers ` +
+			`("/catalog" and "/catalog/" are one prefix: a trailing slash makes no difference)`,
+	})
+}
+
+// A duration that does not parse is one problem, reported where it is: the
+// checks that compare it with other values (try_timeout within timeout) must
+// not compare its zero and send the operator to a second, wrong line.
+func TestABadDurationDrawsNoKnockOnProblem(t *testing.T) {
+	for _, tt := range []struct{ name, src, want string }{
+		{"in a service block", withPets("routes: [{path: /pets, service: pets}]\nservices:\n  pets:\n    timeout: \"5 sec\"\n    try_timeout: 500ms\n"),
+			`b.yaml:4:14: services.pets.timeout: expected a duration such as "250ms", "15s" or "1m30s", found "5 sec"`},
+		{"in defaults, under a service that sets try_timeout", withPets("routes: [{path: /pets, service: pets}]\ndefaults:\n  timeout: 5sec\nservices:\n  pets:\n    try_timeout: 500ms\n"),
+			`b.yaml:3:12: defaults.timeout: expected a duration such as "250ms", "15s" or "1m30s", found "5sec"`},
+		{"a try_timeout beside a good timeout", withPets("routes: [{path: /pets, service: pets}]\nservices:\n  pets:\n    timeout: 1s\n    try_timeout: half\n"),
+			`b.yaml:5:18: services.pets.try_timeout: expected a duration such as "250ms", "15s" or "1m30s", found "half"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkProblems(t, problemsOf(t, tt.src), []string{tt.want})
+		})
+	}
+}
+
+// The checks that compare values still run for the values that did decode.
+func TestABadValueLeavesTheOtherComparisonsOn(t *testing.T) {
+	src := withPets("routes: [{path: /pets, service: pets}]\nservices:\n  pets:\n    timeout: 1s\n    try_timeout: 2s\n    hash_on: \"header:X\"\n    breaker: {open_for: soon}\n")
+	got := problemsOf(t, src)
+	checkContains(t, got, `services.pets.breaker.open_for: expected a duration`, `services.pets.try_timeout: 2s is longer than the timeout, 1s`,
+		`services.pets.hash_on: is only used by balancer consistent_hash`)
+	if len(got) != 3 {
+		t.Errorf("got %d problems, want 3:\n  %s", len(got), strings.Join(got, "\n  "))
+	}
 }
 
 func TestLoopbackAdminListenersNeedNoToken(t *testing.T) {

@@ -61,7 +61,7 @@ type labelValue struct {
 	origin string // `tag "bulwark.route=/x"` or `meta "bulwark-route"`
 }
 
-func tagOrigin(tag string) string { return fmt.Sprintf("tag %q", tag) }
+func tagOrigin(tag string) string  { return fmt.Sprintf("tag %q", tag) }
 func metaOrigin(key string) string { return fmt.Sprintf("meta %q", key) }
 
 // knownLabelKeys are every key after the prefix that some part of bulwark

@@ -112,10 +112,16 @@ func firstSegment(path string) string {
 	return path
 }
 
+// PathPrefix is a route path as the table matches it: without its trailing
+// slash, so "/pets/" and "/pets" are one prefix (matching "/pets" and
+// "/pets/1") and "/" is the catch-all "". Package config finds duplicate
+// routes with it, so two paths the table cannot tell apart are refused.
+func PathPrefix(path string) string { return strings.TrimSuffix(path, "/") }
+
 // compile makes a route from its config value; names are filled in when
 // empty. Routes are assumed valid (package config validates them).
 func compile(r Route) *route {
-	rt := &route{Route: r, prefix: strings.TrimSuffix(r.Path, "/")}
+	rt := &route{Route: r, prefix: PathPrefix(r.Path)}
 	rt.Host = strings.ToLower(rt.Host)
 	if rt.Name == "" {
 		rt.Name = defaultRouteName(r)
@@ -144,7 +150,7 @@ func rebuild(old *table, routes []Route) (t *table, added, removed []*route) {
 	dirty := map[bucketKey]bool{}
 	seen := make(map[*bucket]int) // old bucket → source routes matched so far
 	for i, r := range routes {
-		k := bucketOf(r.Host, strings.TrimSuffix(r.Path, "/"))
+		k := bucketOf(r.Host, PathPrefix(r.Path))
 		keys[i] = k
 		t.exact = t.exact || (k.host != "" && !k.wild)
 		t.wild = t.wild || k.wild
