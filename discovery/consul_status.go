@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -21,8 +22,20 @@ type ConsulStatus struct {
 	Version       uint64        `json:"version"`
 	LastPublished time.Time     `json:"last_published,omitzero"`
 	Errors        uint64        `json:"errors_total"`
-	Watches       []WatchStatus `json:"watches"`
+	// ErrorsByWatch splits Errors by the kind of watch that failed: "catalog"
+	// (the service list) and "service" (one service's health).
+	ErrorsByWatch map[string]uint64 `json:"errors_by_watch"`
+	// DownSince is when the current outage began: the first failed query
+	// while every watch was answering. Zero while none is failing.
+	DownSince time.Time     `json:"down_since,omitzero"`
+	Watches   []WatchStatus `json:"watches"`
 }
+
+// Watch kinds, for ErrorsByWatch and the watch_errors metric.
+const (
+	WatchCatalog = "catalog"
+	WatchService = "service"
+)
 
 // WatchStatus is one blocking-query watch: the service list, or one service in
 // one datacenter.
@@ -48,19 +61,41 @@ type consulStatus struct {
 	version   uint64
 	lastPub   time.Time
 	errors    uint64
+	byKind    map[string]uint64
 	watches   map[string]*watchStatus
 	catalogOK bool
+	// failing counts the watches in watches whose last query failed; the
+	// outage of discovery as a whole lasts while it is above zero, from
+	// downSince, and failedInOutage counts its failed queries.
+	failing        int
+	downSince      time.Time
+	failedInOutage uint64
 }
 
 // watchStatus is one watch's entry; its methods lock the parent.
 type watchStatus struct {
 	parent *consulStatus
 	name   string
+	kind   string
 	s      WatchStatus
+	// detached is set once the entry left watches: its late results no
+	// longer count towards the outage.
+	detached bool
+}
+
+// outage is a change of discovery as a whole between answering and failing,
+// for the one log line each gets: a watch failing while all others answer
+// begins one, the last failing watch answering (or going away) ends it.
+type outage struct {
+	began, ended bool
+	watch, err   string        // the failure that began it
+	downFor      time.Duration // how long it lasted
+	failed       uint64        // queries that failed during it
 }
 
 func newConsulStatus(addr string) *consulStatus {
-	return &consulStatus{address: addr, watches: map[string]*watchStatus{}}
+	return &consulStatus{address: addr, watches: map[string]*watchStatus{},
+		byKind: map[string]uint64{WatchCatalog: 0, WatchService: 0}}
 }
 
 func (c *consulStatus) watch(name string) *watchStatus {
@@ -68,16 +103,42 @@ func (c *consulStatus) watch(name string) *watchStatus {
 	defer c.mu.Unlock()
 	w := c.watches[name]
 	if w == nil {
-		w = &watchStatus{parent: c, name: name, s: WatchStatus{Name: name}}
+		kind := WatchService
+		if name == WatchCatalog {
+			kind = WatchCatalog
+		}
+		w = &watchStatus{parent: c, name: name, kind: kind, s: WatchStatus{Name: name}}
 		c.watches[name] = w
 	}
 	return w
 }
 
-func (c *consulStatus) unwatch(name string) {
+// unwatch removes a stopped watch; a failing one stops counting, which may
+// end the outage (Consul came back without the service).
+func (c *consulStatus) unwatch(name string) outage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	w := c.watches[name]
+	if w == nil {
+		return outage{}
+	}
 	delete(c.watches, name)
+	w.detached = true
+	if w.s.Failing > 0 {
+		return c.recovering()
+	}
+	return outage{}
+}
+
+// recovering is called with mu held when one failing watch stops failing.
+func (c *consulStatus) recovering() outage {
+	c.failing--
+	if c.failing > 0 || c.downSince.IsZero() {
+		return outage{}
+	}
+	o := outage{ended: true, downFor: time.Since(c.downSince), failed: c.failedInOutage}
+	c.downSince, c.failedInOutage = time.Time{}, 0
+	return o
 }
 
 func (c *consulStatus) published(version uint64) {
@@ -92,21 +153,46 @@ func (c *consulStatus) catalogSeen() bool {
 	return c.catalogOK
 }
 
-func (w *watchStatus) failed(err error) {
-	w.parent.mu.Lock()
-	defer w.parent.mu.Unlock()
-	w.parent.errors++
+// failed records a failed query; it begins an outage when every other
+// watch was answering.
+func (w *watchStatus) failed(err error) outage {
+	c := w.parent
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errors++
+	c.byKind[w.kind]++
 	w.s.Failing++
 	w.s.LastError = err.Error()
 	w.s.ErrorAt = time.Now()
+	if w.detached {
+		return outage{}
+	}
+	c.failedInOutage++
+	if w.s.Failing > 1 {
+		return outage{}
+	}
+	c.failing++
+	if c.failing > 1 || !c.downSince.IsZero() {
+		return outage{}
+	}
+	c.downSince, c.failedInOutage = w.s.ErrorAt, 1
+	return outage{began: true, watch: w.name, err: w.s.LastError}
 }
 
-func (w *watchStatus) succeeded(index uint64) {
-	w.parent.mu.Lock()
-	defer w.parent.mu.Unlock()
+// succeeded records an answer; it ends the outage when this watch was the
+// last one failing.
+func (w *watchStatus) succeeded(index uint64) outage {
+	c := w.parent
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	wasFailing := w.s.Failing > 0
 	w.s.Failing = 0
 	w.s.Index = index
 	w.s.LastSuccess = time.Now()
+	if !wasFailing || w.detached {
+		return outage{}
+	}
+	return c.recovering()
 }
 
 // seen marks an answer that changed something.
@@ -131,7 +217,8 @@ func (w *watchStatus) setProblems(p []string) {
 func (c *consulStatus) view() ConsulStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := ConsulStatus{Address: c.address, Version: c.version, LastPublished: c.lastPub, Errors: c.errors}
+	v := ConsulStatus{Address: c.address, Version: c.version, LastPublished: c.lastPub, Errors: c.errors,
+		ErrorsByWatch: maps.Clone(c.byKind), DownSince: c.downSince}
 	var failing []string
 	for _, w := range c.watches {
 		v.Watches = append(v.Watches, w.s)

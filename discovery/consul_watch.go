@@ -41,9 +41,12 @@ func (c *Consul) blocking(ctx context.Context, w *watchStatus, query func(opts *
 			// hide every change until the new index passed it (up to the
 			// whole wait). Index 0 answers at once with the current state.
 			index = 0
-			w.failed(err)
-			c.log.Warn("consul query failed; keeping the last known instances", "watch", w.name,
-				"err", err, "retry_in", backoff)
+			c.logOutage(w.failed(err))
+			// One WARN per outage (logOutage), not one per watch and retry:
+			// five watches retrying logged 25 lines in 10 s. Each failure is
+			// counted (bulwark_discovery_watch_errors_total) and shown in
+			// GET /api/v1/discovery; the detail is here at debug level.
+			c.log.Debug("consul query failed", "watch", w.name, "err", err, "retry_in", backoff)
 			sleep(ctx, jitter(backoff))
 			backoff = min(2*backoff, c.cfg.BackoffMax)
 			continue
@@ -60,8 +63,24 @@ func (c *Consul) blocking(ctx context.Context, w *watchStatus, query func(opts *
 		default:
 			index = next
 		}
-		w.succeeded(index)
+		c.logOutage(w.succeeded(index))
 		sleep(ctx, minQueryGap-time.Since(started))
+	}
+}
+
+// logOutage logs the beginning and the end of an outage of discovery as a
+// whole: one WARN when the first watch fails while all others answer, one
+// INFO when the last failing watch answers again, with how long it lasted
+// (Prometheus' service discovery and Traefik's providers log a provider's
+// failure, not every retry of it).
+func (c *Consul) logOutage(o outage) {
+	switch {
+	case o.began:
+		c.log.Warn("consul discovery is failing; routing with the last known instances until it answers again",
+			"address", c.status.address, "watch", o.watch, "err", o.err)
+	case o.ended:
+		c.log.Info("consul discovery recovered", "address", c.status.address,
+			"down_for", o.downFor.Round(time.Millisecond).String(), "failed_queries", o.failed)
 	}
 }
 
@@ -114,7 +133,7 @@ func (c *Consul) watchService(ctx context.Context, service, dc string, out chan<
 		name += "@" + dc
 	}
 	w := c.status.watch(name)
-	defer c.status.unwatch(name)
+	defer func() { c.logOutage(c.status.unwatch(name)) }()
 	var last *update
 	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
 		opts.Datacenter = dc
