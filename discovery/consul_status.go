@@ -19,9 +19,9 @@ type ConsulStatus struct {
 	Stale       bool   `json:"stale"`
 	StaleReason string `json:"stale_reason,omitempty"`
 	// Version of the last published snapshot, and when it was published.
-	Version       uint64        `json:"version"`
-	LastPublished time.Time     `json:"last_published,omitzero"`
-	Errors        uint64        `json:"errors_total"`
+	Version       uint64    `json:"version"`
+	LastPublished time.Time `json:"last_published,omitzero"`
+	Errors        uint64    `json:"errors_total"`
 	// ErrorsByWatch splits Errors by the kind of watch that failed: "catalog"
 	// (the service list) and "service" (one service's health).
 	ErrorsByWatch map[string]uint64 `json:"errors_by_watch"`
