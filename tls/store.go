@@ -104,10 +104,23 @@ func (s *Store) pairs() ([]Pair, error) {
 	if s.cfg.Dir == "" {
 		return pairs, nil
 	}
-	entries, err := os.ReadDir(s.cfg.Dir)
+	found, err := PairsIn(s.cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return append(pairs, found...), nil
+}
+
+// PairsIn lists the NAME.pem / NAME-key.pem (or NAME.crt / NAME.key) pairs in
+// dir, in lexical order: what Config.Dir adds. A certificate without its key
+// file is not a pair and is left out. Package config reads the folder the same
+// way, so `bulwark check` sees the files the store will load.
+func PairsIn(dir string) ([]Pair, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("tls: reading certificate folder: %w", err)
 	}
+	var pairs []Pair
 	for _, e := range entries {
 		name := e.Name()
 		for _, ext := range [][2]string{{".pem", "-key.pem"}, {".crt", ".key"}} {
@@ -115,9 +128,9 @@ func (s *Store) pairs() ([]Pair, error) {
 			if !ok || strings.HasSuffix(base, "-key") {
 				continue
 			}
-			key := filepath.Join(s.cfg.Dir, base+ext[1])
+			key := filepath.Join(dir, base+ext[1])
 			if _, err := os.Stat(key); err == nil {
-				pairs = append(pairs, Pair{Cert: filepath.Join(s.cfg.Dir, name), Key: key})
+				pairs = append(pairs, Pair{Cert: filepath.Join(dir, name), Key: key})
 			}
 		}
 	}

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/config"
 )
 
 // cmdServe runs the gateway from a config file until SIGINT/SIGTERM.
@@ -22,7 +27,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, err := loadConfig(abs)
+	f, warnings, err := loadConfig(abs)
 	if err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -32,6 +37,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer rt.accessOut.Close()
 	rt.log.Info("bulwark starting", "version", versionString(), "config", abs)
+	logWarnings(rt.log, warnings)
 
 	reload := make(chan struct{}, 1)
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -54,7 +60,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 // keeps serving. Listener addresses cannot move without a restart.
 func (rt *process) reloadFrom(path string) {
 	start := time.Now()
-	f, err := loadConfig(path)
+	f, warnings, err := loadConfig(path)
 	var notes []string
 	if err == nil {
 		notes = rt.restartOnly(f)
@@ -68,9 +74,10 @@ func (rt *process) reloadFrom(path string) {
 		rt.mu.Unlock()
 		rt.metrics.reloads.WithLabelValues("failure").Inc()
 		rt.metrics.lastOK.Set(0)
-		rt.log.Error("config reload rejected; the previous configuration keeps serving", "file", path, "problems", err.Error())
+		logRejected(rt.log, path, err)
 		return
 	}
+	logWarnings(rt.log, warnings)
 	rt.status.LastResult = "applied"
 	rt.status.LastProblems = notes
 	rt.status.LoadedAt = start
@@ -82,4 +89,35 @@ func (rt *process) reloadFrom(path string) {
 		rt.log.Warn("config reloaded with a change that needs a restart", "note", n)
 	}
 	rt.log.Info("config reloaded", "file", path, "took", time.Since(start))
+}
+
+// logRejected logs a rejected reload one problem per line, its position
+// ("at": file:line:column) and its reason as separate attributes, so that a
+// log pipeline can search, count and link them (and nothing is escaped into
+// one long value); then one summary line with the count.
+func logRejected(log *slog.Logger, path string, err error) {
+	var ps config.Problems
+	if !errors.As(err, &ps) {
+		log.Error("config reload rejected; the previous configuration keeps serving", "file", path, "err", err)
+		return
+	}
+	for _, p := range ps {
+		log.Error("config problem", "at", problemAt(p), "reason", p.Msg)
+	}
+	log.Error("config reload rejected; the previous configuration keeps serving", "file", path, "problems", len(ps))
+}
+
+// logWarnings logs what check prints as warnings (a certificate that expires
+// soon), one per line, in the shape of logRejected's problems.
+func logWarnings(log *slog.Logger, ws config.Problems) {
+	for _, w := range ws {
+		log.Warn("config warning", "at", problemAt(w), "reason", w.Msg)
+	}
+}
+
+// problemAt is a problem's position alone: "file:line:column", or as much of
+// it as is known.
+func problemAt(p config.Problem) string {
+	p.Msg = ""
+	return strings.TrimSuffix(strings.TrimSpace(p.String()), ":")
 }
