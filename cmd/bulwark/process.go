@@ -322,8 +322,13 @@ func adminToken(a config.Admin) (token string, generated bool, err error) {
 }
 
 // newLogger builds a text or JSON logger; a nil level logs from info up.
+// Durations are written as Go writes them ("15s", "1.5ms") in both formats:
+// slog's JSONHandler would write nanoseconds (15000000000), which nobody reads
+// at a glance, while a duration string is what the config file and the text
+// format use. This is slog's own hook for it (ReplaceAttr), so every line of
+// every component gets it, and code logs time.Duration values as they are.
 func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
-	opts := &slog.HandlerOptions{}
+	opts := &slog.HandlerOptions{ReplaceAttr: durationText}
 	if level != nil {
 		opts.Level = level
 	}
@@ -331,4 +336,12 @@ func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationText is the ReplaceAttr that writes a time.Duration as its String.
+func durationText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
