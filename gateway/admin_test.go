@@ -166,6 +166,22 @@ func TestAdminAPI(t *testing.T) {
 		if got := services[1].PolicySource["timeout"]; got != "services.svc" {
 			t.Errorf("svc's timeout source = %q, want the layer from Config.PolicySources; services = %s", got, body)
 		}
+		// People read this: durations are Go duration strings, never nanoseconds.
+		var raw []struct {
+			Policy struct {
+				Timeout any `json:"timeout"`
+				Breaker struct {
+					OpenFor any `json:"open_for"`
+				} `json:"breaker"`
+			} `json:"policy"`
+		}
+		if err := json.Unmarshal(body, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if p := raw[1].Policy; p.Timeout != "15s" || p.Breaker.OpenFor != "10s" {
+			t.Errorf("svc's timeout and breaker.open_for are %#v and %#v, want \"15s\" and \"10s\"; services = %s",
+				p.Timeout, p.Breaker.OpenFor, body)
+		}
 	})
 
 	t.Run("status is served when configured", func(t *testing.T) {

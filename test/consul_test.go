@@ -131,7 +131,7 @@ func TestConsulRoutesFollowRegistrations(t *testing.T) {
 		t.Fatalf("label problems never showed: %+v", services)
 	}
 	for _, s := range services {
-		if s.Name == "inventory" && (s.PolicySource["timeout"] != "labels" || s.Policy["timeout"] != float64(3*time.Second)) {
+		if s.Name == "inventory" && (s.PolicySource["timeout"] != "labels" || s.Policy["timeout"] != "3s") {
 			t.Errorf("inventory policy %v from %v: want timeout 3s from labels", s.Policy, s.PolicySource)
 		}
 	}
