@@ -99,7 +99,11 @@ func Start(ctx context.Context, log *slog.Logger) (*Fleet, error) {
 	f := &Fleet{cancel: cancel}
 	for _, a := range apps {
 		f.Services = append(f.Services, a.Service)
-		log.Info("demo service started", "service", a.Name, "route", a.Route, "instances", a.Instances)
+		// One line per instance, its address last: the README sends users
+		// here for the address to PUT /_demo/fault to.
+		for i, addr := range a.Instances {
+			log.Info("demo service started", "service", a.Name, "route", a.Route, "instance", i+1, "addr", addr)
+		}
 	}
 	for i, srv := range servers {
 		ln := listeners[i]

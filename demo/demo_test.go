@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -187,4 +188,30 @@ func TestFleetStopsWhenTheContextEnds(t *testing.T) {
 		}
 	}
 	goleak.VerifyNone(t)
+}
+
+// The README sends users to the log line "demo service started" for an
+// instance's address (to PUT /_demo/fault to): every instance gets one.
+func TestStartLogsEveryInstanceAddressUnderDemoServiceStarted(t *testing.T) {
+	var buf strings.Builder
+	f, err := Start(t.Context(), slog.New(slog.NewTextHandler(&buf, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	logged := buf.String()
+	for _, s := range f.Services {
+		for _, addr := range s.Instances {
+			found := false
+			for line := range strings.Lines(logged) {
+				if strings.Contains(line, `msg="demo service started"`) && strings.Contains(line, "service="+s.Name) &&
+					strings.Contains(line, "addr="+addr) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no %q line names %s instance %s:\n%s", "demo service started", s.Name, addr, logged)
+			}
+		}
+	}
 }

@@ -161,10 +161,19 @@ func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
 		}
 	})
 
-	t.Run("the banner names the gateway and portal URLs", func(t *testing.T) {
-		out := gw.stdout.String()
-		if !strings.Contains(out, "http://"+gw.ports.HTTP) || !strings.Contains(out, "http://"+gw.ports.HTTP+"/portal/") {
-			t.Errorf("stdout does not name http://%s and its /portal/:\n%s", gw.ports.HTTP, out)
+	t.Run("the banner names the gateway and portal URLs, after the token and the fingerprint, all on stderr", func(t *testing.T) {
+		out := gw.stderr.String()
+		banner := strings.Index(out, "bulwark demo is running")
+		if banner < 0 || !strings.Contains(out[banner:], "http://"+gw.ports.HTTP+"/portal/") {
+			t.Errorf("stderr has no banner naming http://%s/portal/:\n%s", gw.ports.HTTP, out)
+		}
+		for _, before := range []string{"admin token", "self-signed certificate for localhost", `msg="demo service started"`} {
+			if i := strings.Index(out, before); i < 0 || i > banner {
+				t.Errorf("stderr does not say %q before the banner:\n%s", before, out)
+			}
+		}
+		if s := gw.stdout.String(); s != "" {
+			t.Errorf("stdout is not empty: everything a person reads at start goes to stderr:\n%s", s)
 		}
 	})
 
@@ -175,4 +184,52 @@ func TestDemoServesTheSampleServicesThroughTheGateway(t *testing.T) {
 		}
 		gw.checkNoRace()
 	})
+}
+
+// A port another program holds stops the demo before it says it is running,
+// with a message naming the port and the flag that moves it; nothing starts.
+func TestDemoRefusesATakenPortBeforeTheBanner(t *testing.T) {
+	for _, flag := range []string{"--http", "--https", "--admin"} {
+		t.Run(flag, func(t *testing.T) {
+			held, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
+			addrs := map[string]string{"--http": freeAddr(t), "--https": freeAddr(t), "--admin": freeAddr(t)}
+			addrs[flag] = held.Addr().String()
+			args := []string{"demo", "--data", t.TempDir()}
+			for f, a := range addrs {
+				args = append(args, f, a)
+			}
+			out, errOut, code := runBulwark(t, args...)
+			if code != 1 {
+				t.Fatalf("exit code %d, want 1\nstderr:\n%s", code, errOut)
+			}
+			_, port, _ := net.SplitHostPort(held.Addr().String())
+			if !strings.Contains(errOut, "port "+port) || !strings.Contains(errOut, "move the demo with "+flag+" ADDR") {
+				t.Errorf("stderr does not name port %s and %s:\n%s", port, flag, errOut)
+			}
+			if strings.Contains(out+errOut, "is running") || strings.Contains(errOut, "demo service started") {
+				t.Errorf("the demo started something before failing:\nstdout:\n%s\nstderr:\n%s", out, errOut)
+			}
+		})
+	}
+}
+
+// bulwark demo --help lists every flag the README names.
+func TestDemoHelpListsEveryFlag(t *testing.T) {
+	_, errOut, code := runBulwark(t, "demo", "--help")
+	if code != 0 {
+		t.Fatalf("exit code %d\n%s", code, errOut)
+	}
+	for _, flag := range []string{"-http", "-https", "-admin", "-data", "[--https ADDR]", "[--data DIR]"} {
+		if !strings.Contains(errOut, flag) {
+			t.Errorf("demo --help does not mention %s:\n%s", flag, errOut)
+		}
+	}
+	out, _, _ := runBulwark(t, "--help")
+	if !strings.Contains(out, "bulwark demo [--http ADDR] [--https ADDR] [--admin ADDR] [--data DIR]") {
+		t.Errorf("bulwark --help does not list the demo's flags:\n%s", out)
+	}
 }

@@ -21,7 +21,7 @@ const usage = `bulwark: an API gateway with a documentation portal
 
 Usage:
   bulwark serve -c FILE        run the gateway from a config file (SIGHUP or a file change reloads it)
-  bulwark demo [--http ADDR] [--admin ADDR]
+  bulwark demo [--http ADDR] [--https ADDR] [--admin ADDR] [--data DIR]
                                run the gateway with three sample services; no config needed
   bulwark check -c FILE        validate a config file: exit 0, or 1 with file:line:column: reason
   bulwark version              print the version
@@ -46,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		err = cmdServe(ctx, rest, stderr)
 	case "demo":
-		err = cmdDemo(ctx, rest, stdout, stderr)
+		err = cmdDemo(ctx, rest, stderr)
 	case "check":
 		return cmdCheck(rest, stdout, stderr)
 	case "version", "--version", "-v":
