@@ -320,6 +320,12 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 			return fail(err, nothingRead)
 		}
 		code := res.StatusCode
+		if code < 100 {
+			// http.ReadResponse takes 000 to 099; skipped as 1xx they would let
+			// the next bytes answer this request. http.Transport returns them,
+			// and ReverseProxy panics on them (WriteHeader): stricter on purpose.
+			return fail(fmt.Errorf("upstream sent status code %03d", code), false)
+		}
 		if code >= 200 || code == http.StatusSwitchingProtocols {
 			break
 		}
