@@ -54,7 +54,7 @@ type diffCase struct {
 	closes bool
 	// lateBytes: the anomaly arrives after the answer, in a write of its own.
 	// A connection taken from the pool before those bytes arrive gets them as
-	// its answer, through either transport: the race both diffClients share (see
+	// its answer, through either transport: the race both clients share (see
 	// h1Conn.usable). The concurrent round, which cannot order them, is skipped.
 	lateBytes bool
 	// reused: sequential requests must share one connection.
@@ -405,7 +405,7 @@ var diffCases = []diffCase{
 func TestDirectTransportAgreesWithHTTPTransportOnHostileUpstreams(t *testing.T) {
 	for _, c := range diffCases {
 		t.Run(c.name, func(t *testing.T) {
-			cl := newClients(t)
+			cl := newDiffClients(t)
 			c.run(t, "direct path", cl.direct, c.want, func() {})
 			w := c.want
 			if c.wantStd != nil {
@@ -439,7 +439,7 @@ func (c diffCase) run(t *testing.T, kind string, tr http.RoundTripper, w *expect
 		c.check(t, kind, sendAndRead(tr, method, h.url(id), id, c.pad), *w)
 		// Let the upstream finish writing, extras included, so that they
 		// are on the socket before the next request is sent.
-		eventually(t, "the upstream to finish its answer", func() bool { return h.handled.Load() >= int64(i+1) })
+		h.waitHandled(t, int64(i+1))
 		if c.closes {
 			grace()
 		}

@@ -16,7 +16,7 @@ import (
 
 // Hostile upstreams for the differential test and the fuzz target of the direct
 // path (h1transport_diff_test.go, h1transport_fuzz_test.go): raw listeners whose
-// scripts write exact bytes, and the two diffClients they are run against. Every
+// scripts write exact bytes, and the two clients they are run against. Every
 // legitimate answer carries the id of the request it answers ("id=<id>;") and
 // injectedResponse responses say "INJECTED", so an answer delivered to the wrong
 // request is seen.
@@ -25,6 +25,7 @@ import (
 // script, which reads requests and writes exact bytes.
 type hostile struct {
 	l        net.Listener
+	wait     time.Duration // for a connection's second and later requests, then it is closed
 	accepted atomic.Int64
 	open     atomic.Int64 // connections whose script has not returned yet
 	handled  atomic.Int64 // answers the scripts finished writing
@@ -44,11 +45,18 @@ type hostileConn struct {
 
 func newHostile(t testing.TB, script func(c *hostileConn)) *hostile {
 	t.Helper()
+	return newHostileWaiting(t, 10*time.Second, script)
+}
+
+// newHostileWaiting starts an upstream whose connections wait no longer than
+// wait for a request after their first.
+func newHostileWaiting(t testing.TB, wait time.Duration, script func(c *hostileConn)) *hostile {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &hostile{l: l}
+	h := &hostile{l: l, wait: wait}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -94,7 +102,14 @@ func (h *hostile) requestsPerConn() []int {
 // next reads one request and returns its id and method; ok is false once the
 // client closed the connection (or sent something that is not a request).
 func (c *hostileConn) next() (id, method string, ok bool) {
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	wait := c.h.wait
+	c.h.mu.Lock()
+	first := c.h.perConn[c.idx] == 0
+	c.h.mu.Unlock()
+	if first {
+		wait = 10 * time.Second // the first request is on its way: a busy machine may be slow
+	}
+	c.SetReadDeadline(time.Now().Add(wait))
 	req, err := http.ReadRequest(c.br)
 	if err != nil {
 		return "", "", false
@@ -117,6 +132,19 @@ func (c *hostileConn) write(parts ...string) {
 		if _, err := io.WriteString(c, p); err != nil {
 			return
 		}
+	}
+}
+
+// waitHandled waits until the scripts have finished writing n answers. It polls
+// more often than eventually: the fuzz target calls it on every input.
+func (h *hostile) waitHandled(t testing.TB, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.handled.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for the upstream to finish answer %d", n)
+		}
+		time.Sleep(100 * time.Microsecond)
 	}
 }
 
@@ -197,7 +225,7 @@ type diffClients struct {
 	stdOpen atomic.Int64
 }
 
-func newClients(t testing.TB) *diffClients {
+func newDiffClients(t testing.TB) *diffClients {
 	k := transportKey{cfg: TransportConfig{MaxResponseHeaderBytes: 4 << 10, IdleConnTimeout: time.Minute},
 		connect: 5 * time.Second, header: 10 * time.Second}
 	c := &diffClients{direct: newTransport(k), std: newTransport(k).std}
