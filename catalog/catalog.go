@@ -8,6 +8,15 @@
 // refreshes in the background with bounded concurrency. A service whose
 // document is broken shows the error; every other service stays.
 //
+// A document that could not be fetched (the instance refused the connection,
+// answered 5xx, or had nothing at its configured path) is tried again soon,
+// since the usual cause is a service still starting: after RetryMin (1s),
+// then twice as long after each failure in a row (2s, 4s, ...) up to the
+// normal Refresh interval, like Consul's and Traefik's watch backoff. The
+// entry says when the next attempt is (Entry.NextAttempt), and the portal
+// shows it. A document that was fetched but cannot be read is not retried
+// early: the same bytes give the same error until the service changes.
+//
 // Nothing is fetched from an address that did not come from discovery: the
 // document location is a path, joined to an instance address from the
 // snapshot, and external $refs are read from that same instance only.
@@ -54,7 +63,11 @@ type Options struct {
 	Concurrency int
 	// Refresh is how often every document is fetched again (default 5m).
 	Refresh time.Duration
-	Logger  *slog.Logger
+	// RetryMin is the wait before fetching again a document that could not
+	// be fetched (default 1s); it doubles after each failure in a row, up to
+	// Refresh.
+	RetryMin time.Duration
+	Logger   *slog.Logger
 }
 
 // Entry is one service in the catalog.
@@ -67,8 +80,12 @@ type Entry struct {
 	Problems  []openapi.Problem `json:"problems,omitempty"`
 	Error     string            `json:"error,omitempty"` // the document could not be read
 	FetchedAt time.Time         `json:"fetched_at,omitzero"`
-	Instance  string            `json:"instance,omitempty"` // the instance it was read from
-	Hash      string            `json:"hash,omitempty"`     // of the document as served
+	// Failures counts the fetches in a row that failed, and NextAttempt is
+	// when the catalog tries again (both zero once a fetch succeeds).
+	Failures    int       `json:"failures,omitempty"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	Instance    string    `json:"instance,omitempty"` // the instance it was read from
+	Hash        string    `json:"hash,omitempty"`     // of the document as served
 	// Versions groups the instances by the document they serve. More than
 	// one version means a rolling deploy (or drift) is in progress.
 	Versions []Version `json:"versions,omitempty"`
@@ -81,6 +98,10 @@ type Entry struct {
 	GatewayPath string `json:"gateway_path,omitempty"`
 	// Original is the document as the service served it.
 	Original []byte `json:"-"`
+
+	// fetchFailed marks an entry whose document could not be fetched, to
+	// be tried again soon (see the package comment).
+	fetchFailed bool
 }
 
 // Version is one document version and the instances serving it.
@@ -102,6 +123,16 @@ type Catalog struct {
 	snap    *discovery.Snapshot
 	wake    chan struct{}
 	changed map[string]bool
+
+	// retries are the services whose fetch failed, by name: failures in a
+	// row and when to try again. Only Run's goroutine touches it.
+	retries map[string]retry
+}
+
+// retry is one service's pending early fetch.
+type retry struct {
+	failures int
+	at       time.Time
 }
 
 // New makes an empty catalog; Run fills it.
@@ -118,11 +149,15 @@ func New(opts Options) *Catalog {
 	if opts.Refresh <= 0 {
 		opts.Refresh = 5 * time.Minute
 	}
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Catalog{opts: opts, log: opts.Logger.With("component", "catalog"),
-		fetcher: newFetcher(opts.Timeout, opts.MaxSize), wake: make(chan struct{}, 1), changed: map[string]bool{}}
+		fetcher: newFetcher(opts.Timeout, opts.MaxSize), wake: make(chan struct{}, 1), changed: map[string]bool{},
+		retries: map[string]retry{}}
 	empty := map[string]*Entry{}
 	c.entries.Store(&empty)
 	return c
@@ -164,10 +199,14 @@ func (c *Catalog) Entry(service string) (*Entry, bool) {
 }
 
 // Run refreshes the catalog until ctx ends: changed services at once, every
-// service every Refresh.
+// service every Refresh, and a service whose fetch failed when its retry is
+// due.
 func (c *Catalog) Run(ctx context.Context) error {
 	tick := time.NewTicker(c.opts.Refresh)
 	defer tick.Stop()
+	due := time.NewTimer(c.opts.Refresh)
+	due.Stop()
+	defer due.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -181,9 +220,55 @@ func (c *Catalog) Run(ctx context.Context) error {
 				}
 			}
 			c.mu.Unlock()
+		case now := <-due.C:
+			c.mu.Lock()
+			for n, r := range c.retries {
+				if !r.at.After(now) {
+					c.changed[n] = true
+				}
+			}
+			c.mu.Unlock()
 		}
 		c.refresh(ctx)
+		if next, ok := c.nextRetry(); ok {
+			due.Reset(time.Until(next))
+		}
 	}
+}
+
+// nextRetry is the earliest pending retry.
+func (c *Catalog) nextRetry() (time.Time, bool) {
+	var next time.Time
+	for _, r := range c.retries {
+		if next.IsZero() || r.at.Before(next) {
+			next = r.at
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// backoff is the wait after the given number of failures in a row:
+// RetryMin, doubled for each failure after the first, capped at Refresh.
+func (c *Catalog) backoff(failures int) time.Duration {
+	d := c.opts.RetryMin
+	for i := 1; i < failures && d < c.opts.Refresh; i++ {
+		d *= 2
+	}
+	return min(d, c.opts.Refresh)
+}
+
+// schedule records e's outcome: a failed fetch is tried again after the
+// backoff, which the entry shows; anything else clears the service's retry.
+func (c *Catalog) schedule(e *Entry, now time.Time) {
+	if !e.fetchFailed {
+		delete(c.retries, e.Service)
+		return
+	}
+	r := c.retries[e.Service]
+	r.failures++
+	r.at = now.Add(c.backoff(r.failures))
+	c.retries[e.Service] = r
+	e.Failures, e.NextAttempt = r.failures, r.at
 }
 
 // refresh fetches the pending services, at most Concurrency at a time, and
@@ -214,7 +299,9 @@ func (c *Catalog) refresh(ctx context.Context) {
 	wg.Wait()
 	close(results)
 	next := maps.Clone(*c.entries.Load())
+	now := time.Now()
 	for e := range results {
+		c.schedule(e, now) // e is this refresh's own: setting its fields races with no reader
 		if e.Kind == "" && e.Error == "" {
 			delete(next, e.Service)
 			continue

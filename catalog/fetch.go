@@ -97,7 +97,7 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 			continue
 		}
 		if err != nil {
-			e.Location, e.Error = p, err.Error()
+			e.Location, e.Error, e.fetchFailed = p, err.Error(), true
 			return e
 		}
 		if _, _, derr := openapi.Detect(b); derr != nil && len(paths) > 1 {
@@ -108,7 +108,7 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 	}
 	if body == nil {
 		if len(paths) == 1 {
-			e.Location, e.Error = paths[0], "no document at "+paths[0]
+			e.Location, e.Error, e.fetchFailed = paths[0], "no document at "+paths[0], true
 			return e
 		}
 		c.fetchHAL(ctx, e, route, addr, snap)

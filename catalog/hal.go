@@ -29,9 +29,9 @@ func (c *Catalog) fetchHAL(ctx context.Context, e *Entry, route Route, addr stri
 	body, err := c.fetcher.getWith(ctx, addr, p, hdr)
 	if err != nil {
 		if configured && !errors.Is(err, errNotFound) {
-			e.Kind, e.Location, e.Error = "hal", p, err.Error()
+			e.Kind, e.Location, e.Error, e.fetchFailed = "hal", p, err.Error(), true
 		} else if configured {
-			e.Kind, e.Location, e.Error = "hal", p, "no document at "+p
+			e.Kind, e.Location, e.Error, e.fetchFailed = "hal", p, "no document at "+p, true
 		}
 		return
 	}
