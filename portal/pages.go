@@ -12,14 +12,60 @@ import (
 type serviceRow struct {
 	*catalog.Entry
 	Health *Health
+	Routes []Route
+	// Undocumented is a routed service without a document: the page says
+	// so, and how to publish one, rather than leaving it out.
+	Undocumented bool
+}
+
+// rows is every service the catalog has a document for, and every service
+// the gateway routes to without one, by name.
+func (p *portal) rows() []serviceRow {
+	byName := map[string]*serviceRow{}
+	for _, e := range p.opts.Catalog.Entries() {
+		byName[e.Service] = &serviceRow{Entry: e}
+	}
+	if p.opts.Routed != nil {
+		for _, rs := range p.opts.Routed() {
+			row, ok := byName[rs.Name]
+			if !ok {
+				row = &serviceRow{Entry: &catalog.Entry{Service: rs.Name}, Undocumented: true}
+				byName[rs.Name] = row
+			}
+			row.Routes = rs.Routes
+		}
+	}
+	out := make([]serviceRow, 0, len(byName))
+	for _, n := range slices.Sorted(mapsKeys(byName)) {
+		row := byName[n]
+		row.Health = p.health(n)
+		out = append(out, *row)
+	}
+	return out
+}
+
+// row is one service's row, documented or only routed.
+func (p *portal) row(name string) (serviceRow, bool) {
+	if e, ok := p.opts.Catalog.Entry(name); ok && p.opts.Routed == nil {
+		return serviceRow{Entry: e, Health: p.health(name)}, true
+	}
+	for _, r := range p.rows() {
+		if r.Service == name {
+			return r, true
+		}
+	}
+	return serviceRow{}, false
 }
 
 func (p *portal) catalogPage(w http.ResponseWriter, r *http.Request) {
-	var rows []serviceRow
-	for _, e := range p.opts.Catalog.Entries() {
-		rows = append(rows, serviceRow{Entry: e, Health: p.health(e.Service)})
+	rows := p.rows()
+	var undocumented []string
+	for _, row := range rows {
+		if row.Undocumented {
+			undocumented = append(undocumented, row.Service)
+		}
 	}
-	p.render(w, "catalog.html", map[string]any{"Services": rows})
+	p.render(w, "catalog.html", map[string]any{"Services": rows, "Undocumented": undocumented})
 }
 
 func (p *portal) searchPage(w http.ResponseWriter, r *http.Request) {
@@ -34,11 +80,12 @@ type tagGroup struct {
 }
 
 func (p *portal) servicePage(w http.ResponseWriter, r *http.Request) {
-	e, ok := p.opts.Catalog.Entry(r.PathValue("name"))
+	row, ok := p.row(r.PathValue("name"))
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
+	e := row.Entry
 	var groups []tagGroup
 	if e.Doc != nil {
 		byTag := map[string][]openapi.Operation{}
@@ -57,7 +104,8 @@ func (p *portal) servicePage(w http.ResponseWriter, r *http.Request) {
 	if e.HAL != nil {
 		rels = e.HAL.Rels()
 	}
-	p.render(w, "service.html", map[string]any{"E": e, "Groups": groups, "Health": p.health(e.Service), "Rels": rels})
+	p.render(w, "service.html", map[string]any{"E": e, "Groups": groups, "Health": row.Health, "Rels": rels,
+		"Routes": row.Routes, "Undocumented": row.Undocumented})
 }
 
 // operationView is what the operation page shows.

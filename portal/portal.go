@@ -46,6 +46,20 @@ type Instance struct {
 	Ejected bool
 }
 
+// Routed is a service the gateway sends traffic to.
+type Routed struct {
+	Name   string
+	Routes []Route
+}
+
+// Route is one way clients reach a service through the gateway.
+type Route struct {
+	Host        string   // "" for any host
+	Path        string   // path prefix
+	Methods     []string // none for every method
+	StripPrefix bool
+}
+
 // Options configure the portal.
 type Options struct {
 	// Path is where the portal is mounted ("/portal").
@@ -56,6 +70,11 @@ type Options struct {
 	Health func(service string) (Health, bool)
 	// Map lists every routed service's state for the system map.
 	Map func() []MapService
+	// Routed lists every service the gateway routes to, with its routes,
+	// documented or not: the catalog page lists each one, and says how to
+	// publish a document for those without. nil lists only the services
+	// that have a document.
+	Routed func() []Routed
 	// PublicURL is the gateway's address as clients know it (portal.public_url):
 	// normalized documents' servers start with it. Try-it sends to the path
 	// after it on the portal's own origin; its curl line keeps it.
@@ -84,6 +103,8 @@ func Handler(opts Options) http.Handler {
 		"base":     func() string { return p.base },
 		"lower":    strings.ToLower,
 		"markdown": markdown,
+		"until":    until,
+		"join":     strings.Join,
 	}).ParseFS(assets, "templates/*.html"))
 	if opts.Catalog != nil {
 		p.api = opts.Catalog.Handler(p.base + "/api")
@@ -161,6 +182,15 @@ func (p *portal) render(w http.ResponseWriter, name string, data any) {
 	if err := p.tmpl.ExecuteTemplate(w, name, data); err != nil {
 		http.Error(w, "rendering the page failed", http.StatusInternalServerError)
 	}
+}
+
+// until says how long until t, rounded to the second ("now" once passed).
+func until(t time.Time) string {
+	d := time.Until(t).Round(time.Second)
+	if d <= 0 {
+		return "now"
+	}
+	return "in " + d.String()
 }
 
 func (p *portal) health(service string) *Health {

@@ -56,6 +56,7 @@ func (rt *process) startCatalog(f *config.File) {
 			return h, ok
 		},
 		Map:           rt.systemMap,
+		Routed:        rt.routedServices,
 		ShowInstances: f.PortalShowsInstances(),
 		PublicURL:     f.Portal.PublicURL,
 	})))
@@ -93,6 +94,32 @@ func (rt *process) systemMap() []portal.MapService {
 			m.Instances = append(m.Instances, portal.MapInstance{Addr: in.Addr, Ejected: in.Ejected, InFlight: in.InFlight})
 		}
 		out = append(out, m)
+	}
+	return out
+}
+
+// routedServices is every service the gateway routes to, for the portal's
+// catalog (which lists those without a document too): each with the file's
+// routes to it, or, for a route from Consul labels, the prefix the gateway
+// reports.
+func (rt *process) routedServices() []portal.Routed {
+	f := rt.config()
+	var out []portal.Routed
+	for _, s := range rt.gw.Services() {
+		prefix, strip, ok := rt.gw.ServiceRoute(s.Name)
+		if !ok {
+			continue // label problems only: not routed
+		}
+		r := portal.Routed{Name: s.Name}
+		for _, fr := range f.Routes {
+			if fr.Service == s.Name {
+				r.Routes = append(r.Routes, portal.Route{Host: fr.Host, Path: fr.Path, Methods: fr.Methods, StripPrefix: fr.StripPrefix})
+			}
+		}
+		if len(r.Routes) == 0 {
+			r.Routes = []portal.Route{{Path: prefix, StripPrefix: strip}}
+		}
+		out = append(out, r)
 	}
 	return out
 }
