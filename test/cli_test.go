@@ -2,7 +2,9 @@ package test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -14,6 +16,31 @@ func TestVersionPrintsTheProgramName(t *testing.T) {
 	}
 	if !strings.HasPrefix(out, "bulwark ") {
 		t.Errorf("bulwark version printed %q, want it to start with %q", out, "bulwark ")
+	}
+}
+
+// A binary built from a git checkout (TestMain runs go build in the work
+// tree, which stamps VCS information by default) names the commit it was
+// built from, so a bug report says exactly which code it is about.
+func TestVersionNamesTheCommitTheBinaryWasBuiltFrom(t *testing.T) {
+	git := exec.Command("git", "rev-parse", "--is-inside-work-tree")
+	git.Dir = moduleRoot
+	if out, err := git.Output(); err != nil || strings.TrimSpace(string(out)) != "true" {
+		t.Skip("not built from a git work tree: the binary has no commit to name")
+	}
+	out, errOut, code := runBulwark(t, "version")
+	if code != 0 {
+		t.Fatalf("bulwark version exited %d; stderr:\n%s", code, errOut)
+	}
+	m := regexp.MustCompile(`^bulwark \S+ \(commit ([0-9a-f]{12}), \d{4}-\d\d-\d\dT[^,)]+(, modified)?\) `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("bulwark version printed %q, want \"bulwark VERSION (commit REV, TIME[, modified]) ...\"", out)
+	}
+	// The commit is one the repository has (HEAD may have moved on since the build).
+	check := exec.Command("git", "cat-file", "-e", m[1]+"^{commit}")
+	check.Dir = moduleRoot
+	if err := check.Run(); err != nil {
+		t.Errorf("bulwark version names commit %s, which the repository does not have", m[1])
 	}
 }
 

@@ -9,6 +9,7 @@
 package test
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -31,6 +32,23 @@ func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
 
+// buildBinary builds cmd/bulwark into binPath, with -race when the tests run with it.
+func buildBinary(vcs string) error {
+	args := []string{"build", "-o", binPath, vcs}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, "./cmd/bulwark")
+	build := exec.Command("go", args...)
+	build.Dir = moduleRoot
+	var out bytes.Buffer
+	build.Stdout, build.Stderr = &out, &out
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("%w\n%s", err, out.String())
+	}
+	return nil
+}
+
 func testMain(m *testing.M) int {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "bulwark-e2e-")
@@ -50,18 +68,16 @@ func testMain(m *testing.M) int {
 	if runtime.GOOS == "windows" {
 		binPath += ".exe"
 	}
-	args := []string{"build", "-o", binPath}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	args = append(args, "./cmd/bulwark")
-	build := exec.Command("go", args...)
-	build.Dir = moduleRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	// -buildvcs=auto stamps the commit (bulwark version prints it) even where
+	// GOFLAGS says -buildvcs=false; where git cannot answer (no work tree, a
+	// checkout owned by another user), the build is retried without it.
 	start := time.Now()
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building bulwark:", err)
-		return 1
+	if err := buildBinary("-buildvcs=auto"); err != nil {
+		fmt.Fprintln(os.Stderr, "building bulwark with VCS information failed; building without it:", err)
+		if err := buildBinary("-buildvcs=false"); err != nil {
+			fmt.Fprintln(os.Stderr, "building bulwark:", err)
+			return 1
+		}
 	}
 	if testing.Verbose() {
 		fmt.Fprintf(os.Stderr, "built %s (race=%v) in %v\n", binPath, raceEnabled, time.Since(start).Round(time.Millisecond))

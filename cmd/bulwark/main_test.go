@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -89,6 +90,48 @@ func TestRun(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestVersionLineFromBuildInfo(t *testing.T) {
+	vcs := func(kv ...string) []debug.BuildSetting {
+		var out []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return out
+	}
+	tail := " " + runtime.GOOS + "/" + runtime.GOARCH + " " + runtime.Version()
+	for _, tt := range []struct {
+		name    string
+		version string
+		bi      *debug.BuildInfo
+		want    string
+	}{
+		{"a release build names its version and commit", "v1.2.3",
+			&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs("vcs", "git",
+				"vcs.revision", "0830b50c1a2b3c4d5e6f708192a3b4c5d6e7f809", "vcs.time", "2026-12-02T23:07:31Z", "vcs.modified", "false")},
+			"bulwark v1.2.3 (commit 0830b50c1a2b, 2026-12-02T23:07:31Z)" + tail},
+		{"a build from a modified tree says so", "dev",
+			&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs(
+				"vcs.revision", "0830b50c1a2b3c4d5e6f708192a3b4c5d6e7f809", "vcs.time", "2026-12-02T23:07:31Z", "vcs.modified", "true")},
+			"bulwark dev (commit 0830b50c1a2b, 2026-12-02T23:07:31Z, modified)" + tail},
+		{"go install module@version gives the module version", "dev",
+			&debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}},
+			"bulwark v1.4.0" + tail},
+		{"the linker flag wins over the module version", "v2.0.0-rc1",
+			&debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}},
+			"bulwark v2.0.0-rc1" + tail},
+		{"a build without VCS information says only the version", "dev",
+			&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}},
+			"bulwark dev" + tail},
+		{"no build information at all", "dev", nil, "bulwark dev" + tail},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := buildFrom(tt.version, tt.bi).String(); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
 		})
 	}

@@ -17,10 +17,12 @@ type processMetrics struct {
 }
 
 func newProcessMetrics(reg prometheus.Registerer) *processMetrics {
+	b := readBuild()
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "bulwark_build_info",
-		Help:        "Always 1; labels say which build is running.",
-		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+		Name: "bulwark_build_info",
+		Help: "Always 1; labels say which build is running.",
+		// The labels of Prometheus' own *_build_info (prometheus/common/version).
+		ConstLabels: prometheus.Labels{"version": b.Version, "revision": b.Revision, "goversion": runtime.Version()},
 	})
 	build.Set(1)
 	m := &processMetrics{
