@@ -18,6 +18,10 @@ import (
 // (applyRouteChanges). cfgChanged, or a snapshot without Changed, merges
 // every route (mergeRoutes, rebuild), still reusing unchanged buckets.
 func (g *Gateway) applyLabels(next, old *state, changed []string, cfgChanged bool) {
+	cause := "discovery"
+	if cfgChanged {
+		cause = "config"
+	}
 	var labels map[string]discovery.Labels
 	if next.snap != nil {
 		labels = next.snap.Labels
@@ -70,6 +74,7 @@ func (g *Gateway) applyLabels(next, old *state, changed []string, cfgChanged boo
 		return
 	}
 	g.metrics.bindRoutes(added, removed)
+	g.logRouteChanges(added, removed, cause)
 }
 
 // sortedNames keeps the sorted keys of views: all of them sorted anew for a
