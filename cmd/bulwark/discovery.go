@@ -95,6 +95,18 @@ func (m *processMetrics) watchDiscovery(reg prometheus.Registerer, src *discover
 		Name: "bulwark_discovery_errors_total",
 		Help: "Failed Consul queries.",
 	}, func() float64 { return float64(src.Status().Errors) })
+	// The same failures by kind of watch: a failing service list stops new
+	// services from being found, a failing service watch freezes that
+	// service. Each failed retry is counted here; the log has one line per
+	// outage.
+	var byWatch []prometheus.Collector
+	for _, kind := range []string{discovery.WatchCatalog, discovery.WatchService} {
+		byWatch = append(byWatch, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "bulwark_discovery_watch_errors_total",
+			Help:        "Failed Consul queries by watch kind (catalog: the service list; service: one service's health).",
+			ConstLabels: prometheus.Labels{"watch": kind},
+		}, func() float64 { return float64(src.Status().ErrorsByWatch[kind]) }))
+	}
 	watches := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "bulwark_discovery_watches",
 		Help: "Blocking-query watches running (the service list, and each service per datacenter).",
@@ -110,6 +122,7 @@ func (m *processMetrics) watchDiscovery(reg prometheus.Registerer, src *discover
 		return float64(n)
 	})
 	reg.MustRegister(stale, errs, watches, problems)
+	reg.MustRegister(byWatch...)
 }
 
 // discoveryView is served at /api/v1/discovery.
