@@ -81,6 +81,9 @@ type Gateway struct {
 	mu sync.Mutex
 	// draining is set by Drain: readiness fails while requests still flow.
 	draining atomic.Bool
+	// discoversRoutes is set by DiscoversRoutes: routes may come from a
+	// discovery source's labels, so having none is not a reason to be unready.
+	discoversRoutes atomic.Bool
 	// retired are transports replaced within retireGrace, closed by Close
 	// (guarded by mu).
 	retired map[*h1Transport]bool
@@ -180,6 +183,17 @@ func (g *Gateway) Mount(prefix string, h http.Handler) {
 // keep being served, so load balancers move traffic away first.
 func (g *Gateway) Drain() { g.draining.Store(true) }
 
+// DiscoversRoutes says whether routes may come from a discovery source's
+// labels (Consul tags and meta) as well as from the file. Then a gateway with
+// no route yet is ready: it serves exactly what discovery says, which is
+// nothing until a service opts in, and answering 503 would keep its own
+// Consul check critical and its load balancer away for no fault of its own
+// (Traefik and Fabio are ready with an empty table too). Whether the source
+// has answered at all is the caller's readiness check (AdminOptions.Ready).
+// With routes from the file alone, none at all stays a 503: that gateway can
+// never route anything, and a failing probe is how the mistake shows.
+func (g *Gateway) DiscoversRoutes(on bool) { g.discoversRoutes.Store(on) }
+
 // Ready reports whether the gateway can take traffic, and why not.
 func (g *Gateway) Ready() (bool, string) {
 	st := g.state.Load()
@@ -188,6 +202,8 @@ func (g *Gateway) Ready() (bool, string) {
 		return false, "draining: shutting down"
 	case st.snap == nil:
 		return false, "waiting for the first discovery snapshot"
+	case st.table.count == 0 && g.discoversRoutes.Load():
+		return true, "ready: no routes yet (none of the discovered services has a route label)"
 	case st.table.count == 0:
 		return false, "no routes configured"
 	}

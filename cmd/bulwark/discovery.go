@@ -29,6 +29,9 @@ func (rt *process) startConsul(f *config.File) error {
 		return err
 	}
 	rt.consul = src
+	// Routes may come from Consul labels: zero routes is then "nothing
+	// opted in yet", ready once Consul has answered (discoveryReady).
+	rt.gw.DiscoversRoutes(true)
 	rt.metrics.watchDiscovery(rt.reg, src)
 	return nil
 }
