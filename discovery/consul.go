@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -30,11 +31,8 @@ import (
 type Consul struct {
 	cfg    ConsulConfig
 	client *api.Client
-	// apiConfig is the client's configuration as api.NewClient completed
-	// it, for the one request bulwark builds itself (listServices).
-	apiConfig *api.Config
-	log       *slog.Logger
-	status    *consulStatus
+	log    *slog.Logger
+	status *consulStatus
 }
 
 var _ Source = (*Consul)(nil)
@@ -141,7 +139,15 @@ func NewConsul(cfg ConsulConfig) (*Consul, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consul: %w", err)
 	}
-	return &Consul{cfg: cfg, client: client, apiConfig: ac, log: cfg.Logger.With("component", "consul"),
+	// The service list is read from the raw answer (listServices); the
+	// client and ac share this *http.Client, whatever NewClient chose
+	// (a unix socket's included).
+	next := ac.HttpClient.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	ac.HttpClient.Transport = tapTransport{next: next}
+	return &Consul{cfg: cfg, client: client, log: cfg.Logger.With("component", "consul"),
 		status: newConsulStatus(ac.Address)}, nil
 }
 

@@ -1,14 +1,13 @@
 package discovery
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
-	"time"
+	"strings"
 
 	"github.com/hashicorp/consul/api"
 )
@@ -19,66 +18,68 @@ import (
 // deregistration makes Consul send the whole list, and at a thousand
 // services reading it was the largest part of bulwark's CPU per change:
 // consul/api decodes it with encoding/json (the answer scanned twice, then a
-// thousand tag slices built). listServices asks for it as consul/api would
+// thousand tag slices built). listServices asks for it through consul/api
 // and parseServiceNames reads it in one strict pass.
 type serviceNames map[string]bool
 
 // maxServiceList bounds the answer read: a million services' names.
 const maxServiceList = 64 << 20
 
-// listServices is Catalog().Services for names only: the same URL, query
-// parameters and token consul/api builds from the client's Config (which
-// api.NewClient has completed: scheme, address, path prefix, token file),
-// sent with the client's own HTTP client.
+// listServices is Catalog().Services for names only. The request is consul/api's
+// own (Raw().Query): the address, scheme and path prefix, the ACL token, HTTP
+// basic auth (CONSUL_HTTP_AUTH), namespace, partition, datacenter, extra
+// headers and TLS all come from the client's Config exactly as for every
+// other query. A request built by hand here once forgot the basic auth, so
+// with CONSUL_HTTP_AUTH set the list was refused while health queries
+// worked. Only the answer's body is taken before consul/api decodes it:
+// bodyTap, on the client's transport, reads it for this request and hands
+// consul/api an empty object instead.
 func (c *Consul) listServices(opts *api.QueryOptions) (serviceNames, *api.QueryMeta, error) {
-	ac := c.apiConfig
-	q := url.Values{}
-	for k, v := range map[string]string{"dc": ac.Datacenter, "ns": ac.Namespace, "partition": ac.Partition} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if opts.Datacenter != "" {
-		q.Set("dc", opts.Datacenter)
-	}
-	if opts.WaitIndex != 0 {
-		q.Set("index", strconv.FormatUint(opts.WaitIndex, 10))
-	}
-	if opts.WaitTime != 0 {
-		q.Set("wait", strconv.FormatInt(max(int64(opts.WaitTime/time.Millisecond), 1), 10)+"ms")
-	}
-	u := url.URL{Scheme: ac.Scheme, Host: ac.Address, Path: ac.PathPrefix + "/v1/catalog/services", RawQuery: q.Encode()}
-	req, err := http.NewRequestWithContext(opts.Context(), http.MethodGet, u.String(), nil)
+	tap := &bodyTap{}
+	q := opts.WithContext(context.WithValue(opts.Context(), bodyTapKey{}, tap))
+	var empty struct{}
+	meta, err := c.client.Raw().Query("/v1/catalog/services", &empty, q)
 	if err != nil {
 		return nil, nil, err
 	}
-	if ac.Token != "" {
-		req.Header.Set("X-Consul-Token", ac.Token)
+	if tap.body == nil {
+		return nil, nil, errors.New("consul: the service list's body was not captured")
 	}
-	resp, err := ac.HttpClient.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, nil, api.StatusError{Code: resp.StatusCode, Body: string(b)}
-	}
-	meta := &api.QueryMeta{}
-	if s := resp.Header.Get("X-Consul-Index"); s != "" {
-		if meta.LastIndex, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return nil, nil, fmt.Errorf("consul: X-Consul-Index %q: %w", s, err)
-		}
+	names, err := parseServiceNames(tap.body)
+	return names, meta, err
+}
+
+// bodyTapKey marks, in a request's context, the request whose answer
+// tapTransport keeps.
+type bodyTapKey struct{}
+
+// bodyTap receives the body of a successful answer.
+type bodyTap struct{ body []byte }
+
+// tapTransport wraps the Consul client's transport. For a request whose
+// context carries a bodyTap it reads a 200 answer's body (at most
+// maxServiceList) into the tap and replaces it with "{}"; any other request
+// or answer passes untouched, so consul/api still reports errors its way.
+type tapTransport struct{ next http.RoundTripper }
+
+func (t tapTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	tap, _ := req.Context().Value(bodyTapKey{}).(*bodyTap)
+	if err != nil || tap == nil || resp.StatusCode != http.StatusOK {
+		return resp, err
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxServiceList+1))
-	if err != nil {
-		return nil, nil, err
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return nil, err
+	case len(b) > maxServiceList:
+		return nil, errors.New("consul: the service list is larger than 64 MiB")
 	}
-	if len(b) > maxServiceList {
-		return nil, nil, errors.New("consul: the service list is larger than 64 MiB")
-	}
-	names, err := parseServiceNames(b)
-	return names, meta, err
+	tap.body = b
+	resp.Body = io.NopCloser(strings.NewReader("{}"))
+	resp.ContentLength = 2
+	return resp, nil
 }
 
 // parseServiceNames reads {"name": ["tag", ...] or null, ...} strictly:
