@@ -12,13 +12,17 @@ import (
 )
 
 // TestSIGTERMDrainsThenExits: readiness fails first (so load balancers move away),
-// the request in flight completes, and the process exits 0 within the grace period.
+// the request in flight completes, and the process exits 0 as soon as it has,
+// without waiting out the grace period. The grace is long (30 s) against a
+// 1 s request, so "exited once the request was done" and "waited for the grace"
+// are far apart: the exit must come within half the grace, and the log must not
+// say the grace ran out.
 func TestSIGTERMDrainsThenExits(t *testing.T) {
-	const grace = 5 * time.Second
+	const grace = 30 * time.Second
 	slow := newUpstreamDelay(t, "slow", time.Second)
 	gw := startServe(t, configOptions{
 		Routes:   []routeSpec{{Path: "/slow", Service: "slow", Upstream: slow}},
-		Shutdown: "  drain_delay: 500ms\n  grace: 5s\n",
+		Shutdown: "  drain_delay: 500ms\n  grace: 30s\n",
 	}.render)
 	c := newClient(t)
 
@@ -35,7 +39,6 @@ func TestSIGTERMDrainsThenExits(t *testing.T) {
 		t.Fatal("the slow request did not reach the upstream")
 	}
 
-	sent := time.Now()
 	gw.signal(syscall.SIGTERM)
 
 	// During the drain delay the admin listener is still up and says 503.
@@ -65,12 +68,14 @@ func TestSIGTERMDrainsThenExits(t *testing.T) {
 		t.Fatal("the request in flight at SIGTERM did not complete within the grace period")
 	}
 
-	code := gw.waitExit(grace + 2*time.Second)
+	// Nothing is left in flight: the process exits now, long before the grace
+	// would run out (waitExit fails the test after half of it).
+	code := gw.waitExit(grace / 2)
 	if code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
 	}
-	if took := time.Since(sent); took > grace {
-		t.Errorf("the process took %v to exit, longer than the %v grace period", took, grace)
+	if strings.Contains(gw.stderr.String(), "grace period over") {
+		t.Error("the log says the grace period ran out; the only request in flight had finished long before")
 	}
 	if !strings.Contains(gw.stderr.String(), "stopped") {
 		t.Error("stderr does not log the end of the shutdown")
