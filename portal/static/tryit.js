@@ -71,6 +71,18 @@
   }
 
   form.addEventListener("input", function () { document.getElementById("curl").textContent = curl(request()); });
+
+  // The answer is read as it arrives, as Swagger UI's console does not but
+  // a streaming endpoint needs: the status and headers as soon as they
+  // come, then each chunk (a server-sent event, a chunk of a chunked body)
+  // appended to the output, which keeps the last maxShown characters. Stop
+  // aborts the request (AbortController), which ends it at the gateway and
+  // the service too. A body that ends and is JSON is shown indented.
+  var maxShown = 1 << 20;
+  var stopButton = document.getElementById("stop");
+  var running = null; // the AbortController of the request in flight
+  stopButton.addEventListener("click", function () { if (running) running.abort(); });
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     sessionStorage.setItem(key, auth.value);
@@ -81,16 +93,63 @@
       return;
     }
     document.getElementById("curl").textContent = curl(r);
+    if (running) running.abort(); // one request at a time: a new Send ends the last
+    var ctl = new AbortController();
+    running = ctl;
+    r.init.signal = ctl.signal;
     var start = performance.now();
+    stopButton.hidden = false;
+    state("sending…");
     fetch(target.href, r.init).then(function (res) {
-      return res.text().then(function (text) {
-        var lines = [];
-        res.headers.forEach(function (v, k) { lines.push(k + ": " + v); });
-        try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* not JSON: as is */ }
-        show(res.status + " " + res.statusText, performance.now() - start, res.headers.get("Server-Timing") || "", lines.join("\n"), text);
-      });
-    }).catch(function (err) { show("failed: " + err.message, performance.now() - start, "", "", ""); });
+      var lines = [];
+      res.headers.forEach(function (v, k) { lines.push(k + ": " + v); });
+      show(res.status + " " + res.statusText, performance.now() - start, res.headers.get("Server-Timing") || "", lines.join("\n"), "");
+      return readBody(res, ctl);
+    }).catch(function (err) {
+      if (ctl.signal.aborted) { // Stop before any answer, or a new Send, which shows its own
+        if (running === ctl) state("stopped before an answer came");
+        return;
+      }
+      show("failed: " + err.message, performance.now() - start, "", "", "");
+    }).finally(function () {
+      if (running === ctl) { running = null; stopButton.hidden = true; }
+    });
   });
+
+  // readBody appends the body to the output as it arrives.
+  function readBody(res, ctl) {
+    var out = document.getElementById("body");
+    if (!res.body) { done(0, false); return Promise.resolve(); }
+    var reader = res.body.getReader(), decoder = new TextDecoder(), text = "", dropped = 0, bytes = 0;
+    var sse = /^text\/event-stream/i.test(res.headers.get("Content-Type") || "");
+    state("receiving…");
+    function append(s) {
+      text += s;
+      if (text.length > maxShown) { dropped += text.length - maxShown; text = text.slice(text.length - maxShown); }
+      out.textContent = (dropped ? "… (" + dropped + " earlier characters not shown)\n" : "") + text;
+    }
+    function done(n, stopped) {
+      if (!stopped && !sse && !dropped) {
+        try { out.textContent = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* not JSON: as is */ }
+      }
+      state((stopped ? "stopped after " : "complete: ") + n + " bytes");
+    }
+    function next() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) { append(decoder.decode()); done(bytes, false); return; }
+        bytes += chunk.value.byteLength;
+        append(decoder.decode(chunk.value, { stream: true }));
+        state("receiving… " + bytes + " bytes");
+        return next();
+      }, function (err) {
+        if (ctl.signal.aborted) { done(bytes, true); return; }
+        state("the answer broke off after " + bytes + " bytes: " + err.message);
+      });
+    }
+    return next();
+  }
+
+  function state(s) { document.getElementById("state").textContent = s; }
 
   // split reads the gateway's Server-Timing ("gateway;dur=0.1, upstream;dur=3")
   // into where the time went; what neither accounts for is the network and
@@ -115,6 +174,7 @@
     document.getElementById("timing").textContent = ms === null ? "" : split(timing, ms);
     document.getElementById("headers").textContent = headers;
     document.getElementById("body").textContent = body;
+    document.getElementById("state").textContent = "";
     document.getElementById("result").hidden = false;
   }
 })();
