@@ -56,7 +56,11 @@ type h1Conn struct {
 	t      *h1Transport
 	addr   string
 	nc     net.Conn
-	raw    syscall.RawConn  // nc's socket, for the idle check; nil: no check, no reuse
+	raw    syscall.RawConn       // nc's socket, for the idle check; nil: no check, no reuse
+	peek   func(fd uintptr) bool // the idle check's read, made once: no allocation per check
+	peekN  int
+	peekE  error
+	peekB  [1]byte
 	lr     io.LimitedReader // between nc and br: bounds the response header
 	br     *bufio.Reader
 	bw     *bufio.Writer
@@ -143,6 +147,10 @@ func (t *h1Transport) get(ctx context.Context, addr string) (*h1Conn, error) {
 	pc := &h1Conn{t: t, addr: addr, nc: nc}
 	if sc, ok := nc.(syscall.Conn); ok {
 		pc.raw, _ = sc.SyscallConn()
+		pc.peek = func(fd uintptr) bool {
+			pc.peekN, pc.peekE = readFD(syscall.Read, fd, pc.peekB[:])
+			return true // never wait for the socket to become readable
+		}
 	}
 	pc.lr.R = nc
 	pc.br = bufio.NewReaderSize(&pc.lr, 4<<10)
@@ -184,18 +192,10 @@ func (pc *h1Conn) usable() bool {
 	if pc.br.Buffered() > 0 || pc.raw == nil {
 		return false
 	}
-	var (
-		b   [1]byte
-		n   int
-		err error
-	)
-	if rerr := pc.raw.Read(func(fd uintptr) bool {
-		n, err = readFD(syscall.Read, fd, b[:])
-		return true // never wait for the socket to become readable
-	}); rerr != nil {
+	if err := pc.raw.Read(pc.peek); err != nil {
 		return false
 	}
-	return n <= 0 && err == syscall.EAGAIN // nothing to read, as internal/poll tests it
+	return pc.peekN <= 0 && pc.peekE == syscall.EAGAIN // nothing to read, as internal/poll tests it
 }
 
 // readFD calls read, syscall.Read, with fd as the descriptor type of the
