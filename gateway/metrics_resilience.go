@@ -34,7 +34,7 @@ func newResilienceMetrics(reg prometheus.Registerer) resilienceMetrics {
 		}, []string{"service"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bulwark_retries_total",
-			Help: "Retries by service and the failure that caused them; reason budget_exhausted counts retries the budget refused.",
+			Help: "Retries by service and the failure that caused them (status_NNN, timeout, connect_refused, connect, tls, protocol); reason stale_connection counts requests resent at once, outside the budget, after a reused keep-alive connection failed before the upstream could have processed them; reason budget_exhausted counts retries the budget refused.",
 		}, []string{"service", "reason"}),
 		ejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bulwark_outlier_ejections_total",
