@@ -15,9 +15,10 @@ import (
 // timeout in the dialer and try_timeout as ResponseHeaderTimeout. A transport is
 // kept across snapshots and reloads while what shapes it is unchanged, so
 // keep-alive connections to the instances that remain survive a change.
-// Body-less GET, HEAD and OPTIONS requests take the transport's direct path
-// (h1transport.go); everything else its http.Transport. Both share the dialer,
-// the pool size, the idle timeout and the header limits built here.
+// Body-less GET, HEAD and OPTIONS requests to plain-HTTP instances take the
+// transport's direct path (h1transport.go) where it can check idle sockets
+// (Unix); everything else its http.Transport. Both share the dialer, the pool
+// size, the idle timeout and the header limits built here.
 
 // transportKey is what a service's transport is built from.
 type transportKey struct {
