@@ -94,7 +94,8 @@ func TestABadNewFileIsRejectedAndTheOldConfigKeepsServing(t *testing.T) {
 	line := 1 + strings.Count(bad[:strings.Index(bad, "servce:")], "\n")
 	writeFile(t, gw.ConfigPath, bad)
 
-	want := regexp.MustCompile(regexp.QuoteMeta(fmt.Sprintf("%s:%d:5: routes[1]: unknown key", gw.ConfigPath, line)) + `.*servce`)
+	// One log line per problem: at=FILE:LINE:COL reason="routes[1]: unknown key ...".
+	want := regexp.MustCompile(regexp.QuoteMeta(fmt.Sprintf("at=%s:%d:5 ", gw.ConfigPath, line)) + `reason="routes\[1\]: unknown key .*servce`)
 	if !eventually(reloadWait, func() bool { return want.MatchString(gw.stderr.String()) }) {
 		t.Fatalf("stderr does not report the problem as %s:%d:5 within %v", gw.ConfigPath, line, reloadWait)
 	}
