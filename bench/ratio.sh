@@ -9,6 +9,8 @@
 #
 #   bash bench/ratio.sh                          # ROUNDS=7 DURATION=5 CONNS=64
 #   ROUNDS=9 TARGETS="bare-tuned bulwark bulwark-gogc100 bulwark-nolog" bash bench/ratio.sh
+#   BASE_BIN=/tmp/bulwark-before TARGETS="bare-tuned bulwark bulwark-base" bash bench/ratio.sh
+#       # bulwark-base: another build (an earlier commit) in the same rounds, for "within 5% of before"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +42,7 @@ for t in "${targets[@]}"; do
 	p=$port
 	case $t in
 	bare-tuned) taskset -c "$PROXY_CPU" "$tmp/bareproxy" -addr "127.0.0.1:$p" -upstream "http://$up" -tuned >/dev/null 2>&1 & ;;
-	bulwark | bulwark-gogc100 | bulwark-nolog | bulwark-noresilience)
+	bulwark | bulwark-base | bulwark-gogc100 | bulwark-nolog | bulwark-noresilience)
 		free_port
 		log=true
 		[[ $t == bulwark-nolog ]] && log=false
@@ -60,9 +62,13 @@ for t in "${targets[@]}"; do
 		YAML
 		gogc=()
 		[[ $t == bulwark-gogc100 ]] && gogc=(env GOGC=100)
-		taskset -c "$PROXY_CPU" "${gogc[@]}" "$tmp/bulwark" serve -c "$tmp/$t.yaml" >/dev/null 2>&1 &
+		bin=$tmp/bulwark
+		if [[ $t == bulwark-base ]]; then
+			bin=${BASE_BIN:?ratio.sh: bulwark-base needs BASE_BIN, the binary to compare with}
+		fi
+		taskset -c "$PROXY_CPU" "${gogc[@]}" "$bin" serve -c "$tmp/$t.yaml" >/dev/null 2>&1 &
 		;;
-	*) echo "ratio.sh: unknown target $t (bare-tuned, bulwark, bulwark-gogc100, bulwark-nolog, bulwark-noresilience)" >&2; exit 2 ;;
+	*) echo "ratio.sh: unknown target $t (bare-tuned, bulwark, bulwark-base, bulwark-gogc100, bulwark-nolog, bulwark-noresilience)" >&2; exit 2 ;;
 	esac
 	pids+=($!)
 	url[$t]="http://127.0.0.1:$p/"
