@@ -25,6 +25,9 @@ type decoder struct {
 	// failed lists the paths whose values could not be decoded, so that
 	// validation does not report them a second time (as missing, say).
 	failed []string
+	// suggested lists the keys an unknown key was taken for ("servce" →
+	// routes[0].service), so that validation does not also call them missing.
+	suggested []string
 }
 
 var durationType = reflect.TypeFor[Duration]()
@@ -202,6 +205,7 @@ func (d *decoder) unknownKey(path string, k *yaml.Node, fields map[string]int) {
 	msg := fmt.Sprintf("unknown key %q", k.Value)
 	if s := suggest(k.Value, known); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
+		d.suggested = append(d.suggested, keyPath(path, s))
 	}
 	d.errorf(k, path, "%s", msg)
 	d.failed = d.failed[:len(d.failed)-1] // an unknown key leaves every known value intact

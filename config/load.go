@@ -50,7 +50,7 @@ func Parse(name string, data []byte) (*File, error) {
 	d.decode("", root, reflect.ValueOf(f).Elem())
 	probs := d.probs
 	var vp Problems
-	if err := f.validate(d.failed); err != nil {
+	if err := f.validate(d.failed, d.suggested); err != nil {
 		vp = err.(Problems) //nolint:errorlint // validate returns Problems or nil
 	}
 	probs = append(probs, vp...)

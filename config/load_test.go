@@ -110,6 +110,24 @@ func TestDecodingProblemsAreLocated(t *testing.T) {
 			want: []string{`b.yaml:2: invalid YAML: did not find expected key`},
 		},
 		{
+			name: "a misspelled required key is one mistake, not also a missing key",
+			src:  "routes:\n  - path: /a\n    servce: pets\ndiscovery:\n  static:\n    - servic: pets\n      instances: [127.0.0.1:1]\n",
+			want: []string{
+				`b.yaml:3:5: routes[0]: unknown key "servce" (did you mean "service"?)`,
+				`b.yaml:6:7: discovery.static[0]: unknown key "servic" (did you mean "service"?)`,
+			},
+		},
+		{
+			name: "a misspelled certificate key is one mistake",
+			src:  "tls:\n  certificates:\n    - {cert: a.pem, kye: a.key}\n",
+			want: []string{`b.yaml:3:21: tls.certificates[0]: unknown key "kye" (did you mean "key"?)`},
+		},
+		{
+			name: "a required key that is simply absent is still reported",
+			src:  "routes:\n  - path: /a\n",
+			want: []string{`b.yaml:2:5: routes[0]: service is required`},
+		},
+		{
 			name: "an integer too large for its field is out of range",
 			src:  "server:\n  max_header_bytes: 99999999999999999999\n",
 			want: []string{`b.yaml:2:21: server.max_header_bytes: expected an integer, found "99999999999999999999"`},
@@ -139,7 +157,6 @@ log:
 		`b.yaml:2:3: listen: unknown key "htp" (did you mean "http"?)`,
 		`b.yaml:4:17: server.read_timeout: expected a duration such as "250ms", "15s" or "1m30s", found "15"`,
 		`b.yaml:5:21: server.max_header_bytes: expected an integer, found a list`,
-		`b.yaml:7:5: routes[0]: service is required`, // validation runs despite the decoding problems
 		`b.yaml:8:5: routes[0]: unknown key "servce" (did you mean "service"?)`,
 		`b.yaml:11:3: log: duplicate key "level" (first at line 10)`,
 	})

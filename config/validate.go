@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,12 +13,14 @@ import (
 // each located at the value it is about (or, for a missing key, at the mapping
 // that lacks it). It is pure and fast: it reads no files and resolves no names, so
 // `bulwark check` and a reload give the same answer on any machine.
-func (f *File) Validate() error { return f.validate(nil) }
+func (f *File) Validate() error { return f.validate(nil, nil) }
 
 // validate is Validate leaving out the values at (or under, or above) the paths
-// in skip, which failed to decode.
-func (f *File) validate(skip []string) error {
-	c := &checker{f: f, skip: skip}
+// in skip, which failed to decode, and not calling the keys in suggested
+// missing: each is what a misspelled key was most likely meant to be, and the
+// misspelling is the one mistake to report.
+func (f *File) validate(skip, suggested []string) error {
+	c := &checker{f: f, skip: skip, suggested: suggested}
 	c.listeners()
 	c.tlsBlock()
 	c.portal()
@@ -34,9 +37,20 @@ func (f *File) validate(skip []string) error {
 
 // checker collects the problems of one Validate call.
 type checker struct {
-	f     *File
-	probs Problems
-	skip  []string
+	f         *File
+	probs     Problems
+	skip      []string
+	suggested []string
+}
+
+// missing reports that the key at path is required, unless a misspelled key
+// next to it was already reported as most likely being it. at is where the
+// problem is reported: the key itself, or the mapping that lacks it.
+func (c *checker) missing(path, at, format string, args ...any) {
+	if slices.Contains(c.suggested, path) {
+		return
+	}
+	c.report(at, format, args...)
 }
 
 // failed reports whether the value at path, or one inside it, failed to

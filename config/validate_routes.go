@@ -21,7 +21,7 @@ func (c *checker) routes() {
 	for i, r := range c.f.Routes {
 		p := indexPath("routes", i)
 		if r.Service == "" {
-			c.report(p, "service is required")
+			c.missing(p+".service", p, "service is required")
 		}
 		if r.Name != "" {
 			if first, dup := names[r.Name]; dup {

@@ -16,7 +16,7 @@ func (c *checker) staticServices() {
 		p := indexPath("discovery.static", i)
 		switch first, dup := names[s.Service]; {
 		case s.Service == "":
-			c.report(p, "service (the name) is required")
+			c.missing(p+".service", p, "service (the name) is required")
 		case dup:
 			c.report(p+".service", "%q is already listed%s", s.Service, c.atLine(first))
 		default:

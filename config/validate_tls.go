@@ -19,10 +19,10 @@ func (c *checker) tlsBlock() {
 	for i, p := range t.Certificates {
 		path := indexPath("tls.certificates", i)
 		if p.Cert == "" {
-			c.report(path+".cert", "the certificate file is required")
+			c.missing(path+".cert", path+".cert", "the certificate file is required")
 		}
 		if p.Key == "" {
-			c.report(path+".key", "the key file is required")
+			c.missing(path+".key", path+".key", "the key file is required")
 		}
 	}
 	switch t.MinVersion {
