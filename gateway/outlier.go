@@ -15,13 +15,21 @@ import (
 // maxEjectionMultiple caps how much repeat ejections lengthen the next one.
 const maxEjectionMultiple = 10
 
+// epoch starts monoNow's clock.
+var epoch = time.Now()
+
+// monoNow is the monotonic time since the process started, in nanoseconds: an
+// ejection lasts EjectFor even when the wall clock is stepped or slewed (as
+// NTP does on VMs), which time.Now().UnixNano() does not promise.
+func monoNow() int64 { return int64(time.Since(epoch)) }
+
 // observe records one attempt's outcome on u and ejects u when it keeps failing.
 func (g *Gateway) observe(s *service, u *Upstream, failed bool, reason string) {
 	p := s.policy.Outlier
 	if p.ConsecutiveFailures <= 0 || u == nil {
 		return
 	}
-	now := time.Now().UnixNano()
+	now := monoNow()
 	if !failed {
 		u.fails.Store(0)
 		if until := u.ejectedUntil.Load(); until != 0 && now > until+int64(p.EjectFor) {

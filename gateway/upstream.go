@@ -3,7 +3,6 @@ package gateway
 import (
 	"net/url"
 	"sync/atomic"
-	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
 )
@@ -21,7 +20,7 @@ type Upstream struct {
 	// inflight counts requests currently sent to this instance.
 	inflight atomic.Int64
 	// Outlier ejection state (outlier.go): consecutive failed attempts, the
-	// end of the current ejection (unix ns, 0 when never ejected) and how many
+	// end of the current ejection (monoNow's clock, 0 when never ejected) and how many
 	// times it was ejected, which lengthens the next ejection.
 	fails        atomic.Int32
 	ejectedUntil atomic.Int64
@@ -42,7 +41,7 @@ func (u *Upstream) Release() { u.inflight.Add(-1) }
 // the pool instead, and the breaker and bulkhead guard the whole service.)
 func (u *Upstream) Available() bool {
 	until := u.ejectedUntil.Load()
-	return until == 0 || time.Now().UnixNano() >= until
+	return until == 0 || monoNow() >= until
 }
 
 // Pool is the immutable set of a service's routable instances at one moment.
