@@ -103,10 +103,11 @@ type Agent struct {
 	Datacenter string
 	WANAddr    string // serf WAN host:port, for joining another DC
 
-	bin  string
-	node string
-	args []string
-	out  tail
+	bin      string
+	node     string
+	httpPort int
+	args     []string
+	out      tail
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -137,19 +138,12 @@ func Start(t testing.TB, o Options) *Agent {
 		}
 		a := &Agent{
 			Addr:       net.JoinHostPort("127.0.0.1", strconv.Itoa(p[0])),
-			WANAddr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(p[3])),
 			Datacenter: dc,
 			bin:        bin,
 			node:       fmt.Sprintf("consultest-%d-%d", os.Getpid(), p[0]),
+			httpPort:   p[0],
 		}
-		a.args = []string{"agent", "-dev", "-log-level", "warn",
-			"-client", "127.0.0.1", "-bind", "127.0.0.1",
-			"-datacenter", dc, "-node", a.node,
-			"-http-port", strconv.Itoa(p[0]), "-dns-port", "-1",
-			"-grpc-port", "-1", "-grpc-tls-port", "-1",
-			"-server-port", strconv.Itoa(p[1]),
-			"-serf-lan-port", strconv.Itoa(p[2]), "-serf-wan-port", strconv.Itoa(p[3]),
-		}
+		a.setClusterPorts(p[1:])
 		if err = a.start(); err == nil {
 			t.Cleanup(a.stop)
 			return a
@@ -168,15 +162,44 @@ func (a *Agent) Stop(t testing.TB) {
 	a.stop()
 }
 
-// Restart stops the agent and starts it again on the same ports, waiting for
-// a leader. Dev mode keeps nothing, so services must be registered again.
+// setClusterPorts sets the agent's server, serf LAN and serf WAN ports (the
+// ones only agents use) and the command line that goes with them.
+func (a *Agent) setClusterPorts(p []int) {
+	a.WANAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(p[2]))
+	a.args = []string{"agent", "-dev", "-log-level", "warn",
+		"-client", "127.0.0.1", "-bind", "127.0.0.1",
+		"-datacenter", a.Datacenter, "-node", a.node,
+		"-http-port", strconv.Itoa(a.httpPort), "-dns-port", "-1",
+		"-grpc-port", "-1", "-grpc-tls-port", "-1",
+		"-server-port", strconv.Itoa(p[0]),
+		"-serf-lan-port", strconv.Itoa(p[1]), "-serf-wan-port", strconv.Itoa(p[2]),
+	}
+}
+
+// Restart stops the agent and starts it again with the same HTTP address,
+// waiting for a leader. Dev mode keeps nothing, so services must be registered
+// again. The cluster ports are picked afresh (WANAddr changes): while the
+// agent was down, anything in the test that asked the kernel for a free port
+// could have been given one of them.
 func (a *Agent) Restart(t testing.TB) {
 	t.Helper()
 	a.stop()
-	if err := a.start(); err != nil {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var p []int
+		if p, err = freePorts(3); err != nil {
+			t.Fatalf("consultest: free ports: %v", err)
+		}
+		a.setClusterPorts(p)
+		if err = a.start(); err == nil {
+			return
+		}
 		a.stop()
-		t.Fatalf("consultest: restarting consul agent %s: %v\nagent output:\n%s", a.Addr, err, a.out.String())
+		if !strings.Contains(a.out.String(), "address already in use") {
+			break
+		}
 	}
+	t.Fatalf("consultest: restarting consul agent %s: %v\nagent output:\n%s", a.Addr, err, a.out.String())
 }
 
 func (a *Agent) start() error {
