@@ -19,21 +19,30 @@ type HashKey struct {
 
 // ParseHashKey parses "header:NAME", "cookie:NAME" or "path:N".
 func ParseHashKey(s string) (HashKey, error) {
+	k, why := parseHashKey(s)
+	if why != "" {
+		return HashKey{}, fmt.Errorf("hash_on %q: %s", s, why)
+	}
+	return k, nil
+}
+
+// parseHashKey is ParseHashKey saying why s is not a key, without naming s.
+func parseHashKey(s string) (HashKey, string) {
 	from, arg, ok := strings.Cut(s, ":")
 	if !ok || arg == "" {
-		return HashKey{}, fmt.Errorf("hash_on %q: want header:NAME, cookie:NAME or path:N", s)
+		return HashKey{}, "want header:NAME, cookie:NAME or path:N"
 	}
 	switch from {
 	case "header", "cookie":
-		return HashKey{From: from, Name: arg}, nil
+		return HashKey{From: from, Name: arg}, ""
 	case "path":
 		n, err := strconv.Atoi(arg)
 		if err != nil || n < 1 {
-			return HashKey{}, fmt.Errorf("hash_on %q: path segment must be a number from 1", s)
+			return HashKey{}, "path segment must be a number from 1"
 		}
-		return HashKey{From: from, Segment: n}, nil
+		return HashKey{From: from, Segment: n}, ""
 	default:
-		return HashKey{}, fmt.Errorf("hash_on %q: unknown source %q (want header, cookie or path)", s, from)
+		return HashKey{}, fmt.Sprintf("unknown source %q (want header, cookie or path)", from)
 	}
 }
 

@@ -1,8 +1,11 @@
 package policies
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 )
 
@@ -13,13 +16,132 @@ import (
 // stay time.Duration in Go; only the JSON form changes. Decoding accepts the
 // string and, for clients written against the old form, a number of
 // nanoseconds.
+//
+// The members are the declared keys, nested at the dots of their paths
+// ("retries.backoff" is "retries": {"backoff": ...}), in declaration order,
+// so a new key shows up in the admin API with nothing more to write here.
 
-// jsonDuration is a time.Duration in JSON.
-type jsonDuration time.Duration
-
-func (d jsonDuration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
+// MarshalJSON writes one member per key.
+func (p Policy) MarshalJSON() ([]byte, error) {
+	root := &object{}
+	for _, k := range keys {
+		path, omitEmpty := k.jsonPath()
+		v := k.field.toJSON(&p)
+		if omitEmpty && reflect.ValueOf(v).IsZero() {
+			continue
+		}
+		root.put(strings.Split(path, "."), v)
+	}
+	return json.Marshal(root)
 }
+
+// UnmarshalJSON reads what MarshalJSON writes. A key that is absent (or
+// null) leaves its field as it was; members that are not keys are ignored.
+func (p *Policy) UnmarshalJSON(b []byte) error {
+	var root map[string]json.RawMessage
+	if err := json.Unmarshal(b, &root); err != nil {
+		return err
+	}
+	objects := map[string]map[string]json.RawMessage{"": root}
+	for _, k := range keys {
+		path, _ := k.jsonPath()
+		raw, err := member(objects, path)
+		if err != nil {
+			return err
+		}
+		if raw == nil || string(raw) == "null" {
+			continue
+		}
+		if err := k.field.fromJSON(p, raw); err != nil {
+			return fmt.Errorf("policy %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// jsonPath is where the key's value goes in the JSON, and whether an empty
+// value is left out.
+func (k Key) jsonPath() (path string, omitEmpty bool) {
+	if k.json == "" {
+		return k.Name, false
+	}
+	path, opt, _ := strings.Cut(k.json, ",")
+	return path, opt == "omitempty"
+}
+
+// member finds the raw value at a dotted path, decoding (once) each object on
+// the way; objects holds them by path, the root at "".
+func member(objects map[string]map[string]json.RawMessage, path string) (json.RawMessage, error) {
+	parent, name := "", path
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		parent, name = path[:i], path[i+1:]
+	}
+	obj, ok := objects[parent]
+	if !ok {
+		raw, err := member(objects, parent)
+		if err != nil {
+			return nil, err
+		}
+		if raw != nil && string(raw) != "null" {
+			if err := json.Unmarshal(raw, &obj); err != nil {
+				return nil, fmt.Errorf("policy %s: %w", parent, err)
+			}
+		}
+		objects[parent] = obj
+	}
+	return obj[name], nil
+}
+
+// object is a JSON object that keeps its members in the order they were put.
+type object struct {
+	names  []string
+	values []any
+}
+
+// put stores v at path, creating the objects on the way.
+func (o *object) put(path []string, v any) {
+	name := path[0]
+	i := 0
+	for i < len(o.names) && o.names[i] != name {
+		i++
+	}
+	if i == len(o.names) {
+		o.names = append(o.names, name)
+		o.values = append(o.values, nil)
+		if len(path) > 1 {
+			o.values[i] = &object{}
+		}
+	}
+	if len(path) == 1 {
+		o.values[i] = v
+		return
+	}
+	o.values[i].(*object).put(path[1:], v)
+}
+
+func (o *object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, name := range o.names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(name)
+		v, err := json.Marshal(o.values[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// jsonDuration is a time.Duration in JSON: a string such as "15s" or, as
+// older clients wrote it, a number of nanoseconds.
+type jsonDuration time.Duration
 
 func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 	var s string
@@ -36,143 +158,5 @@ func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*d = jsonDuration(v)
-	return nil
-}
-
-// setDurations stores each duration that was present in the JSON.
-func setDurations(pairs ...durationField) {
-	for _, f := range pairs {
-		if f.json != nil {
-			*f.dst = time.Duration(*f.json)
-		}
-	}
-}
-
-// durationField is a decoded duration (nil when absent) and where it goes.
-type durationField struct {
-	dst  *time.Duration
-	json *jsonDuration
-}
-
-// MarshalJSON writes the durations as strings ("15s").
-func (p Policy) MarshalJSON() ([]byte, error) {
-	type plain Policy
-	return json.Marshal(struct {
-		plain
-		Timeout           jsonDuration `json:"timeout"`
-		TryTimeout        jsonDuration `json:"try_timeout"`
-		ConnectTimeout    jsonDuration `json:"connect_timeout"`
-		StreamIdleTimeout jsonDuration `json:"stream_idle_timeout"`
-	}{plain(p), jsonDuration(p.Timeout), jsonDuration(p.TryTimeout), jsonDuration(p.ConnectTimeout),
-		jsonDuration(p.StreamIdleTimeout)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (p *Policy) UnmarshalJSON(b []byte) error {
-	type plain Policy
-	aux := struct {
-		*plain
-		Timeout           *jsonDuration `json:"timeout"`
-		TryTimeout        *jsonDuration `json:"try_timeout"`
-		ConnectTimeout    *jsonDuration `json:"connect_timeout"`
-		StreamIdleTimeout *jsonDuration `json:"stream_idle_timeout"`
-	}{plain: (*plain)(p)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	setDurations(durationField{&p.Timeout, aux.Timeout}, durationField{&p.TryTimeout, aux.TryTimeout},
-		durationField{&p.ConnectTimeout, aux.ConnectTimeout}, durationField{&p.StreamIdleTimeout, aux.StreamIdleTimeout})
-	return nil
-}
-
-// MarshalJSON writes open_for as a string ("10s").
-func (b Breaker) MarshalJSON() ([]byte, error) {
-	type plain Breaker
-	return json.Marshal(struct {
-		plain
-		OpenFor jsonDuration `json:"open_for"`
-	}{plain(b), jsonDuration(b.OpenFor)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (b *Breaker) UnmarshalJSON(data []byte) error {
-	type plain Breaker
-	aux := struct {
-		*plain
-		OpenFor *jsonDuration `json:"open_for"`
-	}{plain: (*plain)(b)}
-	if err := json.Unmarshal(data, &aux); err != nil {
-		return err
-	}
-	setDurations(durationField{&b.OpenFor, aux.OpenFor})
-	return nil
-}
-
-// MarshalJSON writes queue_timeout as a string ("100ms").
-func (b Bulkhead) MarshalJSON() ([]byte, error) {
-	type plain Bulkhead
-	return json.Marshal(struct {
-		plain
-		QueueTimeout jsonDuration `json:"queue_timeout"`
-	}{plain(b), jsonDuration(b.QueueTimeout)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (b *Bulkhead) UnmarshalJSON(data []byte) error {
-	type plain Bulkhead
-	aux := struct {
-		*plain
-		QueueTimeout *jsonDuration `json:"queue_timeout"`
-	}{plain: (*plain)(b)}
-	if err := json.Unmarshal(data, &aux); err != nil {
-		return err
-	}
-	setDurations(durationField{&b.QueueTimeout, aux.QueueTimeout})
-	return nil
-}
-
-// MarshalJSON writes backoff as a string ("25ms").
-func (r Retries) MarshalJSON() ([]byte, error) {
-	type plain Retries
-	return json.Marshal(struct {
-		plain
-		Backoff jsonDuration `json:"backoff"`
-	}{plain(r), jsonDuration(r.Backoff)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (r *Retries) UnmarshalJSON(data []byte) error {
-	type plain Retries
-	aux := struct {
-		*plain
-		Backoff *jsonDuration `json:"backoff"`
-	}{plain: (*plain)(r)}
-	if err := json.Unmarshal(data, &aux); err != nil {
-		return err
-	}
-	setDurations(durationField{&r.Backoff, aux.Backoff})
-	return nil
-}
-
-// MarshalJSON writes eject_for as a string ("30s").
-func (o Outlier) MarshalJSON() ([]byte, error) {
-	type plain Outlier
-	return json.Marshal(struct {
-		plain
-		EjectFor jsonDuration `json:"eject_for"`
-	}{plain(o), jsonDuration(o.EjectFor)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (o *Outlier) UnmarshalJSON(data []byte) error {
-	type plain Outlier
-	aux := struct {
-		*plain
-		EjectFor *jsonDuration `json:"eject_for"`
-	}{plain: (*plain)(o)}
-	if err := json.Unmarshal(data, &aux); err != nil {
-		return err
-	}
-	setDurations(durationField{&o.EjectFor, aux.EjectFor})
 	return nil
 }

@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -12,65 +13,106 @@ import (
 // own upstream without a gateway config change.
 const MetaPrefix = "bulwark-"
 
-// metaKeys maps meta keys to the field they set, in the order problems are listed.
-var metaKeys = []string{"timeout", "try-timeout", "connect-timeout", "stream-idle-timeout", "balancer", "hash-on"}
+// A label is written by a service's team rather than the gateway's operator,
+// so on top of its key's range it may not claim more of the gateway than
+// these: a duration of at most an hour, a number of at most 1<<20.
+const (
+	labelMaxDuration = time.Hour
+	labelMaxNumber   = 1 << 20
+)
 
 // IsMetaKey reports whether key (with MetaPrefix) is a policy key.
 func IsMetaKey(key string) bool {
 	k, ok := strings.CutPrefix(key, MetaPrefix)
-	return ok && (slices.Contains(metaKeys, k) || slices.Contains(resilienceMetaKeys, k))
+	_, known := keysByLabel[k]
+	return ok && known
+}
+
+// MetaKeys returns every policy key a service may set in its labels, without
+// MetaPrefix ("timeout", "breaker-failures", ...), so a misspelt label can be
+// answered with the key that was probably meant.
+func MetaKeys() []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if l := k.Label(); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // FromMeta reads the policy keys of a service's meta. Every bad value is
 // reported and left out; the good ones still apply, so one typo never undoes
 // a service's other settings. Keys that are not policy keys are ignored (they
-// belong to routing or documentation).
+// belong to routing or documentation). Each value is held to its key's range,
+// as in the file; whether the values agree with each other is left to
+// Resolve, as for the file.
 func FromMeta(meta map[string]string) (Overrides, []string) {
 	var o Overrides
 	var problems []string
-	bad := func(key, value, why string) {
-		problems = append(problems, fmt.Sprintf("meta %s%s=%q: %s; ignored", MetaPrefix, key, value, why))
-	}
-	duration := func(key string) *time.Duration {
-		v, ok := meta[MetaPrefix+key]
-		if !ok {
-			return nil
+	for _, k := range keys {
+		l := k.Label()
+		s, ok := meta[MetaPrefix+l]
+		if l == "" || !ok {
+			continue
 		}
-		d, err := time.ParseDuration(v)
-		switch {
-		case err != nil:
-			bad(key, v, "not a duration (use Go syntax, e.g. 2s or 1500ms)")
-			return nil
-		case d <= 0:
-			bad(key, v, "must be positive")
-			return nil
-		case d > time.Hour:
-			bad(key, v, "longer than the 1h a gateway timeout may be")
-			return nil
+		v, why := k.fromLabel(s)
+		if why != "" {
+			problems = append(problems, fmt.Sprintf("meta %s%s=%q: %s; ignored", MetaPrefix, l, s, why))
+			continue
 		}
-		return &d
-	}
-	o.Timeout = duration("timeout")
-	o.TryTimeout = duration("try-timeout")
-	o.ConnectTimeout = duration("connect-timeout")
-	o.StreamIdle = duration("stream-idle-timeout")
-	if v, ok := meta[MetaPrefix+"balancer"]; ok {
-		switch v {
-		case RoundRobin, LeastRequest, ConsistentHash:
-			o.Balancer = &v
-		default:
-			bad("balancer", v, fmt.Sprintf("want %s, %s or %s", RoundRobin, LeastRequest, ConsistentHash))
-		}
-	}
-	resilienceFromMeta(meta, &o, bad)
-	if v, ok := meta[MetaPrefix+"hash-on"]; ok {
-		if _, err := ParseHashKey(v); err != nil {
-			bad("hash-on", v, err.Error())
-		} else {
-			o.HashOn = &v
-		}
+		k.Set(&o, v)
 	}
 	return o, problems
+}
+
+// fromLabel reads a label's text as a value of the key, or says why it cannot.
+func (k Key) fromLabel(s string) (any, string) {
+	var v any
+	switch k.Kind {
+	case Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return nil, "not a duration (use Go syntax, e.g. 2s or 1500ms)"
+		}
+		v = d
+	case Int, Bytes:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, "not a whole number"
+		}
+		v = n
+		if k.Kind == Int {
+			v = int(n)
+		}
+	case Share:
+		f, err := ParseShare(s)
+		if err != nil {
+			return nil, err.Error()
+		}
+		v = f
+	case Choice:
+		if !slices.Contains(k.Values, s) {
+			return nil, "want " + orList(k.Values)
+		}
+		return s, ""
+	case Hash:
+		if _, err := ParseHashKey(s); err != nil {
+			return nil, err.Error()
+		}
+		return s, ""
+	}
+	if why := k.outOfRange(v); why != "" {
+		return nil, why
+	}
+	n, _ := number(v)
+	switch {
+	case k.Kind == Duration && n > float64(labelMaxDuration):
+		return nil, "longer than the 1h a gateway timeout may be"
+	case k.Kind != Duration && k.Kind != Share && n > labelMaxNumber:
+		return nil, fmt.Sprintf("more than %d, the most a label may set", labelMaxNumber)
+	}
+	return v, ""
 }
 
 // Empty reports whether the overrides set nothing.
