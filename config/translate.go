@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/gateway"
@@ -139,73 +138,6 @@ func (f *File) layers(service string) []policies.Layer {
 		layers = append(layers, policies.Layer{Name: "services." + service, Set: b.overrides()})
 	}
 	return layers
-}
-
-// overrides converts a policy block into a policies layer.
-func (p Policy) overrides() policies.Overrides {
-	return policies.Overrides{
-		Timeout:        durationPtr(p.Timeout),
-		TryTimeout:     durationPtr(p.TryTimeout),
-		ConnectTimeout: durationPtr(p.ConnectTimeout),
-		StreamIdle:     durationPtr(p.StreamIdleTimeout),
-		Balancer:       p.Balancer,
-		HashOn:         p.HashOn,
-		Breaker:        p.Breaker.overrides(),
-		Bulkhead:       p.Bulkhead.overrides(),
-		Retries:        p.Retries.overrides(),
-		Outlier:        p.Outlier.overrides(),
-	}
-}
-
-func (b *BreakerPolicy) overrides() policies.BreakerOverrides {
-	if b == nil {
-		return policies.BreakerOverrides{}
-	}
-	return policies.BreakerOverrides{Failures: b.Failures, OpenFor: durationPtr(b.OpenFor), HalfOpenRequests: b.HalfOpenRequests}
-}
-
-func (b *BulkheadPolicy) overrides() policies.BulkheadOverrides {
-	if b == nil {
-		return policies.BulkheadOverrides{}
-	}
-	return policies.BulkheadOverrides{MaxConcurrent: b.MaxConcurrent, MaxQueue: b.MaxQueue, QueueTimeout: durationPtr(b.QueueTimeout)}
-}
-
-func (r *RetriesPolicy) overrides() policies.RetriesOverrides {
-	if r == nil {
-		return policies.RetriesOverrides{}
-	}
-	return policies.RetriesOverrides{Attempts: r.Attempts, Budget: fractionPtr(r.Budget), MinConcurrent: r.MinConcurrent,
-		Backoff: durationPtr(r.Backoff), MaxBodyBytes: r.MaxBodyBytes}
-}
-
-func (o *OutlierPolicy) overrides() policies.OutlierOverrides {
-	if o == nil {
-		return policies.OutlierOverrides{}
-	}
-	return policies.OutlierOverrides{ConsecutiveFailures: o.ConsecutiveFailures, EjectFor: durationPtr(o.EjectFor),
-		MaxEjected: fractionPtr(o.MaxEjected)}
-}
-
-// fractionPtr converts an optional Percent; a bad one (refused by Validate) is nil.
-func fractionPtr(p *Percent) *float64 {
-	if p == nil {
-		return nil
-	}
-	f, err := p.Fraction()
-	if err != nil {
-		return nil
-	}
-	return &f
-}
-
-// durationPtr converts an optional Duration for policies.Overrides.
-func durationPtr(d *Duration) *time.Duration {
-	if d == nil {
-		return nil
-	}
-	v := d.D()
-	return &v
 }
 
 // ConsulConfig translates discovery.consul for discovery.NewConsul; nil when

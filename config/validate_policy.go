@@ -35,36 +35,41 @@ type policyLayer struct {
 	set  Policy
 }
 
-// policyBlock checks each value of one block on its own.
+// policyBlock checks each value of one block on its own, against its key's
+// declaration (range, choices), at its own position. What only the
+// combination can break (a queue without a queue timeout) is left to
+// combined.
 func (c *checker) policyBlock(p string, b Policy) bool {
 	n := len(c.probs)
-	if b.Timeout != nil && *b.Timeout <= 0 {
-		c.report(p+".timeout", "must be positive, got %v", *b.Timeout)
-	}
-	if b.TryTimeout != nil && *b.TryTimeout < 0 {
-		c.report(p+".try_timeout", "must not be negative (0 means the whole timeout), got %v", *b.TryTimeout)
-	}
-	if b.ConnectTimeout != nil && *b.ConnectTimeout <= 0 {
-		c.report(p+".connect_timeout", "must be positive, got %v", *b.ConnectTimeout)
-	}
-	if b.StreamIdleTimeout != nil && *b.StreamIdleTimeout < 0 {
-		c.report(p+".stream_idle_timeout", "must not be negative (0 disables it), got %v", *b.StreamIdleTimeout)
-	}
-	if b.Balancer != nil {
-		switch *b.Balancer {
-		case policies.RoundRobin, policies.LeastRequest, policies.ConsistentHash:
-		default:
-			c.report(p+".balancer", "unknown balancer %q (want %s, %s or %s)", *b.Balancer,
-				policies.RoundRobin, policies.LeastRequest, policies.ConsistentHash)
+	for _, k := range policies.Keys() {
+		v, set, err := b.value(k)
+		if err == nil && set {
+			err = k.Check(v)
+		}
+		if err != nil {
+			c.report(p+"."+k.Name, "%v", err)
 		}
 	}
-	if b.HashOn != nil && *b.HashOn != "" {
-		if _, err := policies.ParseHashKey(*b.HashOn); err != nil {
-			c.report(p+".hash_on", "%s", strings.TrimPrefix(err.Error(), "hash_on "))
-		}
-	}
-	c.resilienceBlocks(p, b)
+	c.serviceBlocks(p, b)
 	return len(c.probs) == n
+}
+
+// serviceBlocks checks the parts of a policy block that are not policy keys:
+// where the service's documents are, and how to reach it over TLS.
+func (c *checker) serviceBlocks(p string, b Policy) {
+	if d := b.Docs; d != nil {
+		if p == "defaults" {
+			c.report(p+".docs", "documents are per service: set docs under services.NAME")
+		}
+		for key, v := range map[string]string{"openapi": d.OpenAPI, "hal": d.HAL} {
+			if v != "" && (!strings.HasPrefix(v, "/") || strings.ContainsAny(v, "?# ") || strings.Contains(v, "..")) {
+				c.report(p+".docs."+key, "%q must be a clean absolute path on the service's instances", v)
+			}
+		}
+	}
+	if t := b.TLS; t != nil && (t.Cert == "") != (t.Key == "") {
+		c.report(p+".tls", "a client certificate needs both cert and key")
+	}
 }
 
 // combined checks the values that must agree across layers. Each value remembers
