@@ -126,7 +126,7 @@ func (r Range) holds(n float64) bool {
 func (k Kind) format(n float64) string {
 	switch k {
 	case Duration:
-		return time.Duration(n).String()
+		return shortDuration(time.Duration(n))
 	case Share:
 		return strconv.FormatFloat(n*100, 'f', -1, 64) + "%"
 	}
@@ -204,6 +204,19 @@ func formatValue(v any) string {
 		return x
 	}
 	return fmt.Sprint(v)
+}
+
+// shortDuration writes d as people do, without the zero units Go adds after
+// hours and minutes: "1h", "5m", "1m30s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // orList joins choices as a sentence does: "a, b or c".

@@ -108,7 +108,7 @@ func (k Key) fromLabel(s string) (any, string) {
 	n, _ := number(v)
 	switch {
 	case k.Kind == Duration && n > float64(labelMaxDuration):
-		return nil, "longer than the 1h a gateway timeout may be"
+		return nil, fmt.Sprintf("longer than the %s a gateway timeout may be", shortDuration(labelMaxDuration))
 	case k.Kind != Duration && k.Kind != Share && n > labelMaxNumber:
 		return nil, fmt.Sprintf("more than %d, the most a label may set", labelMaxNumber)
 	}
