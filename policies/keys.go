@@ -98,8 +98,15 @@ var keys = []Key{
 			func(p *Policy) *float64 { return &p.Outlier.MaxEjected }, func(o *Overrides) **float64 { return &o.Outlier.MaxEjected })},
 }
 
-// Keys returns the declaration of every policy key, in order.
-func Keys() []Key { return slices.Clone(keys) }
+// Keys returns the declaration of every policy key, in order: a copy, so no
+// caller can change what the others read.
+func Keys() []Key {
+	out := slices.Clone(keys)
+	for i := range out {
+		out[i].Values = slices.Clone(out[i].Values)
+	}
+	return out
+}
 
 // keysByName and keysByLabel find a declaration by Name or by Label.
 var keysByName, keysByLabel = index(keys)

@@ -124,7 +124,8 @@ type Layer struct {
 	Set  Overrides
 }
 
-// Explanation maps a policy field name (as in JSON) to the layer that set it.
+// Explanation maps each key's Name ("retries.backoff") to the layer that set its
+// value, or "built-in".
 type Explanation map[string]string
 
 // Resolve applies the layers in order over Defaults and validates the result.
