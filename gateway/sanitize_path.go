@@ -96,15 +96,11 @@ func checkSegment(seg string, more bool) string {
 		return "" // the common case: nothing any reading could change
 	}
 	for round := 0; round <= maxDecodeRounds; round++ {
-		name, _, _ := strings.Cut(seg, ";") // matrix parameters are not part of the name
-		switch {
-		case isDotLike(name):
-			return "the path contains a dot segment once its matrix parameters or encoding are removed"
-		case strings.TrimRight(name, " ") == "" && more: // Windows drops trailing spaces
-			return "the path contains a segment that is empty once its matrix parameters or trailing spaces are removed"
+		if reason := checkName(seg, more, "once its matrix parameters, encoding or trailing spaces are removed"); reason != "" {
+			return reason
 		}
 		if nonASCII || hasNonASCII(seg) {
-			if reason := checkNormalized(seg); reason != "" {
+			if reason := checkNormalized(seg, more); reason != "" {
 				return reason
 			}
 		}
@@ -124,6 +120,21 @@ func checkSegment(seg string, more bool) string {
 		seg = next
 	}
 	return "the path is encoded more than " + string(rune('0'+maxDecodeRounds)) + " times"
+}
+
+// checkName applies the name rules to one reading of a segment: its name
+// (matrix parameters are not part of it) must not be a dot segment, nor empty
+// once trailing spaces are dropped (as Windows does) unless it is the last.
+// how says which reading it was, for the message.
+func checkName(seg string, more bool, how string) string {
+	name, _, _ := strings.Cut(seg, ";")
+	switch {
+	case isDotLike(name):
+		return "the path contains a dot segment " + how
+	case strings.TrimRight(name, " ") == "" && more:
+		return "the path contains a segment that is empty " + how
+	}
+	return ""
 }
 
 // isDotLike reports a name made only of dots, and the spaces Windows ignores
@@ -149,17 +160,15 @@ func hasNonASCII(s string) bool {
 // checkNormalized reads a segment as a server that applies Unicode NFKC
 // normalisation would: "．．" (fullwidth full stops) is "..", "‥" is "..",
 // "／" (fullwidth solidus) is "/". Such a segment is refused when that reading
-// is a dot segment or holds a separator.
-func checkNormalized(seg string) string {
+// is a dot segment or holds a separator, and by the same name rules as every
+// other reading (checkName): " " (an en space) normalises to a space, which
+// a server that drops trailing spaces reads as an empty segment.
+func checkNormalized(seg string, more bool) string {
 	n := norm.NFKC.String(seg)
 	if strings.ContainsAny(n, "/\\") {
 		return "the path contains a Unicode character that normalises to a separator"
 	}
-	name, _, _ := strings.Cut(n, ";")
-	if isDotLike(name) {
-		return "the path contains a segment that normalises to a dot segment"
-	}
-	return ""
+	return checkName(n, more, "once Unicode-normalised (NFKC)")
 }
 
 // unescapeOnce percent-decodes s once, as a lenient server would; ok is false

@@ -36,6 +36,9 @@ var readAsDotSegments = []struct{ name, target string }{
 	{"a fullwidth reverse solidus", "/a/b%ef%bc%bcc"},
 	{"double-encoded fullwidth full stops", "/a/%25ef%25bc%258e%25ef%25bc%258e/admin"},
 	{"double-encoded overlong UTF-8", "/a/%25c0%25ae%25c0%25ae/admin"},
+	{"an en space, a space once normalised, as a whole segment", "/a/%e2%80%82/admin"},
+	{"a no-break space, a space once normalised, as a whole segment", "/a/%c2%a0/admin"},
+	{"dot-dot and an ideographic space", "/a/..%e3%80%80/admin"},
 	{"a tab after dot-dot", "/a/..%09/admin"},
 	{"a decoded control character", "/a/b%01c"},
 }
