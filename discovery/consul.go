@@ -62,6 +62,13 @@ type ConsulConfig struct {
 	BackoffMin, BackoffMax time.Duration
 	// Logger receives watch errors and label problems; nil discards them.
 	Logger *slog.Logger
+	// Weight reads an instance's weight from its own tags and meta: 0 when
+	// they set none, 0 and an error (reported; the instance stays) when the
+	// one they set is bad. Nil reads no labels. Either way an instance
+	// without a label weight has its registration's Consul passing weight.
+	// The command wires bulwark's label parser here: discovery does not know
+	// the labels' vocabulary.
+	Weight func(tags []string, meta map[string]string) (int, error)
 }
 
 // WarningPolicy is what the Consul source does with instances in warning.

@@ -12,13 +12,6 @@ import (
 	"github.com/hashicorp/consul/api"
 )
 
-// Instance labels the Consul source reads itself; every other bulwark label is
-// the gateway's (routes, policies) or the catalog's (documents).
-const (
-	weightTag  = "bulwark.weight="
-	weightMeta = "bulwark-weight"
-)
-
 // reducedScale is the factor WarningReduced gives passing instances over
 // warning ones of the same weight.
 const reducedScale = 10
@@ -84,7 +77,7 @@ func (c *Consul) convert(service, dc string, entries []*api.ServiceEntry) (updat
 			continue
 		}
 		seen[addr] = id
-		weight, err := instanceWeight(s)
+		weight, err := c.instanceWeight(s)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("instance %s: %v; using weight %d", id, err, weight))
 		}
@@ -142,23 +135,17 @@ func instanceAddr(e *api.ServiceEntry) (string, error) {
 	return net.JoinHostPort(host, strconv.Itoa(e.Service.Port)), nil
 }
 
-// instanceWeight is the bulwark.weight tag or bulwark-weight meta, else the
-// service's Consul passing weight, else 1. A bad value returns the fallback
-// with an error saying why.
-func instanceWeight(s *api.AgentService) (int, error) {
+// instanceWeight is the weight the instance's labels set (ConsulConfig.Weight),
+// else the service's Consul passing weight, else 1. A bad label returns the
+// fallback with an error saying why.
+func (c *Consul) instanceWeight(s *api.AgentService) (int, error) {
 	fallback := max(s.Weights.Passing, 1)
-	raw, from := s.Meta[weightMeta], "meta "+weightMeta
-	for _, t := range s.Tags {
-		if v, ok := strings.CutPrefix(t, weightTag); ok {
-			raw, from = v, "tag "+strings.TrimSuffix(weightTag, "=")
-		}
-	}
-	if raw == "" {
+	if c.cfg.Weight == nil {
 		return fallback, nil
 	}
-	w, err := strconv.Atoi(raw)
-	if err != nil || w < 1 || w > 1000 {
-		return fallback, fmt.Errorf("%s=%q: want a whole number from 1 to 1000", from, raw)
+	w, err := c.cfg.Weight(s.Tags, s.Meta)
+	if err != nil || w < 1 {
+		return fallback, err
 	}
 	return w, nil
 }

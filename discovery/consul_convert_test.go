@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwark-gw/bulwark/internal/labels"
 	"github.com/hashicorp/consul/api"
 )
 
@@ -25,9 +26,11 @@ func entry(node, id, addr string, port int, tags []string, meta map[string]strin
 	return e
 }
 
+// consulWith is a Consul source reading weights with bulwark's label parser,
+// as the command wires it.
 func consulWith(t *testing.T, w WarningPolicy) *Consul {
 	t.Helper()
-	c, err := NewConsul(ConsulConfig{Address: "127.0.0.1:1", Warning: w})
+	c, err := NewConsul(ConsulConfig{Address: "127.0.0.1:1", Warning: w, Weight: labels.InstanceWeight})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +148,21 @@ func TestConsulConvertWeights(t *testing.T) {
 		if got[addr] != w {
 			t.Errorf("weight of %s = %d, want %d (all: %v)", addr, got[addr], w, got)
 		}
+	}
+}
+
+// Without ConsulConfig.Weight the source reads no weight label: an instance
+// has its registration's Consul weight whatever its tags say.
+func TestConsulConvertWithoutAWeightReaderUsesTheConsulWeight(t *testing.T) {
+	c, err := NewConsul(ConsulConfig{Address: "127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := entry("n1", "a", "127.0.0.1", 9001, []string{"bulwark.weight=heavy"}, map[string]string{"bulwark-weight": "5"}, "passing")
+	tagged.Service.Weights = api.AgentWeights{Passing: 3}
+	u, problems := c.convert("svc", "", []*api.ServiceEntry{tagged})
+	if len(u.instances) != 1 || u.instances[0].Weight != 3 || len(problems) != 0 {
+		t.Errorf("instances %+v, problems %q: want weight 3 and no problem", u.instances, problems)
 	}
 }
 

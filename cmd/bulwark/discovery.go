@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/config"
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/labels"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -24,6 +25,7 @@ func (rt *process) startConsul(f *config.File) error {
 		return err
 	}
 	cc.Logger = rt.log
+	cc.Weight = labels.InstanceWeight
 	src, err := discovery.NewConsul(*cc)
 	if err != nil {
 		return err
