@@ -56,6 +56,12 @@ type Options struct {
 	PublicURL string
 	// DocPath and HALPath return a service's configured document paths ("" to probe).
 	DocPath, HALPath func(service string) string
+	// LabelDocs returns the document paths a service's Consul labels name,
+	// its OpenAPI document's and its HAL root's ("" where they name none),
+	// used when DocPath and HALPath say nothing. Nil reads no labels. The
+	// command wires bulwark's label parser here: the catalog does not know
+	// the labels' vocabulary.
+	LabelDocs func(discovery.Labels) (openapi, hal string)
 	// Fetch limits (defaults 5s and 16 MiB).
 	Timeout time.Duration
 	MaxSize int64

@@ -23,9 +23,6 @@ var probePaths = []string{"/openapi.json", "/openapi.yaml", "/v3/api-docs", "/sw
 // UserAgent identifies the catalog's requests to the services.
 const UserAgent = "bulwark-catalog/1 (+API documentation fetch)"
 
-// metaKey is the Consul meta (or tag bulwark.openapi=) naming the path.
-const metaKey = "bulwark-openapi"
-
 // fetcher reads documents from instances: bounded in time and size, no
 // redirects (a redirect could point anywhere), no cookies, no proxy.
 type fetcher struct {
@@ -86,8 +83,9 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 	ins := snap.Instances(name)
 	addr := ins[0].Addr
 	e.Instance = addr
+	labelDoc, labelHAL := c.labelDocs(name, snap)
 	paths := probePaths
-	if p := c.docPath(name, snap); p != "" {
+	if p := c.docPath(name, labelDoc); p != "" {
 		paths = []string{p}
 	}
 	var body []byte
@@ -111,7 +109,7 @@ func (c *Catalog) fetchService(ctx context.Context, name string, route Route, sn
 			e.Location, e.Error, e.fetchFailed = paths[0], "no document at "+paths[0], true
 			return e
 		}
-		c.fetchHAL(ctx, e, route, addr, snap)
+		c.fetchHAL(ctx, e, route, addr, labelHAL)
 		return e // nothing found: not in the catalog
 	}
 	e.Original, e.Hash = body, hash(body)
@@ -171,15 +169,22 @@ func (c *Catalog) versions(ctx context.Context, e *Entry, ins []discovery.Instan
 	return out
 }
 
-// docPath is the configured path, else the service's label, else "".
-func (c *Catalog) docPath(name string, snap *discovery.Snapshot) string {
+// labelDocs is where the service's labels say its documents are ("" where
+// they do not), read once per fetch.
+func (c *Catalog) labelDocs(name string, snap *discovery.Snapshot) (openapi, hal string) {
+	if c.opts.LabelDocs == nil {
+		return "", ""
+	}
+	return c.opts.LabelDocs(snap.LabelsOf(name))
+}
+
+// docPath is the configured path, else the one the service's labels name
+// (labelled), else "".
+func (c *Catalog) docPath(name, labelled string) string {
 	if c.opts.DocPath != nil {
 		if p := c.opts.DocPath(name); p != "" {
 			return p
 		}
 	}
-	if p := snap.LabelsOf(name).Meta[metaKey]; p != "" && p[0] == '/' {
-		return p
-	}
-	return ""
+	return labelled
 }

@@ -6,20 +6,17 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/hal"
 )
-
-// halMetaKey is the Consul meta (bulwark-hal=/) naming a service's HAL root.
-const halMetaKey = "bulwark-hal"
 
 // fetchHAL reads a service's HAL root, asking the instance to build its links
 // as the gateway exposes it (X-Forwarded-Prefix, when the gateway strips the
 // route prefix), then rewriting the absolute links that still point at the
 // instance itself. Without a configured path, "/" is tried, and kept only if
-// it is a HAL document.
-func (c *Catalog) fetchHAL(ctx context.Context, e *Entry, route Route, addr string, snap *discovery.Snapshot) {
-	p, configured := c.halPath(e.Service, snap)
+// it is a HAL document. labelled is the HAL root the service's labels name
+// ("" when none).
+func (c *Catalog) fetchHAL(ctx context.Context, e *Entry, route Route, addr, labelled string) {
+	p, configured := c.halPath(e.Service, labelled)
 	hdr := http.Header{"Accept": {"application/hal+json, application/prs.hal-forms+json;q=0.9, application/json;q=0.5"}}
 	prefix := ""
 	if route.StripPrefix {
@@ -58,15 +55,16 @@ func (c *Catalog) fetchHAL(ctx context.Context, e *Entry, route Route, addr stri
 	}
 }
 
-// halPath is the configured HAL root, else the service's label, else "/".
-func (c *Catalog) halPath(name string, snap *discovery.Snapshot) (string, bool) {
+// halPath is the configured HAL root, else the one the service's labels name
+// (labelled), else "/".
+func (c *Catalog) halPath(name, labelled string) (string, bool) {
 	if c.opts.HALPath != nil {
 		if p := c.opts.HALPath(name); p != "" {
 			return p, true
 		}
 	}
-	if p := snap.LabelsOf(name).Meta[halMetaKey]; p != "" && p[0] == '/' {
-		return p, true
+	if labelled != "" {
+		return labelled, true
 	}
 	return "/", false
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/catalog"
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/labels"
 	"github.com/bulwark-gw/bulwark/portal"
 )
 
@@ -36,6 +37,10 @@ func (rt *process) startCatalog(f *config.File) {
 			rt.mu.Lock()
 			defer rt.mu.Unlock()
 			return rt.current.HALPath(service)
+		},
+		LabelDocs: func(l discovery.Labels) (string, string) {
+			d := labels.Parse(l.Tags, l.Meta).Documents
+			return d.OpenAPI, d.HAL
 		},
 		PublicURL: f.Portal.PublicURL,
 		Logger:    rt.log,
