@@ -85,8 +85,8 @@ func metaOrigin(key string) string { return fmt.Sprintf("meta %q", key) }
 // Parse reads one service's labels. The result depends on the labels alone,
 // never on map order: the gateway compares problem lists to decide whether to
 // log, and route lists to decide whether to rebuild.
-func Parse(tags []string, meta map[string]string) *Service {
-	s := &Service{}
+func Parse(tags []string, meta map[string]string) Service {
+	var s Service
 	report := func(format string, args ...any) { s.Problems = append(s.Problems, fmt.Sprintf(format, args...)) }
 
 	values := map[string][]value{} // key → values, tags first then meta (meta wins)
