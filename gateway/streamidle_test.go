@@ -61,16 +61,18 @@ func TestAStreamThatGoesSilentIsCutAtTheIdleTimeout(t *testing.T) {
 	})
 }
 
-// A stream that keeps talking is never cut, however long it lasts: 30 events
-// 100 ms apart last three times the 1 s idle timeout (and far beyond the
-// 250 ms whole-request timeout), while each gap is a tenth of it, so a busy
-// machine's pauses do not look like silence.
+// A stream that keeps talking is never cut, however long it lasts: 80 events
+// 50 ms apart outlast the 3 s idle timeout (and by far the 250 ms
+// whole-request timeout), while each gap is a sixtieth of it, so only a pause
+// of the whole machine longer than 3 s would look like silence (a 1 s timeout
+// with 100 ms gaps was cut once on a machine with a load of 12 on 2 cores).
 func TestAStreamThatKeepsSendingOutlivesTheIdleTimeout(t *testing.T) {
 	t.Parallel()
-	h := streamGateway(t, time.Second, trickle("text/event-stream", 30, 100*time.Millisecond))
+	const events = 80
+	h := streamGateway(t, 3*time.Second, trickle("text/event-stream", events, 50*time.Millisecond))
 	res, body := h.get(t, "/events")
-	if res.StatusCode != http.StatusOK || strings.Count(string(body), "data:") != 30 {
-		t.Fatalf("got %d with %d events, want all 30 over 3 s against a 1 s idle timeout",
-			res.StatusCode, strings.Count(string(body), "data:"))
+	if res.StatusCode != http.StatusOK || strings.Count(string(body), "data:") != events {
+		t.Fatalf("got %d with %d events, want all %d over 4 s against a 3 s idle timeout",
+			res.StatusCode, strings.Count(string(body), "data:"), events)
 	}
 }

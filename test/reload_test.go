@@ -99,7 +99,8 @@ func TestABadNewFileIsRejectedAndTheOldConfigKeepsServing(t *testing.T) {
 	if !eventually(reloadWait, func() bool { return want.MatchString(gw.stderr.String()) }) {
 		t.Fatalf("stderr does not report the problem as %s:%d:5 within %v", gw.ConfigPath, line, reloadWait)
 	}
-	if !strings.Contains(gw.stderr.String(), "config reload rejected") {
+	// The summary line follows the problem lines.
+	if !eventually(reloadWait, func() bool { return strings.Contains(gw.stderr.String(), "config reload rejected") }) {
 		t.Error("stderr does not say the reload was rejected")
 	}
 	if res := do(t, c, "GET", gw.url("/a/x"), nil); res.Status != 200 || !strings.HasPrefix(res.Body, "upstream a") {
