@@ -1,16 +1,31 @@
 package labels
 
-// readDocuments reads where the service's documents are, from its meta
-// bulwark-openapi and bulwark-hal. A value that is not an absolute path is
-// not used (the catalog then probes). Only meta names documents, as it always
-// has: the tags bulwark.openapi= and bulwark.hal= are known keys, so not
-// reported as typos, but are not read.
-func readDocuments(meta map[string]string) Documents {
+import "strings"
+
+// readDocuments reads where the service's documents are: bulwark.openapi= and
+// bulwark.hal= as tags or bulwark-openapi and bulwark-hal as meta (meta wins,
+// as for every other key). The value must be a clean absolute path on the
+// service's own instances: a URL would send the catalog to an address that
+// neither configuration nor discovery gave it, so it is reported and not
+// used, and the catalog then probes the usual places.
+func readDocuments(values map[string][]value, report func(string, ...any)) Documents {
 	path := func(key string) string {
-		if p := meta[metaPrefix+key]; p != "" && p[0] == '/' {
-			return p
+		vs := values[key]
+		if len(vs) == 0 {
+			return ""
 		}
-		return ""
+		v := vs[len(vs)-1]
+		if !cleanPath(v.val) {
+			report("%s: %s %q must be an absolute path on the service's instances, such as /openapi.json; ignored", v.origin, key, v.val)
+			return ""
+		}
+		return v.val
 	}
 	return Documents{OpenAPI: path(openapiKey), HAL: path(halKey)}
+}
+
+// cleanPath is the rule the config file's docs paths follow too: absolute, no
+// query, fragment or space, no "..".
+func cleanPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.ContainsAny(p, "?# \\") && !strings.Contains(p, "..")
 }

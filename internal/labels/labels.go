@@ -115,6 +115,6 @@ func Parse(tags []string, meta map[string]string) Service {
 	reportUnknown(values, report)
 	s.Routes = appendRoutes(s.Routes, values, report)
 	s.Policy, s.Problems = readPolicy(values, s.Problems)
-	s.Documents = readDocuments(meta)
+	s.Documents = readDocuments(values, report)
 	return s
 }
