@@ -15,12 +15,14 @@
 // Where things are, in the order a request meets them:
 //
 //	gateway.go     ServeHTTP, the state swapped by Configure/Update, the exchange
+//	chain.go       the stages a request passes, in order; one per stage_*.go:
+//	               sanitize, match, upgrade, service, guard; trace on the response
 //	sanitize.go    requests refused before routing (paths, upgrades)
 //	table.go       the route table: buckets by host and first segment, each a
 //	               gorilla/mux router, most specific first; rebuilt where routes moved
 //	labelroutes.go routes from Consul labels merged with the file's
 //	pools.go       services: policy, pool, balancer and transport per service
-//	guard.go       bulkhead, then breaker, then the pick (breaker.go, bulkhead.go)
+//	guard.go       a service's breaker, bulkhead and retry budget (breaker.go, bulkhead.go)
 //	retry.go       retries inside the round trip; outlier.go ejects failing instances
 //	balance*.go    round robin, least request, consistent hash
 //	upstream.go    one instance's live state
@@ -74,6 +76,7 @@ type Gateway struct {
 	accessFast *AccessLogHandler
 	metrics    *metrics
 	proxy      *proxy
+	chain      *chain
 
 	state atomic.Pointer[state]
 
@@ -134,6 +137,7 @@ func New(opts Options) *Gateway {
 	g.accessFast, _ = g.access.Handler().(*AccessLogHandler)
 	reg.MustRegister(stateCollector{g})
 	g.proxy = newProxy(g)
+	g.chain = newChain(g)
 	g.state.Store(&state{cfg: &Config{}, table: newTable(nil)})
 	return g
 }
@@ -210,7 +214,9 @@ func (g *Gateway) Ready() (bool, string) {
 	return true, "ready"
 }
 
-// ServeHTTP routes and proxies one client request.
+// ServeHTTP routes and proxies one client request: mounted handlers first,
+// then the chain of stages (chain.go) on the state the request started with,
+// and record at the end, whatever happened.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	closeHTTP10(w, r)
 	st := g.state.Load()
@@ -224,38 +230,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &ex.rec // one allocation for the request's record and its writer
 	rec.ResponseWriter = w
 	defer g.finish(ex, rec, r)
-
-	if bad := checkRequest(r); bad != nil {
-		g.refuse(rec, ex, bad)
-		return
-	}
-	rt, err := st.table.match(r)
-	if err == nil && !matchesWithoutMatrix(st.table, r, rt) {
-		err = &BadRequestError{Reason: "the path takes another route once its matrix parameters (;...) are removed, as some upstreams remove them"}
-	}
-	if err != nil {
-		if err == ErrMethodNotAllowed { //nolint:errorlint // sentinel from match
-			rec.Header().Set("Allow", st.table.allowed(r))
-		}
-		g.refuse(rec, ex, err)
-		return
-	}
-	ex.route = rt
-	rt.metrics.inflight.Inc()
-	if bad := checkUpgrade(r, rt); bad != nil {
-		g.refuse(rec, ex, bad)
-		return
-	}
-	ex.svc = st.services[rt.Service]
-	if ex.svc == nil || len(ex.svc.pool.Upstreams) == 0 {
-		g.refuse(rec, ex, ErrNoHealthyInstance)
-		return
-	}
-	g.guarded(rec, r, ex)
+	g.chain.serve(rec, r, ex)
 }
 
 // refuse answers a request that never reaches an upstream.
-func (g *Gateway) refuse(w http.ResponseWriter, ex *exchange, err error) {
+func refuse(w http.ResponseWriter, ex *exchange, err error) {
 	ex.err = err
 	service := ""
 	if ex.route != nil {
@@ -315,6 +294,9 @@ func abortCause(ex *exchange) error {
 // exchange is the per-request record shared by the handler, the proxy hooks and
 // the accounting at the end.
 type exchange struct {
+	// state is the state the request started with: it is served and recorded
+	// by that one, whatever a reload publishes meanwhile.
+	state     *state
 	start     time.Time
 	requestID string
 	trusted   bool // the peer is a trusted proxy
@@ -349,7 +331,7 @@ func exchangeFrom(ctx context.Context) *exchange {
 }
 
 func newExchange(r *http.Request, st *state) *exchange {
-	ex := &exchange{start: time.Now(), client: r.Context()}
+	ex := &exchange{state: st, start: time.Now(), client: r.Context()}
 	ex.trusted = isTrusted(r.RemoteAddr, st.cfg.TrustedProxies)
 	ex.requestID = requestID(r)
 	return ex

@@ -1,12 +1,7 @@
 package gateway
 
 import (
-	"errors"
 	"log/slog"
-	"math"
-	"math/rand/v2"
-	"net/http"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/bulwark-gw/bulwark/policies"
@@ -49,51 +44,3 @@ func (g *guard) takeRetry() bool {
 }
 
 func (g *guard) doneRetry() { g.retries.Add(-1) }
-
-// guarded passes the request through the service's bulkhead and breaker, picks
-// an instance and proxies to it, then reports the outcome to the breaker.
-func (g *Gateway) guarded(w http.ResponseWriter, r *http.Request, ex *exchange) {
-	gd := ex.svc.guard
-	release, queued, err := gd.bulkhead.acquire(r.Context())
-	ex.queued = queued
-	if queued > 0 {
-		g.metrics.bulkheadQueued.WithLabelValues(ex.svc.name).Observe(queued.Seconds())
-	}
-	if err != nil {
-		if errors.Is(err, ErrBulkheadFull) {
-			g.metrics.bulkheadRejections.WithLabelValues(ex.svc.name).Inc()
-		}
-		g.refuse(w, ex, err)
-		return
-	}
-	defer release()
-	done, err := gd.breaker.allow()
-	if err != nil {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(gd.breaker.retryAfter().Seconds()))))
-		g.refuse(w, ex, err)
-		return
-	}
-	gd.active.Add(1)
-	defer gd.active.Add(-1)
-	ex.up = ex.svc.balancer.Pick(r)
-	if ex.up == nil {
-		// Every instance is ejected (max_ejected allows it): spread the load
-		// over all of them rather than refuse it all (Envoy's panic mode).
-		ups := ex.svc.pool.Upstreams
-		ex.up = ups[rand.IntN(len(ups))]
-	}
-	// done runs even when the response is cut off mid-body (ReverseProxy then
-	// panics with http.ErrAbortHandler): a half-open probe that never reported
-	// would hold its slot, and the breaker would refuse everything for ever.
-	defer func() {
-		if p := recover(); p != nil {
-			if ex.err == nil {
-				ex.err = abortCause(ex)
-			}
-			done(breakerOutcome(ex))
-			panic(p)
-		}
-		done(breakerOutcome(ex))
-	}()
-	g.proxy.serve(w, r, ex)
-}

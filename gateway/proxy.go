@@ -114,7 +114,9 @@ func stripPrefix(out *http.Request, prefix string) {
 	}
 }
 
-// modifyResponse runs when the upstream's headers arrive.
+// modifyResponse runs when the upstream's headers arrive: it notes their
+// arrival and releases a stream from the whole-request timer, then hands the
+// response to the response stages (chain.go).
 func (p *proxy) modifyResponse(res *http.Response) error {
 	ex := exchangeFrom(res.Request.Context())
 	ex.headers = time.Now()
@@ -125,10 +127,7 @@ func (p *proxy) modifyResponse(res *http.Response) error {
 			res.Body = watchIdle(res.Body, ex.svc.policy.StreamIdleTimeout, ex)
 		}
 	}
-	h := res.Header
-	h.Add("Server-Timing", serverTiming(ex))
-	h.Set("X-Request-Id", ex.requestID)
-	return nil
+	return p.g.chain.respond(res, ex)
 }
 
 // isStream reports responses whose length is unbounded by design: upgraded

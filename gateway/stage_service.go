@@ -1,0 +1,18 @@
+package gateway
+
+import "net/http"
+
+// serviceStage finds the matched route's service in the state: its resolved
+// policy, pool and guard. It comes before every stage that reads a service's
+// policy, so those find ex.svc set. Whether the service has an instance to
+// send to is the guard's question, asked last, so that a stage that can
+// answer without an upstream (a cache hit) still can when none is up.
+type serviceStage struct{}
+
+func (serviceStage) request(_ http.ResponseWriter, _ *http.Request, ex *exchange) error {
+	ex.svc = ex.state.services[ex.route.Service]
+	if ex.svc == nil {
+		return ErrNoHealthyInstance
+	}
+	return nil
+}
