@@ -149,8 +149,8 @@ type RouteView struct {
 
 func (g *Gateway) routesView() []RouteView {
 	st := g.state.Load()
-	out := make([]RouteView, 0, st.table.count)
-	for _, rt := range st.table.all() {
+	out := make([]RouteView, 0, st.table.Len())
+	for _, rt := range st.table.All() {
 		n := 0
 		if s := st.services[rt.Service]; s != nil {
 			n = len(s.pool.Upstreams)
@@ -254,7 +254,7 @@ func (g *Gateway) explain(method, host, path string, headers []string) Explanati
 		return Explanation{Status: http.StatusBadRequest, Reason: bad.Reason}
 	}
 	st := g.state.Load()
-	rt, err := st.table.match(r)
+	rt, err := st.table.Match(r)
 	if err != nil {
 		return Explanation{Status: ErrorStatus(err), Reason: err.Error()}
 	}
@@ -275,8 +275,8 @@ func (g *Gateway) explain(method, host, path string, headers []string) Explanati
 // route in match order and whether the gateway strips it. The documentation
 // catalog uses it to point a service's servers at the gateway.
 func (g *Gateway) ServiceRoute(service string) (prefix string, strip bool, ok bool) {
-	if routes := g.state.Load().table.services[service]; len(routes) > 0 {
-		return routes[0].prefix, routes[0].StripPrefix, true
+	if routes := g.state.Load().table.Routes(service); len(routes) > 0 {
+		return routes[0].Prefix, routes[0].StripPrefix, true
 	}
 	return "", false, false
 }

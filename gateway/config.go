@@ -39,30 +39,6 @@ type Config struct {
 	AccessLog bool
 }
 
-// Route maps matching requests to a service. Empty fields match anything.
-type Route struct {
-	// Name identifies the route in metrics and logs; defaults to "HOST/PATH METHODS".
-	Name string
-	// Host is an exact host ("api.example.com") or a wildcard of one label
-	// ("*.example.com"), matched case-insensitively without the port.
-	Host string
-	// Path is a path prefix matched on segment boundaries: "/pets" matches "/pets"
-	// and "/pets/1", never "/petshop". Empty or "/" matches every path.
-	Path string
-	// Methods restricts the route (upper case). A request whose path matches a route
-	// but whose method matches none gets 405.
-	Methods []string
-	// Headers must all be present with these exact values.
-	Headers map[string]string
-	// StripPrefix removes Path from the request path before it goes upstream, and
-	// sends it in X-Forwarded-Prefix so the upstream can build its own links.
-	StripPrefix bool
-	// Service receives the matched requests.
-	Service string
-	// WebSocket allows `Upgrade: websocket` on this route; other routes refuse upgrades.
-	WebSocket bool
-}
-
 // TransportConfig sizes upstream connections. Zero values pick the defaults noted.
 type TransportConfig struct {
 	// MaxIdleConnsPerHost defaults to 512 (Go's default of 2 exhausts ports under load).

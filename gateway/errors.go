@@ -10,14 +10,16 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/bulwark-gw/bulwark/internal/routing"
 )
 
 // Sentinel errors of the request path. ErrorStatus maps each to one status code.
 var (
 	// ErrNoRoute: no route matches the request.
-	ErrNoRoute = errors.New("no route matches the request")
+	ErrNoRoute = routing.ErrNoRoute
 	// ErrMethodNotAllowed: a route matches the path and host but not the method.
-	ErrMethodNotAllowed = errors.New("method not allowed on this route")
+	ErrMethodNotAllowed = routing.ErrMethodNotAllowed
 	// ErrNoHealthyInstance: the route's service has no instance to send to.
 	ErrNoHealthyInstance = errors.New("no healthy instance")
 	// ErrBadRequest: the request is malformed or unsafe to forward (see BadRequestError).

@@ -9,7 +9,8 @@
 // never blocks or fails a request: in-flight requests finish on the state they
 // started with.
 //
-// gateway imports policies and discovery (types only). It never calls Consul and
+// gateway imports policies, discovery (types only) and leaves under internal/,
+// among them the route table (internal/routing). It never calls Consul and
 // never imports the portal: the portal is mounted as an http.Handler.
 //
 // Where things are, in the order a request meets them:
@@ -18,9 +19,9 @@
 //	chain.go       the stages a request passes, in order; one per stage_*.go:
 //	               sanitize, match, upgrade, service, guard; trace on the response
 //	sanitize.go    requests refused before routing (paths, upgrades)
-//	table.go       the route table: buckets by host and first segment, each a
-//	               gorilla/mux router, most specific first; rebuilt where routes moved
-//	labelroutes.go routes from Consul labels merged with the file's
+//	build.go       build: the next state from the previous one and what changed
+//	routes.go      the route table (package internal/routing) as the gateway names it
+//	labelroutes.go label views, read again only for the services that changed
 //	pools.go       services: policy, pool, balancer and transport per service
 //	guard.go       a service's breaker, bulkhead and retry budget (breaker.go, bulkhead.go)
 //	retry.go       retries inside the round trip; outlier.go ejects failing instances
@@ -33,6 +34,7 @@
 //	body.go        the client's body and its errors
 //	errors.go      the one mapping from failures to status codes, problem+json
 //	record.go      metrics and the access log line at the end of every request
+//	routelog.go    one log line per route an update adds, removes or changes
 //	accesslog.go   the access log's slog handler
 //	metrics.go     the Prometheus series
 //	admin.go       the admin API
@@ -51,6 +53,7 @@ import (
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/routing"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -92,19 +95,19 @@ type Gateway struct {
 	retired map[*h1Transport]bool
 }
 
-// state is everything one request reads, immutable once stored.
+// state is everything one request reads, made by build (build.go) and
+// immutable once stored: nothing reachable from it is written again, except
+// the live counters of upstreams, guards and metrics, which are shared by
+// design.
 type state struct {
 	cfg      *Config
 	snap     *discovery.Snapshot
-	table    *table
+	table    *table // with the label routes that another owner holds (its conflicts)
 	services map[string]*service
 	mounts   []mount
-	// labels are the services' routing labels as read (labels.go); conflicts
-	// and policyProblems are the label problems found when merging routes and
-	// resolving policies, by service.
+	// labels are the services' routing labels as read (labels.go), and
+	// policyProblems the label problems found resolving policies, by service.
 	labels         map[string]*labelView
-	labelNames     []string // the keys of labels, sorted
-	conflicts      map[string][]conflict
 	policyProblems map[string][]string
 }
 
@@ -138,7 +141,7 @@ func New(opts Options) *Gateway {
 	reg.MustRegister(stateCollector{g})
 	g.proxy = newProxy(g)
 	g.chain = newChain(g)
-	g.state.Store(&state{cfg: &Config{}, table: newTable(nil)})
+	g.state.Store(&state{cfg: &Config{}, table: &table{}})
 	return g
 }
 
@@ -147,29 +150,22 @@ func New(opts Options) *Gateway {
 func (g *Gateway) Configure(cfg Config, snap *discovery.Snapshot) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	old := g.state.Load()
+	prev := g.state.Load()
 	if snap == nil {
-		snap = old.snap
+		snap = prev.snap
 	}
-	next := &state{cfg: &cfg, snap: snap, mounts: old.mounts}
-	g.applyLabels(next, old, nil, true)
-	g.buildServices(next, old, nil)
-	g.reportLabelProblems(next, old, nil)
-	g.state.Store(next)
+	next, d := g.build(prev, &cfg, snap, everything)
+	g.apply(prev, next, d, "config")
 }
 
 // Update applies a new discovery snapshot, keeping the configuration.
 func (g *Gateway) Update(snap *discovery.Snapshot) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	old := g.state.Load()
-	next := *old
-	next.snap = snap
+	prev := g.state.Load()
 	// A snapshot that names what changed is applied to those services alone.
-	g.applyLabels(&next, old, snap.Changed, false)
-	g.buildServices(&next, old, snap.Changed)
-	g.reportLabelProblems(&next, old, snap.Changed)
-	g.state.Store(&next)
+	next, d := g.build(prev, prev.cfg, snap, changedIn(snap))
+	g.apply(prev, next, d, "discovery")
 }
 
 // Mount serves h for every path under prefix ("/portal/"), ahead of the routes.
@@ -206,9 +202,9 @@ func (g *Gateway) Ready() (bool, string) {
 		return false, "draining: shutting down"
 	case st.snap == nil:
 		return false, "waiting for the first discovery snapshot"
-	case st.table.count == 0 && g.discoversRoutes.Load():
+	case st.table.Len() == 0 && g.discoversRoutes.Load():
 		return true, "ready: no routes yet (none of the discovered services has a route label)"
-	case st.table.count == 0:
+	case st.table.Len() == 0:
 		return false, "no routes configured"
 	}
 	return true, "ready"
@@ -221,7 +217,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	closeHTTP10(w, r)
 	st := g.state.Load()
 	for _, m := range st.mounts {
-		if hasPathPrefix(r.URL.Path, m.prefix) {
+		if routing.HasPathPrefix(r.URL.Path, m.prefix) {
 			m.h.ServeHTTP(w, r)
 			return
 		}

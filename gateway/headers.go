@@ -55,7 +55,7 @@ func setForwarded(pr *httputil.ProxyRequest, ex *exchange) {
 		prefix = strings.TrimSuffix(in.Get("X-Forwarded-Prefix"), "/")
 	}
 	if ex.route.StripPrefix {
-		prefix += ex.route.prefix
+		prefix += ex.route.Prefix
 	}
 	if prefix != "" {
 		out.Set("X-Forwarded-Prefix", prefix)

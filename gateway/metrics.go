@@ -91,7 +91,7 @@ func (rm *routeMetrics) counter(code int) prometheus.Counter {
 // the routes it touched, not the whole table.
 func (m *metrics) bindRoutes(added, removed []*route) {
 	for _, rt := range added {
-		rt.metrics = m.seriesFor(rt.Name, rt.Service)
+		rt.Data = m.seriesFor(rt.Name, rt.Service)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

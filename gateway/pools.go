@@ -36,73 +36,56 @@ type service struct {
 // are unchanged keeps its *service value (and so its balancer state); others are
 // rebuilt, reusing Upstreams by address.
 //
-// changed, when not nil, names the only services that may differ from old (the
-// snapshot's Changed, for an Update): the others are carried over without being
-// looked at, so with a thousand services one change costs one service's work.
-// Transports whose shape changed, or whose service is gone, are retired.
-func (g *Gateway) buildServices(next, old *state, changed []string) {
-	cfg, prev := next.cfg, old.services
-	var out map[string]*service
+// Only the services d names and those whose routes moved (routed) can differ
+// from prev; every other one is carried over without being looked at, so with
+// a thousand services one change costs one service's work. It returns the
+// transports of prev that no service of next uses any more.
+func (g *Gateway) buildServices(next, prev *state, d dirty, routed []string) (retired []*h1Transport) {
+	cfg := next.cfg
 	var names []string
-	if changed == nil {
-		out = make(map[string]*service, len(prev))
-		next.policyProblems = map[string][]string{}
-		set := make(map[string]bool, len(next.table.services)+len(cfg.Policies))
-		for n := range next.table.services {
+	if d.all {
+		set := make(map[string]bool, len(prev.services)+len(cfg.Policies))
+		for n := range prev.services {
+			set[n] = true
+		}
+		for n := range next.table.Services() {
 			set[n] = true
 		}
 		for n := range cfg.Policies {
 			set[n] = true
 		}
 		names = slices.Collect(maps.Keys(set))
-	} else {
-		out = maps.Clone(prev)
-		next.policyProblems = maps.Clone(old.policyProblems)
-		names = changed
-		switch {
-		case next.table == old.table:
-		case next.table.base == old.table: // the table says which services' routes moved
-			names = append(slices.Clone(names), next.table.changed...)
-		default: // routes moved: a service may have gained or lost its only route
-			for n := range next.table.services {
-				if old.table.services[n] == nil {
-					names = append(names, n)
-				}
-			}
-			for n := range old.table.services {
-				if next.table.services[n] == nil {
-					names = append(names, n)
-				}
-			}
-		}
+	} else if names = d.services; len(routed) > 0 {
+		names = slices.Concat(d.services, routed) // a new slice: d.services is the snapshot's
+		slices.Sort(names)
+		names = slices.Compact(names)
+	}
+	out := maps.Clone(prev.services)
+	if out == nil {
+		out = make(map[string]*service, len(names))
+	}
+	next.policyProblems = maps.Clone(prev.policyProblems)
+	if next.policyProblems == nil {
+		next.policyProblems = map[string][]string{}
 	}
 	for _, name := range names {
 		delete(next.policyProblems, name)
-		if _, policy := cfg.Policies[name]; next.table.services[name] == nil && !policy {
+		if _, policy := cfg.Policies[name]; len(next.table.Routes(name)) == 0 && !policy {
 			delete(out, name)
 			continue
 		}
-		out[name] = g.buildService(next, name, prev[name])
+		out[name] = g.buildService(next, name, prev.services[name])
 	}
-	// Only the services looked at above can have lost or changed their
-	// transport; on a full rebuild that is every one of them.
-	retire := func(name string) {
-		if old := prev[name]; old != nil {
+	// Only the services looked at above can have lost or changed their transport.
+	for _, name := range names {
+		if old := prev.services[name]; old != nil {
 			if s := out[name]; s == nil || s.transport != old.transport {
-				g.retire(old.transport)
+				retired = append(retired, old.transport)
 			}
 		}
 	}
-	if changed == nil {
-		for name := range prev {
-			retire(name)
-		}
-	} else {
-		for _, name := range names {
-			retire(name)
-		}
-	}
 	next.services = out
+	return retired
 }
 
 // buildService makes one service, reusing old where nothing it depends on moved.

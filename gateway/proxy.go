@@ -88,8 +88,8 @@ func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
 	ex := exchangeFrom(pr.In.Context())
 	out := pr.Out
 	pr.SetURL(ex.up.url)
-	if ex.route.StripPrefix && ex.route.prefix != "" {
-		stripPrefix(out, ex.route.prefix)
+	if ex.route.StripPrefix && ex.route.Prefix != "" {
+		stripPrefix(out, ex.route.Prefix)
 	}
 	setForwarded(pr, ex)
 	out.Header.Set("X-Request-Id", ex.requestID)

@@ -72,7 +72,7 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	elapsed := time.Since(ex.start)
 	rm := g.metrics.unrouted
 	if ex.route != nil {
-		rm = ex.route.metrics
+		rm = ex.route.Data
 		rm.inflight.Dec()
 	}
 	rm.counter(status).Inc()

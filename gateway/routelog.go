@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bulwark-gw/bulwark/internal/routing"
 )
 
 // maxRouteLines is how many route changes one update logs one line each;
@@ -27,18 +29,19 @@ type routeChange struct {
 // service or options), with its service, host and path. Routes are the
 // gateway's whole behaviour, and a label appearing in Consul is otherwise
 // silent, as Traefik's and Fabio's operators know from their "route added"
-// lines. added and removed are the routes of the buckets the update
-// compiled again, so a route in both, unchanged, is not a change.
-func (g *Gateway) logRouteChanges(added, removed []*route, cause string) {
-	if len(added) == 0 && len(removed) == 0 {
+// lines. It reads the delta of the build: the routes of the buckets it
+// compiled again and of those they replaced, so a route in both, unchanged,
+// is not a change.
+func (g *Gateway) logRouteChanges(d routing.Delta[*routeMetrics], cause string) {
+	if len(d.Added) == 0 && len(d.Removed) == 0 {
 		return
 	}
-	before := make(map[string]Route, len(removed))
-	for _, rt := range removed {
+	before := make(map[string]Route, len(d.Removed))
+	for _, rt := range d.Removed {
 		before[routeIdentity(rt.Route)] = rt.Route
 	}
 	var changes []routeChange
-	for _, rt := range added {
+	for _, rt := range d.Added {
 		id := routeIdentity(rt.Route)
 		was, ok := before[id]
 		delete(before, id)
@@ -65,7 +68,7 @@ func (g *Gateway) logRouteChanges(added, removed []*route, cause string) {
 		for i, c := range changes {
 			counts[c.kind]++
 			if i < routeSample {
-				sample = append(sample, c.kind+" "+describeRoute(c.r)+" → "+c.r.Service)
+				sample = append(sample, c.kind+" "+routing.Describe(c.r)+" → "+c.r.Service)
 			}
 		}
 		g.log.Info("routes changed", "cause", cause, "count", len(changes), "added", counts["added"],

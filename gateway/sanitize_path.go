@@ -220,6 +220,6 @@ func matchesWithoutMatrix(t *table, r *http.Request, rt *route) bool {
 	u := *r.URL
 	u.Path, u.RawPath = strings.Join(segs, "/"), ""
 	plain.URL = &u
-	other, err := t.match(&plain)
+	other, err := t.Match(&plain)
 	return err == nil && other == rt
 }

@@ -14,17 +14,17 @@ type matchStage struct{}
 
 func (matchStage) request(w http.ResponseWriter, r *http.Request, ex *exchange) error {
 	t := ex.state.table
-	rt, err := t.match(r)
+	rt, err := t.Match(r)
 	if err == nil && !matchesWithoutMatrix(t, r, rt) {
 		err = &BadRequestError{Reason: "the path takes another route once its matrix parameters (;...) are removed, as some upstreams remove them"}
 	}
 	if err != nil {
 		if err == ErrMethodNotAllowed { //nolint:errorlint // sentinel from match
-			w.Header().Set("Allow", t.allowed(r))
+			w.Header().Set("Allow", t.Allowed(r))
 		}
 		return err
 	}
 	ex.route = rt
-	rt.metrics.inflight.Inc() // record decrements it
+	rt.Data.inflight.Inc() // record decrements it
 	return nil
 }

@@ -1,4 +1,4 @@
-package gateway
+package routing
 
 import (
 	"fmt"
@@ -11,14 +11,25 @@ import (
 	"github.com/gorilla/mux"
 )
 
+// entry is the Entry the tests build: nothing attached.
+type entry = Entry[struct{}]
+
+// table is the Table the tests build.
+type table = Table[struct{}]
+
+// fileTable is the table of routes given as the file's.
+func fileTable(prev *table, routes []Route) (*table, Delta[struct{}]) {
+	return Build(prev, Source{File: routes}, Dirty{File: true})
+}
+
 // referenceMatch is the route table's contract written the slow, obvious way:
 // sort every route by specificity (stable, so ties keep the given order) and
 // take the first that matches the request's host, path, headers and method.
 // When none does but one matches all but the method, the answer is 405.
 func referenceMatch(routes []Route, host, path, method string, headers map[string]string) (string, error) {
-	compiled := make([]*route, 0, len(routes))
+	compiled := make([]*entry, 0, len(routes))
 	for _, r := range routes {
-		compiled = append(compiled, compile(r))
+		compiled = append(compiled, compile[struct{}](r))
 	}
 	slices.SortStableFunc(compiled, specificity)
 	hostOK := func(pattern string) bool {
@@ -32,7 +43,7 @@ func referenceMatch(routes []Route, host, path, method string, headers map[strin
 	}
 	mismatch := false
 	for _, rt := range compiled {
-		if !hostOK(rt.Host) || !hasPathPrefix(path, rt.prefix) {
+		if !hostOK(rt.Host) || !HasPathPrefix(path, rt.Prefix) {
 			continue
 		}
 		ok := true
@@ -103,9 +114,10 @@ func TestTableMatchesTheReference(t *testing.T) {
 				after[i] = randomRoutes(rng, 1)[0]
 			}
 		}
-		old := newTable(before)
-		rebuilt, _, _ := rebuild(old, after)
-		for name, tbl := range map[string]*table{"whole": newTable(after), "rebuilt": rebuilt} {
+		old, _ := fileTable(nil, before)
+		rebuilt, _ := fileTable(old, after)
+		whole, _ := fileTable(nil, after)
+		for name, tbl := range map[string]*table{"whole": whole, "rebuilt": rebuilt} {
 			for range 40 {
 				host := reqHosts[rng.IntN(len(reqHosts))]
 				path := reqPaths[rng.IntN(len(reqPaths))]
@@ -114,7 +126,7 @@ func TestTableMatchesTheReference(t *testing.T) {
 				r := httptest.NewRequest(method, "http://"+host+path, nil)
 				r.Header.Set("X-Shard", shard)
 				want, wantErr := referenceMatch(after, strings.ToLower(requestHost(r)), path, method, map[string]string{"X-Shard": shard})
-				got, err := tbl.match(r)
+				got, err := tbl.Match(r)
 				gotName := ""
 				if got != nil {
 					gotName = got.Name
@@ -124,31 +136,6 @@ func TestTableMatchesTheReference(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestRebuildReusesUnchangedBuckets checks the point of the buckets: a
-// change compiles the routes of the buckets it touches, and the per-service
-// index and the list of changed services follow.
-func TestRebuildReusesUnchangedBuckets(t *testing.T) {
-	var routes []Route
-	for i := range 100 {
-		routes = append(routes, Route{Path: fmt.Sprintf("/svc-%d", i), Service: fmt.Sprintf("svc-%d", i)})
-	}
-	old := newTable(routes)
-	next, added, removed := rebuild(old, append(slices.Clone(routes), Route{Path: "/probe/x", Service: "probe"}))
-	if len(added) != 1 || added[0].Service != "probe" || len(removed) != 0 {
-		t.Fatalf("adding one route compiled %d and dropped %d", len(added), len(removed))
-	}
-	if next.buckets[bucketKey{seg: "svc-7"}] != old.buckets[bucketKey{seg: "svc-7"}] {
-		t.Error("an untouched bucket was rebuilt")
-	}
-	if !slices.Equal(next.changed, []string{"probe"}) || next.services["probe"][0].Path != "/probe/x" || next.base != old {
-		t.Errorf("changed %v, probe's routes %v", next.changed, next.services["probe"])
-	}
-	back, added, removed := rebuild(next, routes)
-	if len(added) != 0 || len(removed) != 1 || back.services["probe"] != nil || !slices.Equal(back.changed, []string{"probe"}) {
-		t.Errorf("removing it: added %d, removed %d, probe %v, changed %v", len(added), len(removed), back.services["probe"], back.changed)
 	}
 }
 
@@ -163,22 +150,22 @@ func BenchmarkMatch(b *testing.B) {
 			routes = append(routes, Route{Path: fmt.Sprintf("/svc-%d", i), Service: fmt.Sprintf("svc-%d", i)})
 		}
 		r := httptest.NewRequest("GET", fmt.Sprintf("http://gw.test/svc-%d/items/1", n/2), nil)
-		tbl := newTable(routes)
+		tbl, _ := fileTable(nil, routes)
 		b.Run(fmt.Sprintf("buckets/routes=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := tbl.match(r); err != nil {
+				if _, err := tbl.Match(r); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		flat := mux.NewRouter()
-		compiled := make([]*route, 0, n)
+		compiled := make([]*entry, 0, n)
 		for _, rt := range routes {
-			compiled = append(compiled, compile(rt))
+			compiled = append(compiled, compile[struct{}](rt))
 		}
 		slices.SortStableFunc(compiled, specificity)
 		for _, rt := range compiled {
-			flat.NewRoute().MatcherFunc(prefixMatcher(rt.prefix)).Handler(routeHandler{rt})
+			flat.NewRoute().MatcherFunc(prefixMatcher(rt.Prefix)).Handler(entryHandler[struct{}]{rt})
 		}
 		b.Run(fmt.Sprintf("one-mux/routes=%d", n), func(b *testing.B) {
 			for b.Loop() {
@@ -188,19 +175,5 @@ func BenchmarkMatch(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-func TestSortedNamesFollowsChanges(t *testing.T) {
-	views := map[string]*labelView{"a": {}, "c": {}, "e": {}}
-	prev := sortedNames(nil, views, nil, true)
-	if !slices.Equal(prev, []string{"a", "c", "e"}) {
-		t.Fatalf("full: %v", prev)
-	}
-	views["d"] = &labelView{}
-	delete(views, "a")
-	got := sortedNames(prev, views, []string{"d", "a", "d", "zz"}, false)
-	if !slices.Equal(got, []string{"c", "d", "e"}) || !slices.Equal(prev, []string{"a", "c", "e"}) {
-		t.Errorf("after adding d and removing a: %v (the previous list became %v)", got, prev)
 	}
 }
