@@ -80,7 +80,7 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	if ex.up != nil && ex.err != nil && !clientFault(ex.err) {
 		g.metrics.upstreamErrors.WithLabelValues(ex.svc.name, errorKind(ex.err)).Inc()
 	}
-	if !g.state.Load().cfg.AccessLog || !g.access.Enabled(context.Background(), slog.LevelInfo) {
+	if !ex.state.cfg.AccessLog || !g.access.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
 	e := accessEntry{
