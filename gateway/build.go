@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/internal/routing"
 )
 
@@ -62,7 +63,7 @@ type delta struct {
 	// services whose routes moved.
 	routes routing.Delta[*routeMetrics]
 	// retired are transports that no service of the new state uses.
-	retired []*h1Transport
+	retired []*h1.Transport
 	// labels are the services whose labels were read again, whose problems
 	// may have changed.
 	labels []string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/internal/frozentest"
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/policies"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -134,7 +135,7 @@ func TestIncrementalBuildMatchesTheFullOne(t *testing.T) {
 // written once the state is published.
 func live(t reflect.Type) bool {
 	switch t {
-	case reflect.TypeFor[guard](), reflect.TypeFor[h1Transport](), reflect.TypeFor[routeMetrics]():
+	case reflect.TypeFor[guard](), reflect.TypeFor[h1.Transport](), reflect.TypeFor[routeMetrics]():
 		return true
 	}
 	return t.Implements(reflect.TypeFor[Balancer]())

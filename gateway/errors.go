@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/internal/routing"
 )
 
@@ -57,8 +58,10 @@ const retryAfterSeconds = 1
 // no route → 404, wrong method → 405, malformed request → 400,
 // no instance → 503 (with Retry-After), client gone → 499, the upstream too slow
 // to answer → 504, and anything else from the upstream side → 502, including a
-// connect timeout: an instance that cannot be reached is a dial failure, not a slow
-// answer.
+// connect timeout (an instance that cannot be reached is a dial failure, not a slow
+// answer) and a response the direct path refuses to read (h1.ErrMalformedResponse).
+// A connection the direct path found stale (h1.ErrStaleConn) is whatever its
+// cause is: usually 502, 504 when the wait for the answer timed out.
 func ErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrNoRoute):
@@ -75,6 +78,8 @@ func ErrorStatus(err error) int {
 		return StatusClientClosedRequest
 	case errors.Is(err, ErrUpstreamTimeout):
 		return http.StatusGatewayTimeout
+	case errors.Is(err, h1.ErrMalformedResponse):
+		return http.StatusBadGateway
 	case isDialError(err):
 		return http.StatusBadGateway
 	case isTimeout(err):

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -34,6 +35,9 @@ func TestErrorStatus(t *testing.T) {
 		{"a network timeout is 504", &net.OpError{Op: "read", Err: timeoutErr{}}, 504},
 		{"a refused connection is 502", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, 502},
 		{"any other upstream error is 502", errors.New("malformed HTTP response"), 502},
+		{"a response the direct path refuses is 502", fmt.Errorf("proxying: %w", h1.ErrMalformedResponse), 502},
+		{"a connection the direct path found stale is 502", fmt.Errorf("%w: %w", h1.ErrStaleConn, io.EOF), 502},
+		{"a stale connection whose wait timed out is 504", fmt.Errorf("%w: %w", h1.ErrStaleConn, &net.OpError{Op: "read", Err: timeoutErr{}}), 504},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

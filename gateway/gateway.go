@@ -28,8 +28,8 @@
 //	balance*.go    round robin, least request, consistent hash
 //	upstream.go    one instance's live state
 //	proxy.go       the ReverseProxy hooks: timeouts, Rewrite, ModifyResponse, errors
-//	transport.go   one transport per service: its pool, dial and header timeouts
-//	h1transport.go body-less GET/HEAD/OPTIONS sent on the serving goroutine
+//	transport.go   one transport per service: its pool, dial and header timeouts;
+//	               body-less GET/HEAD/OPTIONS take internal/h1's direct path
 //	headers.go     X-Forwarded-*, X-Request-Id, Server-Timing
 //	body.go        the client's body and its errors
 //	errors.go      the one mapping from failures to status codes, problem+json
@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/internal/routing"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -92,7 +93,7 @@ type Gateway struct {
 	discoversRoutes atomic.Bool
 	// retired are transports replaced within retireGrace, closed by Close
 	// (guarded by mu).
-	retired map[*h1Transport]bool
+	retired map[*h1.Transport]bool
 }
 
 // state is everything one request reads, made by build (build.go) and
@@ -135,7 +136,7 @@ func New(opts Options) *Gateway {
 		log:     log.With("component", "gateway"),
 		access:  access.With("component", "access"),
 		metrics: newMetrics(reg),
-		retired: map[*h1Transport]bool{},
+		retired: map[*h1.Transport]bool{},
 	}
 	g.accessFast, _ = g.access.Handler().(*AccessLogHandler)
 	reg.MustRegister(stateCollector{g})

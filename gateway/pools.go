@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -20,7 +21,7 @@ type service struct {
 	// guard holds the breaker, bulkhead and retry budget (guard.go).
 	guard *guard
 	// transport carries every request to the service's instances (see transport.go).
-	transport *h1Transport
+	transport *h1.Transport
 	tkey      transportKey
 	// byAddr indexes pool.Upstreams so the next build can reuse them.
 	byAddr map[string]*Upstream
@@ -40,7 +41,7 @@ type service struct {
 // from prev; every other one is carried over without being looked at, so with
 // a thousand services one change costs one service's work. It returns the
 // transports of prev that no service of next uses any more.
-func (g *Gateway) buildServices(next, prev *state, d dirty, routed []string) (retired []*h1Transport) {
+func (g *Gateway) buildServices(next, prev *state, d dirty, routed []string) (retired []*h1.Transport) {
 	cfg := next.cfg
 	var names []string
 	if d.all {
@@ -107,7 +108,7 @@ func (g *Gateway) buildService(next *state, name string, old *service) *service 
 		}
 		return old
 	}
-	tr := (*h1Transport)(nil)
+	tr := (*h1.Transport)(nil)
 	if old != nil && old.tkey == key {
 		tr = old.transport // same shape: keep its pooled connections
 	} else {

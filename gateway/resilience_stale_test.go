@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -270,7 +271,7 @@ func TestUnprocessedKnowsWhatNeverReachedTheInstance(t *testing.T) {
 		{"a failure after the first byte of the answer", http.MethodPut, false, io.EOF, trace(true, true, true), false},
 		{"a timeout", http.MethodPut, false, &net.OpError{Op: "read", Err: errTimeoutForTest{}}, trace(true, true, false), false},
 		{"a protocol error", http.MethodPut, false, errors.New("malformed HTTP response"), trace(true, true, false), false},
-		{"the direct path's stale connection, for a GET", http.MethodGet, false, fmt.Errorf("%w: %w", errStaleConn, io.EOF), nil, true},
+		{"the direct path's stale connection, for a GET", http.MethodGet, false, fmt.Errorf("%w: %w", h1.ErrStaleConn, io.EOF), nil, true},
 		{"no error", http.MethodPost, false, nil, trace(true, false, false), false},
 	}
 	for _, tt := range tests {

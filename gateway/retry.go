@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/h1"
 )
 
 // Retries happen inside the round trip that ReverseProxy makes, before any
@@ -186,11 +188,11 @@ type attemptTrace struct {
 }
 
 // traced returns req carrying an attemptTrace, when req takes the service's
-// http.Transport. The direct path (h1transport.go) calls no hooks: it resends
+// http.Transport. The direct path (internal/h1) calls no hooks: it resends
 // a request whose pooled connection went stale itself, and reports one that
-// stays stale as errStaleConn.
+// stays stale as h1.ErrStaleConn.
 func traced(req *http.Request) (*http.Request, *attemptTrace) {
-	if directable(req) {
+	if h1.Directable(req) {
 		return req, nil
 	}
 	at := &attemptTrace{}
@@ -229,7 +231,7 @@ func unprocessed(req *http.Request, err error, at *attemptTrace) bool {
 		return false
 	case isDialError(err), err.Error() == errServerClosedIdle:
 		return true
-	case errors.Is(err, errStaleConn): // the direct path's; its methods are idempotent
+	case errors.Is(err, h1.ErrStaleConn): // the direct path's; its methods are idempotent
 		return idempotent(req)
 	case at == nil || !at.gotConn.Load() || at.gotFirstByte.Load() || isTimeout(err):
 		return false

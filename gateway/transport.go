@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -16,9 +17,10 @@ import (
 // kept across snapshots and reloads while what shapes it is unchanged, so
 // keep-alive connections to the instances that remain survive a change.
 // Body-less GET, HEAD and OPTIONS requests to plain-HTTP instances take the
-// transport's direct path (h1transport.go) where it can check idle sockets
-// (Unix); everything else its http.Transport. Both share the dialer, the pool
-// size, the idle timeout and the header limits built here.
+// transport's direct path (internal/h1) where it can check idle sockets
+// (Unix); everything else its http.Transport. The direct path takes the
+// dialer, the pool size, the idle timeout and the header limits from that
+// http.Transport, built here, so both paths behave alike.
 
 // transportKey is what a service's transport is built from.
 type transportKey struct {
@@ -39,7 +41,7 @@ func keyFor(cfg TransportConfig, pol policies.Policy, t *UpstreamTLS) transportK
 // newTransport sizes the upstream pool for a gateway rather than a client: Go's
 // default of 2 idle connections per host makes a busy proxy open and close a
 // connection per request and run out of ports (go#13801).
-func newTransport(k transportKey) *h1Transport {
+func newTransport(k transportKey) *h1.Transport {
 	perHost := k.cfg.MaxIdleConnsPerHost
 	if perHost <= 0 {
 		perHost = 512
@@ -80,8 +82,7 @@ func newTransport(k transportKey) *h1Transport {
 		std.TLSClientConfig = k.tls.Config.Clone()
 		std.ForceAttemptHTTP2 = k.tls.HTTP2
 	}
-	return &h1Transport{std: std, dial: dial, headerTimeout: k.header, maxHeader: maxHdr,
-		idleTimeout: idle, maxIdle: perHost, idle: map[string][]*h1Conn{}}
+	return h1.New(std)
 }
 
 // retireGrace is how long a replaced transport lives on before its connections
@@ -92,7 +93,7 @@ const retireGrace = 30 * time.Second
 // retire closes a replaced transport's idle connections now and once more after
 // retireGrace, then forgets it: with services coming and going for weeks, a
 // list of every transport ever replaced would only grow. Callers hold g.mu.
-func (g *Gateway) retire(t *h1Transport) {
+func (g *Gateway) retire(t *h1.Transport) {
 	t.CloseIdleConnections()
 	if g.retired[t] {
 		return

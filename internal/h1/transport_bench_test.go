@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"io"
@@ -8,7 +8,7 @@ import (
 
 // The direct path's own cost per request, without the gateway around it, next
 // to http.Transport's: one client, sequential keep-alive GETs to a raw upstream
-// that answers at once. The idle check (h1Conn.usable) is in every iteration.
+// that answers at once. The idle check (conn.usable) is in every iteration.
 func benchmarkTransport(b *testing.B, tr http.RoundTripper) {
 	h := newHostile(b, everyRequest(func(c *hostileConn, id, _ string) bool {
 		c.write(answerTo(id))

@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bufio"
@@ -16,11 +16,10 @@ import (
 	"time"
 )
 
-// testTransport is the transport a service with these timeouts would get.
-func testTransport(t *testing.T, header, idle time.Duration) *h1Transport {
+// testTransport is the transport a gateway service with these timeouts gets.
+func testTransport(t *testing.T, header, idle time.Duration) *Transport {
 	t.Helper()
-	tr := newTransport(transportKey{cfg: TransportConfig{IdleConnTimeout: idle, MaxResponseHeaderBytes: 4 << 10},
-		connect: time.Second, header: header})
+	tr := New(fallbackLike(header, idle, 4<<10))
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
 }
@@ -74,7 +73,7 @@ func TestDirectTransportCarriesOnlyReplayableBodylessPlainRequests(t *testing.T)
 			if tc.header != "" {
 				req.Header.Set("Upgrade", tc.header)
 			}
-			if got := directable(req); got != tc.want {
+			if got := Directable(req); got != tc.want {
 				t.Fatalf("directable = %v, want %v", got, tc.want)
 			}
 		})
@@ -93,7 +92,7 @@ func TestDirectTransportReusesOneConnectionForSequentialRequests(t *testing.T) {
 	if n := u.conns.Load(); n != 1 {
 		t.Fatalf("upstream accepted %d connections for 20 sequential requests, want 1", n)
 	}
-	if got := u.Last(t).Path; got != "/n/19" {
+	if got := u.lastPath(); got != "/n/19" {
 		t.Fatalf("last path %q", got)
 	}
 }
@@ -151,15 +150,39 @@ func TestDirectTransportRejectsOversizedResponseHeaders(t *testing.T) {
 	}
 }
 
+func TestDirectTransportNamesEachRefusedResponseAndItsClass(t *testing.T) {
+	for _, tc := range []struct{ name, reply, text string }{
+		{"headers beyond the limit", "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 8<<10) + "\r\n\r\n",
+			"upstream response headers exceed 4096 bytes"},
+		{"a status code below 100", "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n", "upstream sent status code 099"},
+		{"more 1xx than maxInformational", strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", maxInformational+1) +
+			"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "upstream sent too many 1xx responses"},
+		{"a 101 nobody asked for", "HTTP/1.1 101 Switching Protocols\r\n\r\n", "upstream switched protocols without being asked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := rawServer(t, func(c net.Conn) {
+				readRequest(t, bufio.NewReader(c))
+				io.WriteString(c, tc.reply)
+			})
+			_, _, err := fetch(t, testTransport(t, 0, time.Minute), "GET", "http://"+addr+"/", nil)
+			if !errors.Is(err, ErrMalformedResponse) || err.Error() != tc.text {
+				t.Fatalf("err = %v, want %q as an ErrMalformedResponse", err, tc.text)
+			}
+		})
+	}
+}
+
 func TestDirectTransportTimesOutWaitingForHeaders(t *testing.T) {
 	addr := rawServer(t, func(c net.Conn) {
 		readRequest(t, bufio.NewReader(c))
 		io.Copy(io.Discard, c) // never answers
 	})
 	// The upstream never answers, so returning at all is the timeout working.
+	// A net.Error that says Timeout is what the gateway answers 504.
 	_, _, err := fetch(t, testTransport(t, 100*time.Millisecond, time.Minute), "GET", "http://"+addr+"/", nil)
-	if err == nil || ErrorStatus(err) != http.StatusGatewayTimeout {
-		t.Fatalf("err = %v (status %d), want a timeout mapped to 504", err, ErrorStatus(err))
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("err = %v, want a net.Error timeout", err)
 	}
 }
 
@@ -170,10 +193,11 @@ func TestDirectTransportStopsWhenTheRequestIsCancelled(t *testing.T) {
 	})
 	tr := testTransport(t, 0, time.Minute)
 	ctx, cancel := context.WithCancelCause(context.Background())
-	time.AfterFunc(50*time.Millisecond, func() { cancel(ErrUpstreamTimeout) })
+	errWholeRequest := errors.New("the whole-request timeout fired")
+	time.AfterFunc(50*time.Millisecond, func() { cancel(errWholeRequest) })
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/", nil)
 	_, err := tr.RoundTrip(req)
-	if !errors.Is(err, ErrUpstreamTimeout) {
+	if !errors.Is(err, errWholeRequest) {
 		t.Fatalf("err = %v, want the context's cause", err)
 	}
 }

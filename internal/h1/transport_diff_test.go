@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// The direct path (h1transport.go) re-implements the client half of HTTP/1.1,
+// The direct path (transport.go) re-implements the client half of HTTP/1.1,
 // so it is run side by side with net/http.Transport against upstreams that
-// write exact, hostile bytes (h1transport_hostile_test.go). The two must agree
+// write exact, hostile bytes (transport_hostile_test.go). The two must agree
 // on what the client sees, or the direct path must be the stricter one, on
 // purpose and written down in the case. Above all neither may hand a request a
 // response that belongs to another one.
@@ -55,7 +55,7 @@ type diffCase struct {
 	// lateBytes: the anomaly arrives after the answer, in a write of its own.
 	// A connection taken from the pool before those bytes arrive gets them as
 	// its answer, through either transport: the race both clients share (see
-	// h1Conn.usable). The concurrent round, which cannot order them, is skipped.
+	// conn.usable). The concurrent round, which cannot order them, is skipped.
 	lateBytes bool
 	// reused: sequential requests must share one connection.
 	reused bool

@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 )
 
 // Hostile upstreams for the differential test and the fuzz target of the direct
-// path (h1transport_diff_test.go, h1transport_fuzz_test.go): raw listeners whose
+// path (transport_diff_test.go, transport_fuzz_test.go): raw listeners whose
 // scripts write exact bytes, and the two clients they are run against. Every
 // legitimate answer carries the id of the request it answers ("id=<id>;") and
 // injectedResponse responses say "INJECTED", so an answer delivered to the wrong
@@ -216,19 +216,18 @@ func (o diffOutcome) String() string {
 	return fmt.Sprintf("[%s] %d body %q body error %v trailer %q", o.id, o.status, o.body, o.bodyErr, o.trailer)
 }
 
-// diffClients are the two transports under test, built the way newTransport
-// builds them: the direct path, and a plain http.Transport with the same
-// settings whose dialer counts the connections it still has open.
+// diffClients are the two transports under test, set up as the gateway sets
+// them up: the direct path, and a plain http.Transport with the same settings
+// whose dialer counts the connections it still has open.
 type diffClients struct {
-	direct  *h1Transport
+	direct  *Transport
 	std     *http.Transport
 	stdOpen atomic.Int64
 }
 
 func newDiffClients(t testing.TB) *diffClients {
-	k := transportKey{cfg: TransportConfig{MaxResponseHeaderBytes: 4 << 10, IdleConnTimeout: time.Minute},
-		connect: 5 * time.Second, header: 10 * time.Second}
-	c := &diffClients{direct: newTransport(k), std: newTransport(k).std}
+	settings := func() *http.Transport { return fallbackLike(10*time.Second, time.Minute, 4<<10) }
+	c := &diffClients{direct: New(settings()), std: settings()}
 	dial := c.std.DialContext
 	c.std.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		nc, err := dial(ctx, network, addr)

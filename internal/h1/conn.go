@@ -1,0 +1,183 @@
+package h1
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"syscall"
+	"time"
+)
+
+// conn is one keep-alive connection to an upstream.
+type conn struct {
+	t      *Transport
+	addr   string
+	nc     net.Conn
+	raw    syscall.RawConn       // nc's socket, for the idle check; nil: no check, no reuse
+	peek   func(fd uintptr) bool // the idle check's read, made once: no allocation per check
+	peekN  int
+	peekE  error
+	peekB  [1]byte
+	lr     io.LimitedReader // between nc and br: bounds the response header
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	reused bool
+	idleAt time.Time
+}
+
+// usable reports whether the upstream has sent nothing on pc since its last
+// response ended: no byte, no EOF, no reset. Any of them makes the connection
+// unusable, bytes most of all, for they are no answer to the request about to
+// be written (see Transport).
+//
+// The check is one non-blocking read(2) of the socket, under the poller's read
+// lock; a byte it consumes does not matter, since the connection is then
+// dropped. A past read deadline and a Peek would not do: Go fails a read whose
+// deadline has passed before asking the socket anything.
+//
+// Bytes that arrive after the check are read as the answer to the request
+// written next. http.Transport has the same window, wider if anything: its
+// read loop puts a connection back in the pool before it peeks at it, and a
+// request that takes it first (numExpectedResponses > 0) reads what comes.
+// Neither client can tell such bytes from the answer; an upstream that splits
+// responses has to be fixed, the client can only keep the window small.
+func (pc *conn) usable() bool {
+	if pc.br.Buffered() > 0 || pc.raw == nil {
+		return false
+	}
+	if err := pc.raw.Read(pc.peek); err != nil {
+		return false
+	}
+	return pc.peekN <= 0 && pc.peekE == syscall.EAGAIN // nothing to read, as internal/poll tests it
+}
+
+// readFD calls read, syscall.Read, with fd as the descriptor type of the
+// platform (int on Unix, Handle on Windows), so that this file builds
+// everywhere; usable runs only where canCheckIdle.
+func readFD[FD ~int | ~uintptr](read func(FD, []byte) (int, error), fd uintptr, p []byte) (int, error) {
+	return read(FD(fd), p)
+}
+
+// aLongTimeAgo is a deadline that makes pending and future I/O fail at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// roundTrip writes req and reads the response headers. On success the
+// connection belongs to the response body until it is read to the end or closed.
+func (pc *conn) roundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	// Cancelling the request (client gone, whole-request timeout) fails the I/O
+	// in progress, whichever phase it is in.
+	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(aLongTimeAgo) })
+	fail := func(err error, stale bool) (*http.Response, error) {
+		stop()
+		pc.nc.Close()
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		if stale && pc.reused {
+			return nil, fmt.Errorf("%w: %w", ErrStaleConn, err)
+		}
+		return nil, err
+	}
+
+	if pc.t.headerTimeout > 0 {
+		pc.nc.SetReadDeadline(time.Now().Add(pc.t.headerTimeout))
+	}
+	if err := req.Write(pc.bw); err != nil {
+		return fail(err, false)
+	}
+	if err := pc.bw.Flush(); err != nil {
+		return fail(err, true)
+	}
+	pc.lr.N = pc.t.maxHeader
+	var res *http.Response
+	for informational := 0; ; informational++ {
+		var err error
+		res, err = http.ReadResponse(pc.br, req)
+		if err != nil {
+			nothingRead := pc.lr.N == pc.t.maxHeader && pc.br.Buffered() == 0
+			if pc.lr.N == 0 {
+				err = malformed(fmt.Sprintf("upstream response headers exceed %d bytes", pc.t.maxHeader))
+			}
+			return fail(err, nothingRead)
+		}
+		code := res.StatusCode
+		if code < 100 {
+			// http.ReadResponse takes 000 to 099; skipped as 1xx they would let
+			// the next bytes answer this request. http.Transport returns them,
+			// and ReverseProxy panics on them (WriteHeader): stricter on purpose.
+			return fail(malformed(fmt.Sprintf("upstream sent status code %03d", code)), false)
+		}
+		if code >= 200 || code == http.StatusSwitchingProtocols {
+			break
+		}
+		if informational == maxInformational {
+			return fail(malformed("upstream sent too many 1xx responses"), false)
+		}
+		if tr := httptrace.ContextClientTrace(ctx); tr != nil && tr.Got1xxResponse != nil {
+			if err := tr.Got1xxResponse(code, textproto.MIMEHeader(res.Header)); err != nil {
+				return fail(err, false)
+			}
+		}
+	}
+	if res.StatusCode == http.StatusSwitchingProtocols {
+		return fail(malformed("upstream switched protocols without being asked"), false)
+	}
+	pc.lr.N = 1<<63 - 1
+	if pc.t.headerTimeout > 0 {
+		pc.nc.SetReadDeadline(time.Time{})
+		if ctx.Err() != nil { // cancelled while the deadline was being cleared
+			pc.nc.SetDeadline(aLongTimeAgo)
+		}
+	}
+	res.Body = &connBody{pc: pc, rc: res.Body, stop: stop, reuse: !res.Close && !req.Close}
+	return res, nil
+}
+
+// connBody is a response body that returns its connection to the pool once read
+// to the end, and closes it when abandoned early or broken.
+type connBody struct {
+	pc    *conn
+	rc    io.ReadCloser
+	stop  func() bool
+	reuse bool // neither side asked to close
+	done  bool
+}
+
+func (b *connBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	if err != nil {
+		b.release(errors.Is(err, io.EOF))
+	}
+	return n, err
+}
+
+func (b *connBody) Close() error {
+	if !b.done {
+		b.release(false)
+	}
+	return nil
+}
+
+// release ends the body's hold on its connection. The connection is reused only
+// after a clean end, with the cancellation hook still unfired (a fired one has
+// poisoned the connection's deadline), and with nothing read past the response:
+// a byte already buffered (a second response in the same write, a body after a
+// HEAD, 204 or 304, more body than Content-Length) is no answer to anything.
+func (b *connBody) release(clean bool) {
+	b.done = true
+	if b.stop() && clean && b.reuse && b.pc.br.Buffered() == 0 {
+		b.pc.t.put(b.pc)
+		return
+	}
+	b.pc.nc.Close()
+}
