@@ -33,9 +33,8 @@
 //	headers.go     X-Forwarded-*, X-Request-Id, Server-Timing
 //	body.go        the client's body and its errors
 //	errors.go      the one mapping from failures to status codes, problem+json
-//	record.go      metrics and the access log line at the end of every request
+//	record.go      metrics and the access log line (internal/accesslog) at the end of every request
 //	routelog.go    one log line per route an update adds, removes or changes
-//	accesslog.go   the access log's slog handler
 //	metrics.go     the Prometheus series
 //	admin.go       the admin API
 //	config.go      Config, what the gateway is configured with
@@ -53,6 +52,7 @@ import (
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/accesslog"
 	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/internal/routing"
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,7 +77,7 @@ type Gateway struct {
 	access *slog.Logger
 	// accessFast is access's handler when it is bulwark's own, whose direct path
 	// writes request lines without building a slog.Record.
-	accessFast *AccessLogHandler
+	accessFast *accesslog.Handler
 	metrics    *metrics
 	proxy      *proxy
 	chain      *chain
@@ -138,7 +138,7 @@ func New(opts Options) *Gateway {
 		metrics: newMetrics(reg),
 		retired: map[*h1.Transport]bool{},
 	}
-	g.accessFast, _ = g.access.Handler().(*AccessLogHandler)
+	g.accessFast, _ = g.access.Handler().(*accesslog.Handler)
 	reg.MustRegister(stateCollector{g})
 	g.proxy = newProxy(g)
 	g.chain = newChain(g)

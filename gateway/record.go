@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/accesslog"
 )
 
 // recorder notes the status and size of a response for metrics and the access
@@ -83,55 +85,25 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	if !ex.state.cfg.AccessLog || !g.access.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
-	e := accessEntry{
-		method: r.Method, host: r.Host, path: r.URL.Path,
-		status: status, bytes: rec.bytes, duration: elapsed,
-		remote: r.RemoteAddr, requestID: ex.requestID,
+	e := accesslog.Entry{
+		Method: r.Method, Host: r.Host, Path: r.URL.Path,
+		Status: status, Bytes: rec.bytes, Duration: elapsed,
+		Remote: r.RemoteAddr, RequestID: ex.requestID,
 	}
 	if ex.route != nil {
-		e.route, e.service = ex.route.Name, ex.route.Service
+		e.Route, e.Service = ex.route.Name, ex.route.Service
 	}
 	if ex.up != nil {
-		e.instance = ex.up.Addr
+		e.Instance = ex.up.Addr
 	}
 	if ex.err != nil {
-		e.err = ex.err.Error()
+		e.Err = ex.err.Error()
 	}
 	if g.accessFast != nil {
-		_ = g.accessFast.logRequest(time.Now(), &e)
+		_ = g.accessFast.LogRequest(time.Now(), &e)
 		return
 	}
-	_ = g.access.Handler().Handle(context.Background(), e.record(time.Now()))
-}
-
-// record is the entry as a slog.Record, for access-log handlers other than
-// bulwark's own. The record is built by hand rather than through slog.Logger,
-// which would capture the caller's program counter for every line (an access
-// line's source is always here).
-func (e *accessEntry) record(now time.Time) slog.Record {
-	var attrs [13]slog.Attr // one AddAttrs call: the record allocates its overflow once
-	a := append(attrs[:0],
-		slog.String("method", e.method),
-		slog.String("host", e.host),
-		slog.String("path", e.path),
-		slog.Int("status", e.status),
-		slog.Int64("bytes", e.bytes),
-		slog.Duration("duration", e.duration),
-		slog.String("remote", e.remote),
-		slog.String("request_id", e.requestID),
-	)
-	if e.route != "" || e.service != "" {
-		a = append(a, slog.String("route", e.route), slog.String("service", e.service))
-	}
-	if e.instance != "" {
-		a = append(a, slog.String("instance", e.instance))
-	}
-	if e.err != "" {
-		a = append(a, slog.String("error", e.err))
-	}
-	r := slog.NewRecord(now, slog.LevelInfo, "request", 0)
-	r.AddAttrs(a...)
-	return r
+	_ = g.access.Handler().Handle(context.Background(), e.Record(time.Now()))
 }
 
 // clientFault reports errors caused by the client, which must not count against

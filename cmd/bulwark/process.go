@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-gw/bulwark/config"
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/gateway"
+	"github.com/bulwark-gw/bulwark/internal/accesslog"
 	bwtls "github.com/bulwark-gw/bulwark/tls"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -74,7 +75,7 @@ func newRuntime(f *config.File, source string, stderr io.Writer) (*process, erro
 	log := newLogger(stderr, f.LogFormat(), level)
 
 	accessOut := newBufferedLog(stderr)
-	access := slog.New(gateway.NewAccessLogHandler(accessOut, f.LogFormat() == "json"))
+	access := slog.New(accesslog.New(accessOut, f.LogFormat() == "json"))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

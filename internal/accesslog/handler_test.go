@@ -1,4 +1,4 @@
-package gateway
+package accesslog
 
 import (
 	"bytes"
@@ -13,18 +13,18 @@ import (
 
 var accessLogCases = []struct {
 	name string
-	e    accessEntry
+	e    Entry
 }{
-	{"a routed request", accessEntry{
-		method: "GET", host: "127.0.0.1:8080", path: "/pets/1", status: 200, bytes: 1024,
-		duration: 312 * time.Microsecond, remote: "127.0.0.1:50000", requestID: "0123456789abcdef",
-		route: "/pets", service: "pets", instance: "127.0.0.1:9001",
+	{"a routed request", Entry{
+		Method: "GET", Host: "127.0.0.1:8080", Path: "/pets/1", Status: 200, Bytes: 1024,
+		Duration: 312 * time.Microsecond, Remote: "127.0.0.1:50000", RequestID: "0123456789abcdef",
+		Route: "/pets", Service: "pets", Instance: "127.0.0.1:9001",
 	}},
-	{"an unrouted request with an error", accessEntry{
-		method: "GET", host: "evil.example", path: "/a b=\"c\"\n<&>\xff", status: 404,
-		duration: 3 * time.Second, remote: "[::1]:1", requestID: "r", err: "no route matches the request",
+	{"an unrouted request with an error", Entry{
+		Method: "GET", Host: "evil.example", Path: "/a b=\"c\"\n<&>\xff", Status: 404,
+		Duration: 3 * time.Second, Remote: "[::1]:1", RequestID: "r", Err: "no route matches the request",
 	}},
-	{"a request with empty values", accessEntry{method: "", host: "", path: "/", status: 499, bytes: -1}},
+	{"a request with empty values", Entry{Method: "", Host: "", Path: "/", Status: 499, Bytes: -1}},
 }
 
 func TestAccessLogDirectPathMatchesSlog(t *testing.T) {
@@ -38,12 +38,12 @@ func TestAccessLogDirectPathMatchesSlog(t *testing.T) {
 					std = slog.NewJSONHandler(&want, nil)
 				}
 				std = std.WithAttrs([]slog.Attr{slog.String("component", "access")})
-				fast := NewAccessLogHandler(&got, json).WithAttrs([]slog.Attr{slog.String("component", "access")}).(*AccessLogHandler)
+				fast := New(&got, json).WithAttrs([]slog.Attr{slog.String("component", "access")}).(*Handler)
 
-				if err := fast.logRequest(when, &tc.e); err != nil {
+				if err := fast.LogRequest(when, &tc.e); err != nil {
 					t.Fatal(err)
 				}
-				if err := std.Handle(context.Background(), tc.e.record(when)); err != nil {
+				if err := std.Handle(context.Background(), tc.e.Record(when)); err != nil {
 					t.Fatal(err)
 				}
 				if got.String() != want.String() {
@@ -69,7 +69,7 @@ func TestAccessLogGenericPathMatchesSlog(t *testing.T) {
 		if json {
 			std = slog.NewJSONHandler(&want, nil)
 		}
-		fast := NewAccessLogHandler(&got, json)
+		fast := New(&got, json)
 		for _, h := range []slog.Handler{fast, std} {
 			r := slog.NewRecord(when, slog.LevelWarn, "generic", 0)
 			r.AddAttrs(attrs...)
@@ -85,10 +85,10 @@ func TestAccessLogGenericPathMatchesSlog(t *testing.T) {
 
 func TestAccessLogReusesTheTimestampOnlyWithinAMillisecond(t *testing.T) {
 	var buf bytes.Buffer
-	h := NewAccessLogHandler(&buf, false)
+	h := New(&buf, false)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
 	for _, at := range []time.Time{t0, t0.Add(500 * time.Microsecond), t0.Add(time.Millisecond)} {
-		_ = h.logRequest(at, &accessEntry{path: "/"})
+		_ = h.LogRequest(at, &Entry{Path: "/"})
 	}
 	want := []string{"03:04:05.006Z", "03:04:05.006Z", "03:04:05.007Z"}
 	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
@@ -102,17 +102,17 @@ func TestAccessLogReusesTheTimestampOnlyWithinAMillisecond(t *testing.T) {
 func BenchmarkAccessLog(b *testing.B) {
 	e := accessLogCases[0].e
 	b.Run("direct", func(b *testing.B) {
-		h := NewAccessLogHandler(discardWriter{}, false)
+		h := New(discardWriter{}, false)
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = h.logRequest(time.Now(), &e)
+			_ = h.LogRequest(time.Now(), &e)
 		}
 	})
 	b.Run("slog-text", func(b *testing.B) {
 		h := slog.NewTextHandler(discardWriter{}, nil)
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = h.Handle(context.Background(), e.record(time.Now()))
+			_ = h.Handle(context.Background(), e.Record(time.Now()))
 		}
 	})
 }
