@@ -35,7 +35,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "bulwark_request_duration_seconds",
 			Help:    "Time from receiving a request to the end of its response, by route and service.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+			Buckets: durationBuckets[:],
 		}, []string{"route", "service"}),
 		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "bulwark_requests_in_flight",
@@ -69,6 +69,8 @@ type routeMetrics struct {
 	oddCodes atomic.Bool
 	// codes caches a counter per status code, filled on first use.
 	codes [600]atomic.Pointer[prometheus.Counter]
+	// plain counts what the series count, for Stats.
+	plain plainCounts
 }
 
 func (rm *routeMetrics) counter(code int) prometheus.Counter {

@@ -79,6 +79,7 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	}
 	rm.counter(status).Inc()
 	rm.duration.Observe(elapsed.Seconds())
+	rm.plain.add(status, elapsed)
 	if ex.up != nil && ex.err != nil && !clientFault(ex.err) {
 		g.metrics.upstreamErrors.WithLabelValues(ex.svc.name, errorKind(ex.err)).Inc()
 	}

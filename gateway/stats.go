@@ -1,11 +1,9 @@
 package gateway
 
 import (
-	"strings"
+	"sort"
+	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
 // ServiceStats are a service's request counters since the gateway started,
@@ -17,95 +15,83 @@ type ServiceStats struct {
 	P50, P99 time.Duration
 }
 
-// Stats reads a service's counters from the gateway's own metrics.
+// durationBuckets are the bounds, in seconds, of the request-duration
+// histogram: the Prometheus series' and the plain counts' alike.
+var durationBuckets = [...]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+// plainCounts are a route series' requests, 5xx answers and latencies as
+// plain atomics, counted beside its Prometheus series (record) for Stats.
+// Reading the series back would go through client_model's protobuf structs,
+// a collector goroutine and a copy of every series of the gateway, on every
+// portal page that shows a service's health. They live and die with their
+// routeMetrics, as the series do, so both say the same.
+type plainCounts struct {
+	errors atomic.Uint64
+	// buckets counts requests by the first bound their duration is at or
+	// under (not cumulative); the last one is beyond every bound.
+	buckets [len(durationBuckets) + 1]atomic.Uint64
+}
+
+// add counts one finished request, bucketed as the Prometheus histogram
+// buckets it (le: the first bound at or above the value).
+func (c *plainCounts) add(status int, elapsed time.Duration) {
+	c.buckets[sort.SearchFloat64s(durationBuckets[:], elapsed.Seconds())].Add(1)
+	if status/100 == 5 {
+		c.errors.Add(1)
+	}
+}
+
+// Stats reads a service's counters: the sum over the routes to it that the
+// current tables hold (a removed route's series, and counts, are gone).
 func (g *Gateway) Stats(service string) (ServiceStats, bool) {
 	var st ServiceStats
-	var buckets []*dto.Bucket
-	var count uint64
-	for _, m := range collect(g.metrics.duration) {
-		if label(m, "service") != service {
+	var counts [len(durationBuckets) + 1]uint64
+	m := g.metrics
+	m.mu.Lock()
+	for key, rm := range m.series {
+		if key[1] != service {
 			continue
 		}
-		h := m.GetHistogram()
-		count += h.GetSampleCount()
-		buckets = mergeBuckets(buckets, h.GetBucket())
+		for i := range counts {
+			counts[i] += rm.plain.buckets[i].Load()
+		}
+		st.Errors += rm.plain.errors.Load()
 	}
-	for _, m := range collect(g.metrics.requests) {
-		if label(m, "service") != service {
-			continue
-		}
-		n := uint64(m.GetCounter().GetValue())
+	m.mu.Unlock()
+	var cumulative [len(durationBuckets)]uint64
+	for i, n := range counts {
 		st.Requests += n
-		if strings.HasPrefix(label(m, "code"), "5") {
-			st.Errors += n
+		if i < len(cumulative) {
+			cumulative[i] = st.Requests
 		}
 	}
-	if count == 0 && st.Requests == 0 {
+	if st.Requests == 0 {
 		return st, false
 	}
-	st.P50, st.P99 = quantile(buckets, count, 0.5), quantile(buckets, count, 0.99)
+	st.P50 = quantile(durationBuckets[:], cumulative[:], st.Requests, 0.5)
+	st.P99 = quantile(durationBuckets[:], cumulative[:], st.Requests, 0.99)
 	return st, true
 }
 
-func collect(c prometheus.Collector) []*dto.Metric {
-	ch := make(chan prometheus.Metric, 64)
-	go func() { c.Collect(ch); close(ch) }()
-	var out []*dto.Metric
-	for m := range ch {
-		var d dto.Metric
-		if m.Write(&d) == nil {
-			out = append(out, &d)
-		}
-	}
-	return out
-}
-
-func label(m *dto.Metric, name string) string {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name {
-			return l.GetValue()
-		}
-	}
-	return ""
-}
-
-// mergeBuckets adds b's cumulative counts to acc (same bucket bounds).
-func mergeBuckets(acc []*dto.Bucket, b []*dto.Bucket) []*dto.Bucket {
-	if acc == nil {
-		out := make([]*dto.Bucket, len(b))
-		for i, x := range b {
-			c, ub := x.GetCumulativeCount(), x.GetUpperBound()
-			out[i] = &dto.Bucket{CumulativeCount: &c, UpperBound: &ub}
-		}
-		return out
-	}
-	for i := range acc {
-		if i < len(b) {
-			c := acc[i].GetCumulativeCount() + b[i].GetCumulativeCount()
-			acc[i].CumulativeCount = &c
-		}
-	}
-	return acc
-}
-
-// quantile interpolates linearly inside the bucket holding the q-th sample,
-// as Prometheus's histogram_quantile does.
-func quantile(buckets []*dto.Bucket, count uint64, q float64) time.Duration {
+// quantile interpolates linearly inside the bucket holding the q-th of count
+// samples, as Prometheus's histogram_quantile does; cumulative[i] counts the
+// samples at or under bounds[i].
+func quantile(bounds []float64, cumulative []uint64, count uint64, q float64) time.Duration {
 	if count == 0 {
 		return 0
 	}
 	rank := q * float64(count)
 	lower, prev := 0.0, 0.0
-	for _, b := range buckets {
-		c := float64(b.GetCumulativeCount())
+	for i, bound := range bounds {
+		c := float64(cumulative[i])
 		if c >= rank {
 			frac := 1.0
 			if c > prev {
 				frac = (rank - prev) / (c - prev)
 			}
-			return time.Duration((lower + (b.GetUpperBound()-lower)*frac) * float64(time.Second))
+			return time.Duration((lower + (bound-lower)*frac) * float64(time.Second))
 		}
-		lower, prev = b.GetUpperBound(), c
+		lower, prev = bound, c
 	}
 	return time.Duration(lower * float64(time.Second)) // beyond the last bucket
 }
