@@ -34,6 +34,8 @@ var readAsDotSegments = []struct{ name, target string }{
 	{"a two dot leader", "/a/%e2%80%a5/admin"},
 	{"a fullwidth solidus after dot-dot", "/a/..%ef%bc%8fadmin"},
 	{"a fullwidth reverse solidus", "/a/b%ef%bc%bcc"},
+	{"a thin space, an empty segment once normalised and trimmed", "/a/%e2%80%89/admin"},
+	{"a fullwidth semicolon, an empty segment once normalised", "/a/%ef%bc%9bx/admin"},
 	{"double-encoded fullwidth full stops", "/a/%25ef%25bc%258e%25ef%25bc%258e/admin"},
 	{"double-encoded overlong UTF-8", "/a/%25c0%25ae%25c0%25ae/admin"},
 	{"an en space, a space once normalised, as a whole segment", "/a/%e2%80%82/admin"},
