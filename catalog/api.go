@@ -3,6 +3,8 @@ package catalog
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/bulwark-gw/bulwark/hal"
 )
 
 // Handler serves the catalog's JSON API under prefix ("/portal/api"):
@@ -82,7 +84,7 @@ func (c *Catalog) apiRoutes() []apiRoute {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
 			}
-			w.Header().Set("Content-Type", "application/hal+json")
+			w.Header().Set("Content-Type", hal.MediaType)
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			_, _ = w.Write(b)
 		}},

@@ -17,7 +17,7 @@ import (
 // ("" when none).
 func (c *Catalog) fetchHAL(ctx context.Context, e *Entry, route Route, addr, labelled string) {
 	p, configured := c.halPath(e.Service, labelled)
-	hdr := http.Header{"Accept": {"application/hal+json, application/prs.hal-forms+json;q=0.9, application/json;q=0.5"}}
+	hdr := http.Header{"Accept": {hal.MediaType + ", " + hal.FormsMediaType + ";q=0.9, application/json;q=0.5"}}
 	prefix := ""
 	if route.StripPrefix {
 		prefix = strings.TrimSuffix(route.Prefix, "/")

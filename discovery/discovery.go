@@ -1,7 +1,8 @@
 // Package discovery owns the upstream instances bulwark routes to and the sources
-// that find them. A Source (static config, or Consul) publishes immutable
-// Snapshots; consumers (the gateway's pools, the documentation catalog) receive a
-// whole Snapshot and never mutate it, so readers need no locks.
+// that find them. A source (the static config, or Consul: a running Source)
+// produces immutable Snapshots; consumers (the gateway's pools, the
+// documentation catalog) receive a whole Snapshot and never mutate it, so
+// readers need no locks.
 //
 // discovery imports nothing else from bulwark: it knows nothing of HTTP routing.
 package discovery

@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"strconv"
@@ -16,16 +15,16 @@ type StaticService struct {
 	Weights []int
 }
 
-// Static is a Source whose instances never change: the fallback when there is no
-// Consul, and the source `bulwark demo` uses. Every instance is reported Passing;
-// passive health (outlier ejection) is the gateway's job, not the source's.
+// Static is the source whose instances never change: the fallback when there is
+// no Consul, and the source `bulwark demo` uses. It has nothing to watch, so it
+// is no running Source: each (re)load of the config builds one and merges its
+// Snapshot with Consul's. Every instance is reported Passing; passive health
+// (outlier ejection) is the gateway's job, not the source's.
 type Static struct {
 	snap *Snapshot
 }
 
-var _ Source = (*Static)(nil)
-
-// NewStatic validates the services and builds the snapshot the source will publish.
+// NewStatic validates the services and builds the source's snapshot.
 func NewStatic(services []StaticService) (*Static, error) {
 	snap := &Snapshot{Services: make(map[string][]Instance, len(services)), Source: "static", Version: 1}
 	for _, s := range services {
@@ -60,15 +59,8 @@ func NewStatic(services []StaticService) (*Static, error) {
 	return &Static{snap: snap}, nil
 }
 
-// Snapshot returns the snapshot the source publishes.
+// Snapshot returns the source's snapshot.
 func (s *Static) Snapshot() *Snapshot { return s.snap }
-
-// Run publishes the snapshot once and waits for ctx to end.
-func (s *Static) Run(ctx context.Context, publish func(*Snapshot)) error {
-	publish(s.snap)
-	<-ctx.Done()
-	return nil
-}
 
 // ValidateAddr checks that addr is host:port with a numeric port in 1..65535.
 func ValidateAddr(addr string) error {

@@ -1,12 +1,9 @@
 package discovery_test
 
 import (
-	"context"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
 )
@@ -199,57 +196,4 @@ func TestValidateAddr(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestStaticRun(t *testing.T) {
-	t.Run("publishes its snapshot exactly once and returns when the context ends", func(t *testing.T) {
-		s, err := discovery.NewStatic([]discovery.StaticService{{Name: "pets", Instances: []string{"127.0.0.1:9001"}}})
-		if err != nil {
-			t.Fatalf("NewStatic: %v", err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-
-		var calls atomic.Int32
-		published := make(chan *discovery.Snapshot, 1)
-		returned := make(chan error, 1)
-		go func() {
-			returned <- s.Run(ctx, func(snap *discovery.Snapshot) {
-				if calls.Add(1) == 1 {
-					published <- snap
-				}
-			})
-		}()
-
-		// A failsafe against a hang, not a timing assertion.
-		const failsafe = 10 * time.Second
-		select {
-		case snap := <-published:
-			if snap != s.Snapshot() {
-				t.Errorf("Run published %p, want the source's snapshot %p", snap, s.Snapshot())
-			}
-		case err := <-returned:
-			t.Fatalf("Run returned %v before publishing or being cancelled", err)
-		case <-time.After(failsafe):
-			t.Fatal("Run did not publish")
-		}
-		select {
-		case err := <-returned:
-			t.Fatalf("Run returned %v before its context ended", err)
-		default:
-		}
-
-		cancel()
-		select {
-		case err := <-returned:
-			if err != nil {
-				t.Errorf("Run returned %v after cancellation, want nil", err)
-			}
-		case <-time.After(failsafe):
-			t.Fatal("Run did not return after its context was cancelled")
-		}
-		if n := calls.Load(); n != 1 {
-			t.Errorf("publish was called %d times, want exactly 1", n)
-		}
-	})
 }

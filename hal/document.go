@@ -2,7 +2,6 @@ package hal
 
 import (
 	"encoding/json"
-	"mime"
 	"slices"
 	"strings"
 )
@@ -166,16 +165,6 @@ func (t Template) RequestContentType() string {
 		return "application/json"
 	}
 	return t.ContentType
-}
-
-// IsMediaType reports whether a Content-Type names HAL or HAL-FORMS. The
-// application/vnd.hal+json variant is also accepted because some producers send it.
-func IsMediaType(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
-	return mt == MediaType || mt == FormsMediaType || mt == "application/vnd.hal+json"
 }
 
 // ordered returns the keys of m: first those in order, then the rest sorted.

@@ -114,23 +114,3 @@ func TestNullReservedMembersAreTheSameAsAbsent(t *testing.T) {
 		t.Errorf("document = %+v", d)
 	}
 }
-
-func TestMediaTypesAreRecognized(t *testing.T) {
-	tests := []struct {
-		contentType string
-		want        bool
-	}{
-		{"application/hal+json", true},
-		{"application/hal+json; charset=utf-8", true},
-		{"application/prs.hal-forms+json", true},
-		{"application/vnd.hal+json", true},
-		{"application/json", false},
-		{"text/html", false},
-		{"", false},
-	}
-	for _, tt := range tests {
-		if got := IsMediaType(tt.contentType); got != tt.want {
-			t.Errorf("IsMediaType(%q) = %v, want %v", tt.contentType, got, tt.want)
-		}
-	}
-}

@@ -85,10 +85,6 @@ func (w *walk) enter(s *openapi3.Schema) string {
 // leave undoes the last successful enter.
 func (w *walk) leave() { w.path = w.path[:len(w.path)-1] }
 
-// onPath reports whether s is on the current path: descending into it would
-// close a cycle.
-func (w *walk) onPath(s *openapi3.Schema) bool { return s != nil && slices.Contains(w.path, s) }
-
 // refName is the last segment of a $ref ("Pet" for "#/components/schemas/Pet"),
 // "" for an inline schema.
 func refName(s *openapi3.SchemaRef) string {
