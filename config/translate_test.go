@@ -11,8 +11,8 @@ import (
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
-// issueExample is the example config from the issue that introduced the file
-// format; it must stay valid and mean what it says.
+// issueExample is the first example of the file format, written before the
+// code that reads it; it must stay valid and mean what it says.
 const issueExample = `listen:
   http: 127.0.0.1:8080          # "" disables
 admin:

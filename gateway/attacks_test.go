@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// The in-process parts of USERS.md's attack and fault cases. Framing attacks
+// The in-process attack and fault cases. Framing attacks
 // (CL.TE, chunking, obs-fold, slowloris, HTTP/2 floods) are net/http's job and
 // are tested end to end over raw sockets outside this package.
 
@@ -31,7 +31,7 @@ func rawGet(target string) string {
 	return "GET " + target + " HTTP/1.1\r\nHost: shop.example.com\r\nConnection: close\r\n\r\n"
 }
 
-// USERS.md cases 13 and 14: traversal and encoded separators are refused with
+// Traversal and encoded separators are refused with
 // 400 and nothing reaches the upstream.
 func TestUnsafePathsAreRefused(t *testing.T) {
 	t.Parallel()
@@ -81,7 +81,7 @@ func TestUnsafePathsAreRefused(t *testing.T) {
 	}
 }
 
-// USERS.md case 13: the path the route decision is made on is the path the
+// The path the route decision is made on is the path the
 // upstream receives, byte for byte (minus a stripped prefix).
 func TestAcceptedPathsReachTheUpstreamUnchanged(t *testing.T) {
 	t.Parallel()
@@ -172,7 +172,7 @@ func TestForwardProxyRequestsGoNowhere(t *testing.T) {
 	})
 }
 
-// USERS.md case 7 (go#67555): requests with Expect: 100-continue that the
+// Requests with Expect: 100-continue (go#67555) that the
 // upstream answers with a final status, without reading the body, leave no
 // state behind: 100 such requests, then 100 normal ones, all succeed, and the
 // upstream sees exactly 200 requests with the right bodies.
@@ -243,7 +243,7 @@ func TestExpectContinueAnsweredWithAFinalStatus(t *testing.T) {
 	}
 }
 
-// USERS.md case 20: an upstream header block beyond MaxResponseHeaderBytes is a
+// An upstream header block beyond MaxResponseHeaderBytes is a
 // 502, and the request is not sent again.
 func TestOversizedUpstreamHeadersAre502AndNotRetried(t *testing.T) {
 	t.Parallel()
@@ -267,7 +267,7 @@ func TestOversizedUpstreamHeadersAre502AndNotRetried(t *testing.T) {
 	}
 }
 
-// USERS.md case 33: the gateway reuses upstream connections.
+// The gateway reuses upstream connections.
 func TestUpstreamConnectionsAreReused(t *testing.T) {
 	t.Parallel()
 

@@ -35,7 +35,7 @@ func (b *requestBody) Close() error { return b.closer.Close() }
 // drain the body before answering, stalling a client that waits for 100 Continue.
 // A chunked body is read ahead until its
 // first chunk has been decoded, so a malformed one (bare LF in the size line,
-// an oversized chunk extension: USERS.md cases 3 and 6) is refused before any
+// an oversized chunk extension) is refused before any
 // upstream connection is used; errors in later chunks can only be caught as they
 // stream, and then the client still gets a 400 rather than a 502.
 func wrapBody(r *http.Request) (*requestBody, *BadRequestError) {

@@ -11,8 +11,8 @@ import (
 )
 
 // BenchmarkOpenBreakerRejection measures what a client waits for the 503 of an
-// open breaker, over real HTTP on loopback with keep-alive: the bar is
-// a p99 under 1 ms. It reports p50 and p99 besides ns/op.
+// open breaker, over real HTTP on loopback with keep-alive: the bar is a p99
+// under 1 ms. It reports p50 and p99 besides ns/op.
 func BenchmarkOpenBreakerRejection(b *testing.B) {
 	up := newUpstream(b, "never", nil)
 	pol := policies.Defaults()

@@ -55,7 +55,7 @@ func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
-// USERS.md case 27: dial or protocol error → 502; timeout → 504; no instance → 503
+// A dial or protocol error is 502, a timeout 504, no instance 503
 // with Retry-After; each answer is a problem document naming the service, never
 // the instance.
 func TestUpstreamFailureMapping(t *testing.T) {
@@ -185,7 +185,7 @@ func TestServiceWithoutPolicyUsesTheDefaults(t *testing.T) {
 	}
 }
 
-// USERS.md case 26: a client that goes away cancels the upstream request, is
+// A client that goes away cancels the upstream request, is
 // logged and counted as 499, and is not an upstream failure.
 func TestClientDisconnectCancelsTheUpstream(t *testing.T) {
 	t.Parallel()

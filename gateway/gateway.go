@@ -251,7 +251,7 @@ func problemDetail(err error) string {
 // finish records metrics and the access log line for every request, including
 // refused and panicking ones. A panic other than http.ErrAbortHandler (which
 // ReverseProxy uses to abort a response whose body failed mid-way) becomes a 500
-// for this request only (USERS.md case 36); the process and other connections
+// for this request only; the process and other connections
 // carry on.
 func (g *Gateway) finish(ex *exchange, rec *recorder, r *http.Request) {
 	p := recover()
@@ -274,8 +274,9 @@ func (g *Gateway) finish(ex *exchange, rec *recorder, r *http.Request) {
 // errAborted marks a response cut off after its headers were sent.
 var errAborted = errors.New("response aborted after headers were sent")
 
-// abortCause says why a response was cut off: the client left (USERS.md case 26:
-// not an upstream failure), the timeout fired (case 25), or the upstream failed.
+// abortCause says why a response was cut off: the client left (not an upstream
+// failure), the whole-request timeout fired while the body streamed, or the
+// upstream failed.
 func abortCause(ex *exchange) error {
 	switch {
 	case ex.client.Err() != nil:

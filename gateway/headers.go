@@ -13,7 +13,8 @@ import (
 )
 
 // isTrusted reports whether the peer is a configured trusted proxy, whose
-// X-Forwarded-* headers are kept (USERS.md case 9). Nobody is trusted by default.
+// X-Forwarded-* headers are kept; anyone else's are replaced, so a client
+// cannot spoof its address. Nobody is trusted by default.
 func isTrusted(remoteAddr string, trusted []netip.Prefix) bool {
 	if len(trusted) == 0 {
 		return false
@@ -150,7 +151,7 @@ var hopHeaders = [...]string{
 }
 
 // removeHopByHop deletes the hop-by-hop headers and every header named in
-// Connection, as ReverseProxy does for final responses (USERS.md case 8).
+// Connection, as ReverseProxy does for final responses.
 func removeHopByHop(h http.Header) {
 	for _, f := range h["Connection"] {
 		for name := range strings.SplitSeq(f, ",") {

@@ -83,7 +83,7 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 // rewrite builds the outbound request. ReverseProxy has already removed hop-by-hop
 // headers (and any header named in Connection) and the inbound Forwarded and
 // X-Forwarded-For/Host/Proto, so the headers set here reach the upstream intact
-// whatever the client put in Connection (USERS.md case 8).
+// whatever the client put in Connection.
 func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
 	ex := exchangeFrom(pr.In.Context())
 	out := pr.Out

@@ -30,7 +30,7 @@ func headerGateway(t *testing.T, trusted bool) (*harness, *upstream) {
 	return newHarness(t, cfg, snapshot(t, map[string][]string{"svc": {up.Addr()}})), up
 }
 
-// USERS.md case 8: hop-by-hop headers are removed from requests, and naming the
+// Hop-by-hop headers are removed from requests, and naming the
 // gateway's own headers in Connection does not remove them.
 func TestHopByHopRequestHeadersAreRemoved(t *testing.T) {
 	t.Parallel()
@@ -124,7 +124,8 @@ func TestForwardedPrefixSurvivesConnection(t *testing.T) {
 	mustHeader(t, up.ByPath(t, "/book").Header, "X-Forwarded-Prefix", "/library")
 }
 
-// USERS.md case 8, response direction, including 1xx responses (go#81319).
+// Hop-by-hop headers are removed from responses too, 1xx responses included
+// (go#81319).
 func TestHopByHopResponseHeadersAreRemoved(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, "up", func(w http.ResponseWriter, _ *http.Request) {
@@ -178,7 +179,7 @@ func TestHopByHopResponseHeadersAreRemoved(t *testing.T) {
 	mustNoHeader(t, hints[0], "X-Hint-Secret")
 }
 
-// USERS.md case 9: spoofed forwarding headers are replaced for an untrusted peer
+// Spoofed forwarding headers are replaced for an untrusted peer
 // and kept (X-Forwarded-For extended) for a trusted one.
 func TestForwardingHeadersTrust(t *testing.T) {
 	t.Parallel()
@@ -360,7 +361,7 @@ func TestProxiedRequestDetails(t *testing.T) {
 		}
 	})
 
-	// USERS.md case 15. The gateway makes no decision on the query, and forwards
+	// The gateway makes no decision on the query, and forwards
 	// a parseable one byte for byte; ReverseProxy drops parameters it cannot
 	// parse (";"), so the upstream never acts on a parameter the gateway did not see.
 	queries := []struct {

@@ -108,7 +108,8 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 }
 
 // clientFault reports errors caused by the client, which must not count against
-// the upstream in metrics (nor, later, in its breaker and outlier detection).
+// the upstream in its error metrics (breakerOutcome leaves them out of the
+// breaker too).
 func clientFault(err error) bool {
 	return errors.Is(err, ErrBadRequest) || errors.Is(err, ErrRequestTimeout)
 }

@@ -17,7 +17,7 @@ import (
 //	go test -run '^$' -bench 'Hung|Promptly' ./gateway
 
 // BenchmarkRouteBesideAHungService reports route A's p99 with service B idle
-// and with B hung and flooded (the proof 4 asked for at most 10% more).
+// and with B hung and flooded; the bar is at most 10% more beside the hung B.
 func BenchmarkRouteBesideAHungService(b *testing.B) {
 	a := newUpstream(b, "a", nil)
 	release := make(chan struct{})
@@ -78,7 +78,7 @@ func BenchmarkRouteBesideAHungService(b *testing.B) {
 }
 
 // BenchmarkTimeoutsAnswerPromptly reports how long past try_timeout a hung
-// instance's 504 comes (the proof 5 asked for under 50 ms), and how
+// instance's 504 comes (the bar: under 50 ms), and how
 // long a 502 takes when every instance refuses connections.
 func BenchmarkTimeoutsAnswerPromptly(b *testing.B) {
 	const try = 200 * time.Millisecond

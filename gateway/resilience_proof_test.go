@@ -12,7 +12,7 @@ import (
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
-// TestRetriesDoNotAmplifyAFailingInstance is the proof 6: with one of
+// TestRetriesDoNotAmplifyAFailingInstance: with one of
 // three instances failing every request, the built-in policies keep the
 // upstream attempts within 1.2 per client request and client success at
 // 99.9% or better, under concurrency.
@@ -52,8 +52,7 @@ func TestRetriesDoNotAmplifyAFailingInstance(t *testing.T) {
 		clients*each, attempts.Load(), ok.Load(), exhausted)
 }
 
-// TestBreakerUnderConcurrencyLetsFewFailuresThrough is the proof 3
-// under concurrency: with N=5 and a bulkhead of 4, at most N + 4 failing
+// TestBreakerUnderConcurrencyLetsFewFailuresThrough: under concurrency, with N=5 and a bulkhead of 4, at most N + 4 failing
 // requests reach the upstream before the breaker opens and stops them all.
 func TestBreakerUnderConcurrencyLetsFewFailuresThrough(t *testing.T) {
 	var hits atomic.Int64
@@ -88,7 +87,7 @@ func TestBreakerUnderConcurrencyLetsFewFailuresThrough(t *testing.T) {
 	}
 }
 
-// TestAHungServiceDoesNotSlowAnother is the proof 4: with service B
+// TestAHungServiceDoesNotSlowAnother: with service B
 // hanging and flooded, every request to route A is still answered 200 (none
 // waits for what B holds: it would hang as long as B does), B answers 503
 // once its bulkhead is full, and the gateway's goroutines stay bounded by B's
@@ -183,7 +182,7 @@ func TestAHungServiceDoesNotSlowAnother(t *testing.T) {
 	t.Logf("%d B requests refused; +%d goroutines", refused.Load(), goroutinesDuring-goroutinesBefore)
 }
 
-// TestTimeoutsAnswerPromptly is the proof 5 (the mid-body stall is
+// TestTimeoutsAnswerPromptly (the mid-body stall is
 // TestTimeoutAbortsASlowBody and TestAStreamThatGoesSilentIsCutAtTheIdleTimeout):
 // an instance that never sends headers gets a 504 from try_timeout, long before
 // the whole-request timeout; and a service whose every instance refuses

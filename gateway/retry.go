@@ -37,8 +37,8 @@ import (
 // That is a refused connection, and a pooled keep-alive connection the
 // instance closed before sending a byte of an answer (an instance restarting
 // closes its idle connections while requests are already on their way to
-// them): a rolling restart then loses nothing even when the budget is spent
-// (issue: 5 of 1,049 Idempotency-Key PUTs got 502 under CPU contention). At
+// them): a rolling restart then loses nothing even when the budget is spent,
+// as it is under CPU contention (a few keyed PUTs in a thousand got 502). At
 // most maxFreeRetries such retries are made per request, each to an instance
 // not yet tried; attempts 1 still turns every retry off.
 

@@ -59,7 +59,7 @@ func TestRoutingByHost(t *testing.T) {
 	}
 }
 
-// USERS.md case 12: an unknown host never reaches a default upstream.
+// An unknown host never reaches a default upstream.
 func TestUnknownHostIsNotFoundWithoutCatchAll(t *testing.T) {
 	t.Parallel()
 	ups, snap := fleet(t, "exact")

@@ -85,7 +85,7 @@ func wsGateway(t *testing.T, timeout time.Duration) (*harness, *upstream) {
 	return h, up
 }
 
-// USERS.md case 11: a WebSocket upgrade on a route that opts in is proxied, and
+// A WebSocket upgrade on a route that opts in is proxied, and
 // bytes flow both ways for longer than the route's timeout.
 func TestWebSocketTunnel(t *testing.T) {
 	t.Parallel()
@@ -131,7 +131,7 @@ func TestWebSocketTunnel(t *testing.T) {
 	}
 }
 
-// USERS.md case 10: WebSocket upgrades only where a route opts in.
+// WebSocket upgrades only where a route opts in.
 func TestWebSocketRefusedOnOtherRoutes(t *testing.T) {
 	t.Parallel()
 	h, up := wsGateway(t, 5*time.Second)
@@ -149,7 +149,7 @@ func TestWebSocketRefusedOnOtherRoutes(t *testing.T) {
 	}
 }
 
-// USERS.md case 10 (go#80416): an h2c upgrade is never forwarded; the request
+// An h2c upgrade is never forwarded (go#80416); the request
 // goes upstream as plain HTTP/1.1 without Upgrade, Connection or HTTP2-Settings.
 func TestH2CUpgradeIsNotForwarded(t *testing.T) {
 	t.Parallel()

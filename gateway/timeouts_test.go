@@ -46,7 +46,7 @@ func trickle(contentType string, n int, interval time.Duration) http.HandlerFunc
 }
 
 // The whole-request Timeout bounds a response whose headers came quickly but
-// whose body trickles past it (USERS.md case 25): the stream is aborted and the
+// whose body trickles past it: the stream is aborted and the
 // failure counted as an upstream timeout.
 func TestTimeoutAbortsASlowBody(t *testing.T) {
 	t.Parallel()
@@ -107,8 +107,8 @@ func TestTimeoutDoesNotCutAnEventStream(t *testing.T) {
 	}
 }
 
-// USERS.md case 34: the first event reaches the client while the upstream still
-// holds the stream open, for SSE and for any chunked response.
+// The first event reaches the client while the upstream still holds the
+// stream open, for SSE and for any chunked response.
 func TestStreamsAreFlushedPromptly(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

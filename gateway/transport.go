@@ -73,7 +73,7 @@ func newTransport(k transportKey) *h1.Transport {
 		TLSHandshakeTimeout:    10 * time.Second,
 		ExpectContinueTimeout:  1 * time.Second,
 		MaxResponseHeaderBytes: maxHdr,
-		ForceAttemptHTTP2:      false, // upstream HTTP/2 is opt-in per service (TLS issue)
+		ForceAttemptHTTP2:      false, // upstream HTTP/2 is opt-in per service (tls: http2: true)
 		// A proxy passes the client's Accept-Encoding through; asking for gzip
 		// on its own would make the transport decompress what it then relays.
 		DisableCompression: true,

@@ -17,7 +17,7 @@ import (
 const attackHost = "api.example.test"
 
 // attackConfig routes only attackHost to up, with the server timeouts the
-// slow-client cases need (USERS.md cases 16 and 17).
+// slow-client cases need (a trickled header, a missing body).
 func attackConfig(up *upstream) func(p ports) string {
 	return configOptions{
 		Routes: []routeSpec{{Host: attackHost, Path: "/", Service: "api", Upstream: up}},
@@ -26,8 +26,8 @@ func attackConfig(up *upstream) func(p ports) string {
 }
 
 // TestRawSocketAttacksAreRefusedBeforeTheUpstream writes exact bytes to the real
-// binary (USERS.md "Attack and fault cases" 1–6, 12, 13, 20) and checks both
-// sides: the status the client gets, and what the upstream received.
+// binary (request smuggling and framing, unknown hosts, traversal, oversized
+// headers) and checks both sides: the status the client gets, and what the upstream received.
 func TestRawSocketAttacksAreRefusedBeforeTheUpstream(t *testing.T) {
 	up := newUpstream(t, "api")
 	gw := startServe(t, attackConfig(up))
@@ -278,7 +278,7 @@ func truncate(b []byte) []byte {
 }
 
 // TestSlowlorisConnectionsAreClosedAfterTheHeaderTimeout: a client trickling its
-// header (USERS.md case 16) is cut off after read_header_timeout (1s here, against
+// header is cut off after read_header_timeout (1s here, against
 // a default of 10s), while normal requests keep being served.
 func TestSlowlorisConnectionsAreClosedAfterTheHeaderTimeout(t *testing.T) {
 	up := newUpstream(t, "api")
@@ -353,7 +353,7 @@ trickle:
 }
 
 // TestAMissingBodyIsEndedByTheReadTimeout: a request that announces 100 bytes and
-// sends none (USERS.md case 17) is ended by read_timeout (1s here), and neither
+// sends none is ended by read_timeout (1s here), and neither
 // the gateway's nor the upstream's side of the exchange stays busy.
 func TestAMissingBodyIsEndedByTheReadTimeout(t *testing.T) {
 	up := newUpstream(t, "api")
@@ -406,8 +406,8 @@ func TestAMissingBodyIsEndedByTheReadTimeout(t *testing.T) {
 }
 
 // TestAnObsFoldIsUnfoldedNeverReadAsAHeader: Go's server replaces an obs-fold with
-// a space, which RFC 9112 §5.2 allows as the alternative to a 400 (USERS.md case
-// 4 prefers the 400; rejecting would need a second HTTP parser in front of
+// a space, which RFC 9112 §5.2 allows as the alternative to a 400 (a 400 would
+// be nicer, but rejecting would need a second HTTP parser in front of
 // net/http). What must hold either way: a folded line is never a header of its
 // own, so a folded "Transfer-Encoding: chunked" does not frame the body, and the
 // bytes after the head never reach an upstream as a request.

@@ -37,7 +37,7 @@ func newEchoUpstream(t *testing.T) string {
 	return srv.Listener.Addr().String()
 }
 
-// TestAWebSocketIsTunnelledAndClosedAtShutdown: USERS.md case 11. The upgrade is
+// TestAWebSocketIsTunnelledAndClosedAtShutdown: the upgrade is
 // proxied on a route that allows it, bytes flow both ways, and SIGTERM closes the
 // tunnel instead of letting it hold the process past the grace period.
 func TestAWebSocketIsTunnelledAndClosedAtShutdown(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"unicode"
 )
 
-// The synthetic document stands in for the large specs the issue is about (a
-// 2 MB OpenAPI 3.0 description of a whole platform): the real fixtures stop
+// The synthetic document stands in for the large specs the portal must
+// render quickly (a 2 MB OpenAPI 3.0 description of a whole platform): the real fixtures stop
 // at 0.5 MB, and a generated one has a size and a shape that do not drift
 // between runs. It is built from fixed word lists and a seeded PCG, and
 // encoding/json sorts map keys, so the bytes are the same on every run.
