@@ -256,3 +256,25 @@ func TestDirectTransportLeavesPostsToHTTPTransport(t *testing.T) {
 		t.Fatalf("err %v body %q", err, body)
 	}
 }
+
+func TestDirectTransportTakesAZeroFallbacksDefaultsAsHTTPTransportDoes(t *testing.T) {
+	u := newUpstream(t, "a", nil)
+	tr := New(&http.Transport{})
+	t.Cleanup(tr.CloseIdleConnections)
+	if tr.maxHeader != 10<<20 || tr.maxIdle != http.DefaultMaxIdleConnsPerHost || tr.dial == nil {
+		t.Fatalf("header limit %d, idle per host %d, dialer set %v: want net/http's defaults",
+			tr.maxHeader, tr.maxIdle, tr.dial != nil)
+	}
+	for i := range 3 {
+		if _, body, err := fetch(t, tr, "GET", u.URL+"/", nil); err != nil || body != "a" {
+			t.Fatalf("request %d: %v %q", i, err, body)
+		}
+	}
+	// No IdleConnTimeout: no limit, so the connection is reused and no sweep runs.
+	tr.mu.Lock()
+	sweeping := tr.sweep != nil
+	tr.mu.Unlock()
+	if n := u.conns.Load(); n != 1 || sweeping {
+		t.Fatalf("%d connections (want 1), sweep armed %v (want none)", n, sweeping)
+	}
+}
