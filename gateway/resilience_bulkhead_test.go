@@ -64,7 +64,11 @@ func TestBulkheadCapsInFlightAndQueue(t *testing.T) {
 		queueTimeout time.Duration
 		freeASlot    bool // release one in-flight request while the third waits
 	}{
-		{name: "the queued request is refused when its wait runs out", queueTimeout: 100 * time.Millisecond},
+		// The wait must outlast the steps between the third request queueing
+		// and the fourth arriving (a poll that sees it queued, a new request):
+		// a busy machine can take far longer than 100 ms over them, and a third
+		// request that left the queue first would let the fourth in instead.
+		{name: "the queued request is refused when its wait runs out", queueTimeout: 2 * time.Second},
 		{name: "the queued request takes a slot that frees in time", queueTimeout: 5 * time.Second, freeASlot: true},
 	}
 	for _, tt := range tests {
