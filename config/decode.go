@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -133,7 +135,19 @@ func (d *decoder) structure(path string, n *yaml.Node, v reflect.Value) {
 		}
 		idx, ok := fields[k.Value]
 		if !ok {
-			d.unknownKey(path, k, fields)
+			var b declaredBlock
+			takesDeclared := false
+			if v.CanAddr() {
+				b, takesDeclared = v.Addr().Interface().(declaredBlock)
+			}
+			if takesDeclared && d.declaredKey(path, "", k, val, b) {
+				continue
+			}
+			known := slices.Collect(maps.Keys(fields))
+			if takesDeclared {
+				known = append(known, declaredNames(b)...)
+			}
+			d.unknownKey(path, k, known)
 			continue
 		}
 		d.mappingEntry(keyPath(path, k.Value), k, val, v.Field(idx))
@@ -197,11 +211,7 @@ func (d *decoder) key(path string, k *yaml.Node, seen map[string]*yaml.Node) boo
 	return true
 }
 
-func (d *decoder) unknownKey(path string, k *yaml.Node, fields map[string]int) {
-	known := make([]string, 0, len(fields))
-	for name := range fields {
-		known = append(known, name)
-	}
+func (d *decoder) unknownKey(path string, k *yaml.Node, known []string) {
 	msg := fmt.Sprintf("unknown key %q", k.Value)
 	if s := suggest(k.Value, known); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)

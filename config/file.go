@@ -209,6 +209,10 @@ type Route struct {
 	StripPrefix bool              `yaml:"strip_prefix"`
 	Service     string            `yaml:"service"`
 	WebSocket   bool              `yaml:"websocket"`
+
+	// more holds the policy keys the route sets for its own requests (keys
+	// declared with Route: a cache: block), by name (declared.go).
+	more map[string]any
 }
 
 // Policy is the per-service policy block used by `defaults:` and `services.<name>:`.
@@ -231,6 +235,10 @@ type Policy struct {
 	Bulkhead *BulkheadPolicy `yaml:"bulkhead"`
 	Retries  *RetriesPolicy  `yaml:"retries"`
 	Outlier  *OutlierPolicy  `yaml:"outlier"`
+
+	// more holds the keys declared without a field (a cache: block), by
+	// name, as the decoder read them from the declarations (declared.go).
+	more map[string]any
 }
 
 // Docs locates a service's documents on its instances.

@@ -54,7 +54,8 @@ func fieldByYAMLPath(t reflect.Type, path string) ([]int, bool) {
 func (p Policy) value(k policies.Key) (any, bool, error) {
 	idx, ok := policyFields()[k.Name]
 	if !ok {
-		return nil, false, nil
+		v, set := p.more[k.Name]
+		return v, set, nil
 	}
 	v := reflect.ValueOf(p)
 	for _, i := range idx {
@@ -86,6 +87,19 @@ func (p Policy) overrides() policies.Overrides {
 	var o policies.Overrides
 	for _, k := range policies.Keys() {
 		if v, set, err := p.value(k); set && err == nil {
+			k.Set(&o, v)
+		}
+	}
+	return o
+}
+
+// overrides converts a route's policy keys into the layer the gateway puts
+// over its service's policy for the route's requests. A value that is not
+// valid (refused by Validate) is left out.
+func (r Route) overrides() policies.Overrides {
+	var o policies.Overrides
+	for _, k := range policies.Keys() {
+		if v, set := r.more[k.Name]; set && k.Check(v) == nil {
 			k.Set(&o, v)
 		}
 	}

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -44,7 +43,7 @@ func TestEveryPolicyKeyIsReachableFromTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _, _ := policies.Resolve()
-	if p != want {
+	if !p.Equal(&want) {
 		t.Errorf("policy = %+v, want the built-in %+v", p, want)
 	}
 	for _, k := range policies.Keys() {
@@ -54,8 +53,11 @@ func TestEveryPolicyKeyIsReachableFromTheFile(t *testing.T) {
 	}
 }
 
-// Every value of a policy block is a declared key (or a service setting):
-// a field added to Policy without a declaration fails here.
+// Every field of a policy block is a declared key (or a service setting):
+// a field added to Policy without a declaration fails here. (A declared key
+// need not be a field: the decoder reads the keys declared with
+// policies.value from their declarations, which
+// TestEveryPolicyKeyIsReachableFromTheFile proves.)
 func TestEveryPolicyBlockValueIsADeclaredKey(t *testing.T) {
 	declared := map[string]bool{}
 	for _, k := range policies.Keys() {
@@ -68,10 +70,6 @@ func TestEveryPolicyBlockValueIsADeclaredKey(t *testing.T) {
 		if !declared[path] {
 			t.Errorf("%s is in the policy block but not declared in package policies (keys.go)", path)
 		}
-		delete(declared, path)
-	}
-	if len(declared) > 0 {
-		t.Errorf("declared keys missing from the policy block: %v", slices.Sorted(maps.Keys(declared)))
 	}
 }
 

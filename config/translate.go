@@ -47,6 +47,7 @@ func (f *File) Gateway() (gateway.Config, error) {
 			StripPrefix: r.StripPrefix,
 			Service:     r.Service,
 			WebSocket:   r.WebSocket,
+			Policy:      r.overrides(),
 		})
 		names[r.Service] = true
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-gw/bulwark/gateway"
+	"github.com/bulwark-gw/bulwark/policies"
 )
 
 // routes checks each route on its own, then that no two routes match exactly the
@@ -22,6 +23,13 @@ func (c *checker) routes() {
 		p := indexPath("routes", i)
 		if r.Service == "" {
 			c.missing(p+".service", p, "service is required")
+		}
+		for _, k := range policies.Keys() {
+			if v, set := r.more[k.Name]; set {
+				if err := k.Check(v); err != nil {
+					c.report(p+"."+k.Name, "%v", err)
+				}
+			}
 		}
 		if r.Name != "" {
 			if first, dup := names[r.Name]; dup {

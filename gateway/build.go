@@ -73,7 +73,7 @@ type delta struct {
 // names. It writes nothing reachable from prev, and nothing outside the state
 // it returns; prev may be in use by any number of requests.
 func (g *Gateway) build(prev *state, cfg *Config, snap *discovery.Snapshot, d dirty) (*state, delta) {
-	next := &state{cfg: cfg, snap: snap, mounts: prev.mounts}
+	next := &state{cfg: cfg, snap: snap, mounts: prev.mounts, routePolicies: &routePolicies{}}
 	var out delta
 	out.labels = d.labelsToRead(prev, snap)
 	moved := buildLabels(next, prev, out.labels)

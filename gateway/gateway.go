@@ -55,6 +55,7 @@ import (
 	"github.com/bulwark-gw/bulwark/internal/accesslog"
 	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/bulwark-gw/bulwark/internal/routing"
+	"github.com/bulwark-gw/bulwark/policies"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -110,6 +111,9 @@ type state struct {
 	// policyProblems the label problems found resolving policies, by service.
 	labels         map[string]*labelView
 	policyProblems map[string][]string
+	// routePolicies are the policies of the routes that set keys of their
+	// own, filled as their requests come (route_policy.go).
+	routePolicies *routePolicies
 }
 
 // mount is a handler served under a path prefix ahead of the route table (the portal).
@@ -142,7 +146,7 @@ func New(opts Options) *Gateway {
 	reg.MustRegister(stateCollector{g})
 	g.proxy = newProxy(g)
 	g.chain = newChain(g)
-	g.state.Store(&state{cfg: &Config{}, table: &table{}})
+	g.state.Store(&state{cfg: &Config{}, table: &table{}, routePolicies: &routePolicies{}})
 	return g
 }
 
@@ -300,9 +304,12 @@ type exchange struct {
 	trusted   bool // the peer is a trusted proxy
 	route     *route
 	svc       *service
-	up        *Upstream
-	body      *requestBody // the client's body, when it has one
-	rec       recorder     // wraps the client's ResponseWriter
+	// policy is the policy the request runs under: its service's, with its
+	// route's own keys over it (route_policy.go).
+	policy *policies.Policy
+	up     *Upstream
+	body   *requestBody // the client's body, when it has one
+	rec    recorder     // wraps the client's ResponseWriter
 
 	client context.Context // the client's context, to tell "client gone" from a timeout
 	// upstream is the upstream request's context; its cause tells a timeout.

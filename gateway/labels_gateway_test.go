@@ -316,7 +316,7 @@ func TestLabelPolicy(t *testing.T) {
 		h.g.Update(labelled(t, map[string][]string{"slow": {slow.Addr()}},
 			map[string]discovery.Labels{"slow": tags("bulwark.route=/slow")}))
 		s, _ = adminService(t, srv, "slow")
-		if s.Policy != filePol || s.PolicySource["timeout"] != "built-in" {
+		if !s.Policy.Equal(&filePol) || s.PolicySource["timeout"] != "built-in" {
 			t.Errorf("policy = %+v from %v, want the file's %+v", s.Policy, s.PolicySource, filePol)
 		}
 	})
@@ -336,12 +336,12 @@ func TestLabelPolicy(t *testing.T) {
 		h := newHarness(t, cfg, labelled(t, map[string][]string{"slow": {slow.Addr()}},
 			map[string]discovery.Labels{"slow": {Meta: map[string]string{"bulwark-route": "/slow", "bulwark-timeout": filePol.Timeout.String()}}}))
 		srv := adminServer(t, h)
-		if s, _ := adminService(t, srv, "slow"); s.Policy != filePol || s.PolicySource["timeout"] != "labels" {
+		if s, _ := adminService(t, srv, "slow"); !s.Policy.Equal(&filePol) || s.PolicySource["timeout"] != "labels" {
 			t.Errorf("policy %+v, timeout from %q; want the file's %+v, timeout from labels", s.Policy, s.PolicySource["timeout"], filePol)
 		}
 		h.g.Update(labelled(t, map[string][]string{"slow": {slow.Addr()}},
 			map[string]discovery.Labels{"slow": tags("bulwark.route=/slow")}))
-		if s, _ := adminService(t, srv, "slow"); s.Policy != filePol || s.PolicySource["timeout"] != "built-in" {
+		if s, _ := adminService(t, srv, "slow"); !s.Policy.Equal(&filePol) || s.PolicySource["timeout"] != "built-in" {
 			t.Errorf("after the label went: policy %+v, timeout from %q; want the file's, from built-in", s.Policy, s.PolicySource["timeout"])
 		}
 	})
@@ -355,7 +355,7 @@ func TestLabelPolicy(t *testing.T) {
 		srv := adminServer(t, h)
 
 		s, _ := adminService(t, srv, "slow")
-		if s.Policy != policies.Defaults() {
+		if d := policies.Defaults(); !s.Policy.Equal(&d) {
 			t.Errorf("policy = %+v, want the defaults (the file names no policy)", s.Policy)
 		}
 		if len(s.Problems) != 1 || !strings.Contains(s.Problems[0], "policy from labels") {

@@ -98,7 +98,7 @@ func (g *Gateway) buildService(next *state, name string, old *service) *service 
 	instances := next.snap.Instances(name)
 	utls := next.cfg.UpstreamTLS[name]
 	key := keyFor(next.cfg.Transport, pol, utls)
-	if old != nil && old.policy == pol && old.tkey == key &&
+	if old != nil && old.policy.Equal(&pol) && old.tkey == key &&
 		(sameSlice(old.from, instances) || sameInstances(old.pool.Upstreams, instances)) {
 		if !maps.Equal(old.why, why) || !sameSlice(old.from, instances) {
 			// why and from only: policy is equal, so the guard stays.

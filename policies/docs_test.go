@@ -51,7 +51,7 @@ func TestDocsTableMatchesTheDeclarations(t *testing.T) {
 // markdownTable renders the declarations as the configuration reference shows them.
 func markdownTable() string {
 	var b strings.Builder
-	b.WriteString("| key | type | built-in | range | label | meaning |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| key | type | built-in | range | label | per route | meaning |\n|---|---|---|---|---|---|---|\n")
 	for _, k := range keys {
 		label := "none"
 		if l := k.Label(); l != "" {
@@ -61,11 +61,20 @@ func markdownTable() string {
 		if d, ok := k.Default().(time.Duration); ok {
 			def = shortDuration(d)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", k.Name, k.Kind, code(def),
-			rangeText(k), label, strings.ReplaceAll(k.Doc, "|", `\|`))
+		if k.labelMax != 0 {
+			label += " (at most " + code(k.Kind.format(k.labelMax)) + ")"
+		}
+		route := "no"
+		if k.Route {
+			route = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", k.Name, k.Kind, code(def),
+			rangeText(k), label, route, strings.ReplaceAll(k.Doc, "|", `\|`))
 	}
 	fmt.Fprintf(&b, "\nA label holds a value to the same range as the file and, since a service's team writes it, "+
-		"to at most `%s` for a duration and %d for a number.\n", shortDuration(labelMaxDuration), labelMaxNumber)
+		"to at most `%s` for a duration and %d for a number unless its row says otherwise. "+
+		"A key marked per route may also be set in a route's block, for that route's requests.\n",
+		shortDuration(labelMaxDuration), labelMaxNumber)
 	return b.String()
 }
 
@@ -76,6 +85,8 @@ func rangeText(k Key) string {
 		return orList(codes(k.Values))
 	case Hash:
 		return orList(codes([]string{"header:NAME", "cookie:NAME", "path:N"}))
+	case Bool:
+		return "`true` or `false`"
 	}
 	r := k.Range
 	lo := code(k.Kind.format(r.Min))

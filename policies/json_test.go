@@ -27,6 +27,8 @@ func TestPolicyDurationsAreWrittenAsDurationStrings(t *testing.T) {
 		"bulkhead": map[string]any{"max_concurrent": 1024.0, "max_queue": 64.0, "queue_timeout": "100ms"},
 		"retries":  map[string]any{"attempts": 2.0, "budget": 0.2, "min_concurrent": 3.0, "backoff": "25ms", "max_body_bytes": 65536.0},
 		"outlier":  map[string]any{"consecutive_failures": 5.0, "eject_for": "30s", "max_ejected": 0.5},
+		"cache": map[string]any{"enabled": false, "max_bytes": 67108864.0, "max_entry_bytes": 1048576.0,
+			"serve_stale_on_error": "0s", "default_ttl": "0s", "heuristic": false, "lock_timeout": "5s"},
 	}
 	gotJSON, _ := json.Marshal(got)
 	wantJSON, _ := json.Marshal(want)
@@ -50,7 +52,7 @@ func TestPolicyJSONRoundTrips(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back != p {
+	if !back.Equal(&p) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", back, p)
 	}
 	// A client written against the old form (nanoseconds) still decodes.

@@ -30,12 +30,20 @@ type Key struct {
 	// Labels says whether a service's Consul labels may set the key, as
 	// MetaPrefix + Label().
 	Labels bool
+	// Route says whether a route block may set the key for its own requests,
+	// over its service's value. Only keys that act on one request at a time
+	// (a cache rule, a header) may: a route cannot have a breaker or a pool
+	// of its own, since those belong to the service its routes share.
+	Route bool
 
 	// onlyWith names the key that switches this one on: while that key is
 	// 0, this value is unused, so a resolved policy is not held to its range
 	// (a breaker with failures 0 needs no open_for). A value written in the
 	// file or a label is always checked: it says what its writer meant.
 	onlyWith string
+	// labelMax, when not 0, replaces the most a label may set of a number
+	// (labelMaxNumber): a cache's byte budget is counted in millions.
+	labelMax float64
 	// json is the value's place in the admin API's JSON when it is not Name,
 	// as a dotted path with encoding/json's ",omitempty".
 	json string
@@ -54,6 +62,7 @@ const (
 	Share                // float64 from 0 to 1, written "20%" or 0.2
 	Choice               // string, one of the key's Values
 	Hash                 // string, a request key for hashing: "header:NAME", "cookie:NAME", "path:N"
+	Bool                 // bool, true or false
 )
 
 // String names the kind as the configuration reference does.
@@ -71,6 +80,8 @@ func (k Kind) String() string {
 		return "choice"
 	case Hash:
 		return "request key"
+	case Bool:
+		return "boolean"
 	}
 	return "kind " + strconv.Itoa(int(k))
 }
@@ -129,6 +140,8 @@ func (k Kind) format(n float64) string {
 		return shortDuration(time.Duration(n))
 	case Share:
 		return strconv.FormatFloat(n*100, 'f', -1, 64) + "%"
+	case Bytes:
+		return FormatBytes(int64(n))
 	}
 	return strconv.FormatFloat(n, 'f', -1, 64)
 }
@@ -154,6 +167,10 @@ func (k Key) Check(v any) error {
 	case Choice:
 		if s := v.(string); !slices.Contains(k.Values, s) {
 			return fmt.Errorf("unknown %s %q (want %s)", k.Name[strings.LastIndex(k.Name, ".")+1:], s, orList(k.Values))
+		}
+	case Bool:
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("want true or false, got %v", v)
 		}
 	case Hash:
 		if s := v.(string); s != "" {
@@ -202,6 +219,8 @@ func formatValue(v any) string {
 		return Share.format(x)
 	case string:
 		return x
+	case int64:
+		return FormatBytes(x)
 	}
 	return fmt.Sprint(v)
 }

@@ -11,7 +11,7 @@ import (
 // timeout, a connect timeout short enough to fail over quickly, round robin
 // (which needs no state), and every resilience policy on, since an operator
 // who has not read about them is the one who needs them most.
-var keys = []Key{
+var keys = numbered([]Key{
 	{Name: "timeout", Kind: Duration, Range: positive(), Labels: true,
 		Doc: "the whole request: connect, send, response headers and body. Server-sent event streams and WebSockets are released from it once their headers arrive. Exceeded → `504` (before headers) or the response is cut (after)",
 		field: bind(15*time.Second,
@@ -96,7 +96,32 @@ var keys = []Key{
 		Doc: "never eject more than this share of a service's instances; if every instance is out anyway, requests are spread over all of them rather than refused",
 		field: bind(0.5,
 			func(p *Policy) *float64 { return &p.Outlier.MaxEjected }, func(o *Overrides) **float64 { return &o.Outlier.MaxEjected })},
-}
+
+	// The HTTP cache (RFC 9111). Its keys are declared with value: the
+	// cache stages read them through policies.ValueOf, and nothing else
+	// names them.
+	{Name: "cache.enabled", Kind: Bool, Labels: true, Route: true,
+		Doc:   "keep the responses HTTP allows a shared cache to keep, and answer from them: freshness, validation and `Vary` as RFC 9111 says; `Cache-Status` on every response",
+		field: value(false)},
+	{Name: "cache.max_bytes", Kind: Bytes, Range: positive(), Labels: true, Route: true, labelMax: 1 << 30,
+		Doc:   "the memory the service's cache may hold, bodies and headers counted; the least recently useful entries go first. A route that sets it has a cache of its own",
+		field: value(int64(64 << 20))},
+	{Name: "cache.max_entry_bytes", Kind: Bytes, Range: positive(), Labels: true, Route: true, labelMax: 64 << 20,
+		Doc:   "a response with a larger body streams through and is not kept",
+		field: value(int64(1 << 20))},
+	{Name: "cache.serve_stale_on_error", Kind: Duration, Range: notNegative("0: only when the response says `stale-if-error`"), Labels: true, Route: true,
+		Doc:   "for this long after a stored response went stale, it answers in place of a failure: the upstream unreachable, timing out or answering `500`, `502`, `503` or `504`, its breaker open or its bulkhead full. Never in place of an answer such as `404`, and never where the response said `must-revalidate`",
+		field: value(time.Duration(0))},
+	{Name: "cache.default_ttl", Kind: Duration, Range: notNegative("0 disables it"), Labels: true, Route: true,
+		Doc:   "opt-in: the freshness of a response that says nothing of it (no `Cache-Control` lifetime, no `Expires`) and has no validator. RFC 9111 calls this heuristic freshness; it is off unless set",
+		field: value(time.Duration(0))},
+	{Name: "cache.heuristic", Kind: Bool, Labels: true, Route: true,
+		Doc:   "opt-in: give a response with `Last-Modified` but no lifetime a tenth of its age as freshness (RFC 9111 §4.2.2), for the status codes that allow it",
+		field: value(false)},
+	{Name: "cache.lock_timeout", Kind: Duration, Range: positive(), Labels: true, Route: true,
+		Doc:   "requests that miss while another request for the same key is on its way to the upstream wait for its response this long, then go on their own",
+		field: value(5 * time.Second)},
+})
 
 // Keys returns the declaration of every policy key, in order: a copy, so no
 // caller can change what the others read.

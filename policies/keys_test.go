@@ -12,6 +12,7 @@ import (
 var goTypes = map[Kind]reflect.Type{
 	Duration: reflect.TypeFor[time.Duration](), Int: reflect.TypeFor[int](), Bytes: reflect.TypeFor[int64](),
 	Share: reflect.TypeFor[float64](), Choice: reflect.TypeFor[string](), Hash: reflect.TypeFor[string](),
+	Bool: reflect.TypeFor[bool](),
 }
 
 // The declarations are the one list of keys, so every mistake in them shows

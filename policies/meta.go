@@ -76,15 +76,24 @@ func (k Key) fromLabel(s string) (any, string) {
 			return nil, "not a duration (use Go syntax, e.g. 2s or 1500ms)"
 		}
 		v = d
-	case Int, Bytes:
+	case Int:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return nil, "not a whole number"
 		}
-		v = n
-		if k.Kind == Int {
-			v = int(n)
+		v = int(n)
+	case Bytes:
+		n, err := ParseBytes(s)
+		if err != nil {
+			return nil, err.Error()
 		}
+		v = n
+	case Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, "want true or false"
+		}
+		return b, ""
 	case Share:
 		f, err := ParseShare(s)
 		if err != nil {
@@ -106,14 +115,44 @@ func (k Key) fromLabel(s string) (any, string) {
 		return nil, why
 	}
 	n, _ := number(v)
-	switch {
-	case k.Kind == Duration && n > float64(labelMaxDuration):
-		return nil, fmt.Sprintf("longer than the %s a gateway timeout may be", shortDuration(labelMaxDuration))
-	case k.Kind != Duration && k.Kind != Share && n > labelMaxNumber:
-		return nil, fmt.Sprintf("more than %d, the most a label may set", labelMaxNumber)
+	switch most := k.mostALabelMaySet(); {
+	case k.Kind == Duration && n > most:
+		return nil, fmt.Sprintf("longer than the %s a gateway timeout may be", shortDuration(time.Duration(most)))
+	case k.Kind != Duration && k.Kind != Share && n > most:
+		return nil, fmt.Sprintf("more than %s, the most a label may set", k.Kind.format(most))
 	}
 	return v, ""
 }
 
+// mostALabelMaySet is the largest number a label may give the key.
+func (k Key) mostALabelMaySet() float64 {
+	switch {
+	case k.labelMax != 0:
+		return k.labelMax
+	case k.Kind == Duration:
+		return float64(labelMaxDuration)
+	}
+	return labelMaxNumber
+}
+
+// Equal reports whether o and q set the same keys to the same values.
+func (o *Overrides) Equal(q *Overrides) bool {
+	var a, b Policy
+	for _, k := range keys {
+		if k.field.apply(&a, o) != k.field.apply(&b, q) || !k.field.same(&a, &b) {
+			return false
+		}
+	}
+	return true
+}
+
 // Empty reports whether the overrides set nothing.
-func (o Overrides) Empty() bool { return o == Overrides{} }
+func (o Overrides) Empty() bool {
+	var scratch Policy
+	for _, k := range keys {
+		if k.field.apply(&scratch, &o) {
+			return false
+		}
+	}
+	return true
+}

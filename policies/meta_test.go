@@ -76,3 +76,34 @@ func TestFromMetaReadsResilienceKeys(t *testing.T) {
 		t.Error("bulwark-retries-attempts is not a policy key")
 	}
 }
+
+// The keys declared without a field are labels like any other: read by the
+// declaration's kind (a size with its unit, a boolean), held to the range
+// and to the most a label may set, which a key may raise (a cache budget).
+func TestFromMetaReadsKeysDeclaredWithoutAField(t *testing.T) {
+	o, problems := FromMeta(map[string]string{
+		"bulwark-cache-enabled":         "true",
+		"bulwark-cache-max-bytes":       "256MiB",
+		"bulwark-cache-max-entry-bytes": "128MiB",
+		"bulwark-cache-heuristic":       "sometimes",
+	})
+	p, why, err := Resolve(Layer{Name: "labels", Set: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enabled, budget := ValueOf[bool]("cache.enabled"), ValueOf[int64]("cache.max_bytes")
+	if !enabled.Of(&p) || budget.Of(&p) != 256<<20 || why["cache.max_bytes"] != "labels" {
+		t.Errorf("cache.enabled %v, max_bytes %d (from %s); want true and 256MiB from labels",
+			enabled.Of(&p), budget.Of(&p), why["cache.max_bytes"])
+	}
+	want := []string{
+		`meta bulwark-cache-max-entry-bytes="128MiB": more than 64MiB, the most a label may set; ignored`,
+		`meta bulwark-cache-heuristic="sometimes": want true or false; ignored`,
+	}
+	if strings.Join(problems, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(problems, "\n"), strings.Join(want, "\n"))
+	}
+	if d := Defaults(); enabled.Of(&d) || budget.Of(&d) != 64<<20 {
+		t.Errorf("the labels changed the built-in values: %v %d", enabled.Of(&d), budget.Of(&d))
+	}
+}

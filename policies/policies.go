@@ -16,6 +16,7 @@ package policies
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -43,6 +44,11 @@ type Policy struct {
 	Bulkhead Bulkhead
 	Retries  Retries
 	Outlier  Outlier
+
+	// more holds the values of the keys declared without a field of their
+	// own (value.go), read with a Value handle. It is never written once
+	// the policy is resolved: Resolve and With write to a copy.
+	more []any
 }
 
 // Balancer names a load-balancing strategy and, for hashing, the request key.
@@ -86,6 +92,10 @@ type Overrides struct {
 	Bulkhead       BulkheadOverrides
 	Retries        RetriesOverrides
 	Outlier        OutlierOverrides
+
+	// more holds the layer's values of the keys without a field (value.go):
+	// nil where the layer sets none.
+	more []any
 }
 
 // BreakerOverrides is one layer's partial Breaker.
@@ -131,6 +141,7 @@ type Explanation map[string]string
 // Resolve applies the layers in order over Defaults and validates the result.
 func Resolve(layers ...Layer) (Policy, Explanation, error) {
 	p := Defaults()
+	p.more = slices.Clone(p.more)
 	why := make(Explanation, len(keys))
 	for _, l := range layers {
 		for _, k := range keys {
@@ -148,6 +159,31 @@ func Resolve(layers ...Layer) (Policy, Explanation, error) {
 		p.TryTimeout = p.Timeout
 	}
 	return p, why, p.Validate()
+}
+
+// With is p with a route's overrides applied over it, for the keys a route
+// may set (Key.Route); the others are left as p has them. Each value was
+// checked on its own where it was written, so With does not validate.
+func (p Policy) With(o *Overrides) Policy {
+	p.more = slices.Clone(p.more)
+	for _, k := range keys {
+		if k.Route {
+			k.field.apply(&p, o)
+		}
+	}
+	return p
+}
+
+// Equal reports whether p and q hold the same value for every key, so that
+// a state built anew can keep what a policy that did not change owns (a
+// breaker, a pool of connections).
+func (p *Policy) Equal(q *Policy) bool {
+	for _, k := range keys {
+		if !k.field.same(p, q) {
+			return false
+		}
+	}
+	return true
 }
 
 // Validate reports every value outside its key's range, and a balancer whose

@@ -125,7 +125,7 @@ func TestResolve(t *testing.T) {
 			d := policies.Defaults()
 			tt.want.Breaker, tt.want.Bulkhead, tt.want.Retries, tt.want.Outlier = d.Breaker, d.Bulkhead, d.Retries, d.Outlier
 			tt.want.StreamIdleTimeout = d.StreamIdleTimeout
-			if got != tt.want {
+			if !got.Equal(&tt.want) {
 				t.Errorf("policy = %+v, want %+v", got, tt.want)
 			}
 			rest := maps.Clone(why)
@@ -298,7 +298,7 @@ func TestResolveResilience(t *testing.T) {
 	want.Bulkhead.MaxConcurrent = 8
 	want.Outlier.ConsecutiveFailures = 0
 	want.TryTimeout = want.Timeout // resolved: 0 means the whole timeout
-	if p != want {
+	if !p.Equal(&want) {
 		t.Errorf("policy = %+v\nwant     %+v", p, want)
 	}
 	for field, layer := range map[string]string{

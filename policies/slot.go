@@ -21,17 +21,19 @@ type slot interface {
 	toJSON(p *Policy) any
 	// fromJSON reads what toJSON wrote, or a duration in nanoseconds.
 	fromJSON(p *Policy, raw []byte) error
+	// same reports whether a and b hold the same value.
+	same(a, b *Policy) bool
 }
 
 // field is the slot of a key whose values are of Go type T.
-type field[T any] struct {
+type field[T comparable] struct {
 	def    T
 	policy func(*Policy) *T
 	layer  func(*Overrides) **T
 }
 
 // bind declares where a key's value lives, and its built-in value.
-func bind[T any](def T, policy func(*Policy) *T, layer func(*Overrides) **T) slot {
+func bind[T comparable](def T, policy func(*Policy) *T, layer func(*Overrides) **T) slot {
 	return field[T]{def: def, policy: policy, layer: layer}
 }
 
@@ -66,3 +68,5 @@ func (f field[T]) fromJSON(p *Policy, raw []byte) error {
 	}
 	return json.Unmarshal(raw, f.policy(p))
 }
+
+func (f field[T]) same(a, b *Policy) bool { return *f.policy(a) == *f.policy(b) }

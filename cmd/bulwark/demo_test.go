@@ -100,7 +100,7 @@ func TestDemoConfig(t *testing.T) {
 			if p.Timeout.String() != "15s" || why["timeout"] != "defaults" {
 				t.Errorf("%s timeout = %v set by %q, want 15s set by defaults", name, p.Timeout, why["timeout"])
 			}
-			if gcfg.Policies[name] != p {
+			if gp := gcfg.Policies[name]; !gp.Equal(&p) {
 				t.Errorf("gateway policy of %s = %+v, want %+v", name, gcfg.Policies[name], p)
 			}
 		}

@@ -16,6 +16,9 @@ type Entry[M any] struct {
 	Prefix string
 	// Data is the caller's, set before the table is published and never after.
 	Data M
+	// OwnPolicy says the route sets policy keys of its own (Route.Policy is
+	// not empty), so a request need not look.
+	OwnPolicy bool
 
 	key Key // the entry's bucket
 	ord int // its place in the bucket's match order
@@ -25,7 +28,7 @@ type Entry[M any] struct {
 // empty and the host lower-cased. Routes are assumed valid (package config
 // validates them, and the label reader checks the labels' routes).
 func compile[M any](r Route) *Entry[M] {
-	e := &Entry[M]{Route: r, Prefix: PathPrefix(r.Path)}
+	e := &Entry[M]{Route: r, Prefix: PathPrefix(r.Path), OwnPolicy: !r.Policy.Empty()}
 	e.Host = strings.ToLower(e.Host)
 	if e.Name == "" {
 		e.Name = defaultName(r)

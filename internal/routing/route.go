@@ -21,6 +21,8 @@
 package routing
 
 import (
+	"github.com/bulwark-gw/bulwark/policies"
+
 	"maps"
 	"slices"
 	"strings"
@@ -48,6 +50,10 @@ type Route struct {
 	Service string
 	// WebSocket allows `Upgrade: websocket` on this route; other routes refuse upgrades.
 	WebSocket bool
+	// Policy holds the policy keys the route sets for its own requests, over
+	// its service's (keys declared Route, such as the cache's). The table
+	// only carries it; the gateway applies it.
+	Policy policies.Overrides
 }
 
 // PathPrefix is a route path as the table matches it: without its trailing
@@ -72,7 +78,7 @@ func Identity(r Route) string {
 func Identical(a, b Route) bool {
 	return a.Name == b.Name && a.Host == b.Host && a.Path == b.Path && a.Service == b.Service &&
 		a.StripPrefix == b.StripPrefix && a.WebSocket == b.WebSocket &&
-		slices.Equal(a.Methods, b.Methods) && maps.Equal(a.Headers, b.Headers)
+		slices.Equal(a.Methods, b.Methods) && maps.Equal(a.Headers, b.Headers) && a.Policy.Equal(&b.Policy)
 }
 
 // Describe is a route as a person reads it in a log line or a conflict:

@@ -13,8 +13,9 @@ import (
 )
 
 // The worked example of docs/architecture.md, once applied: the robots key
-// is set by the file and by a Consul label, through the declaration alone,
-// and the stage adds the header to those services' responses only.
+// is set by a route in the file and by a Consul label, through the
+// declaration alone, and the stage adds the header to that route's and that
+// service's responses only.
 func TestWorkedExampleRobots(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok")
@@ -29,12 +30,10 @@ discovery:
     - {service: vets, instances: ["`+addr+`"]}
     - {service: owners, instances: ["`+addr+`"]}
 routes:
-  - {path: /pets, service: pets}
+  - {path: /pets, service: pets, robots: noindex}
+  - {path: /pets/public, service: pets}
   - {path: /vets, service: vets}
   - {path: /owners, service: owners}
-services:
-  pets:
-    robots: noindex
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +53,7 @@ services:
 	srv := httptest.NewServer(g)
 	defer srv.Close()
 
-	for path, want := range map[string]string{"/pets/1": "noindex", "/vets/1": "noindex", "/owners/1": ""} {
+	for path, want := range map[string]string{"/pets/1": "noindex", "/pets/public/1": "", "/vets/1": "noindex", "/owners/1": ""} {
 		res, err := srv.Client().Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
