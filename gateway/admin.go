@@ -145,6 +145,9 @@ type RouteView struct {
 	WebSocket   bool              `json:"websocket,omitempty"`
 	Service     string            `json:"service"`
 	Instances   int               `json:"instances"`
+	// Policy is the keys the route sets for its own requests, over its
+	// service's policy (a cache block), by name.
+	Policy map[string]any `json:"policy,omitempty"`
 }
 
 func (g *Gateway) routesView() []RouteView {
@@ -158,6 +161,7 @@ func (g *Gateway) routesView() []RouteView {
 		out = append(out, RouteView{
 			Name: rt.Name, Host: rt.Host, Path: rt.Path, Methods: rt.Methods, Headers: rt.Headers,
 			StripPrefix: rt.StripPrefix, WebSocket: rt.WebSocket, Service: rt.Service, Instances: n,
+			Policy: rt.Policy.Values(),
 		})
 	}
 	return out

@@ -146,6 +146,19 @@ func (o *Overrides) Equal(q *Overrides) bool {
 	return true
 }
 
+// Values lists the keys the layer sets, by name, as the admin API writes
+// them (a duration as "15s"), for showing a route's own keys.
+func (o *Overrides) Values() map[string]any {
+	out := map[string]any{}
+	var scratch Policy
+	for _, k := range keys {
+		if k.field.apply(&scratch, o) {
+			out[k.Name] = k.field.toJSON(&scratch)
+		}
+	}
+	return out
+}
+
 // Empty reports whether the overrides set nothing.
 func (o Overrides) Empty() bool {
 	var scratch Policy
