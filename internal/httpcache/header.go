@@ -1,0 +1,72 @@
+package httpcache
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// unstored are the fields RFC 9111 §3.1 forbids a cache to store: the
+// hop-by-hop ones and the proxy-specific ones. Set-Cookie is added: a
+// shared cache must never hand one client's cookie to another, so it is
+// dropped even from responses that may be stored.
+var unstored = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Te", "Transfer-Encoding", "Upgrade",
+	"Proxy-Authenticate", "Proxy-Authentication-Info", "Proxy-Authorization",
+	"Trailer", "Set-Cookie",
+}
+
+// storedHeader copies h without the fields a shared cache must not store:
+// those above, those named by Connection, and those named by a qualified
+// private directive (RFC 9111 §5.2.2.7).
+func storedHeader(h http.Header) http.Header {
+	out := h.Clone()
+	for _, line := range h.Values("Connection") {
+		for f := range strings.SplitSeq(line, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out.Del(f)
+			}
+		}
+	}
+	for _, f := range unstored {
+		out.Del(f)
+	}
+	for _, f := range ParseCacheControl(h.Values("Cache-Control")).PrivateFields {
+		out.Del(f)
+	}
+	return out
+}
+
+// ResponseHeader returns the header to send with a stored entry: a copy of
+// the stored header with Age set to the current age in whole seconds,
+// clamped to 2^31 (RFC 9111 §5.1: a cache MUST send Age on a stored
+// response). No Warning is generated: RFC 9111 obsoletes it.
+func ResponseHeader(e *Entry, now time.Time) http.Header {
+	h := e.Header.Clone()
+	h.Set("Age", formatAge(e.Age(now)))
+	return h
+}
+
+func formatAge(d time.Duration) string {
+	return strconv.FormatInt(min(int64(d/time.Second), maxDelta), 10)
+}
+
+// notModifiedFields are those RFC 9110 §15.4.5 says a 304 MUST carry when a
+// 200 would have, plus Last-Modified to help the client's own cache.
+var notModifiedFields = []string{
+	"Cache-Control", "Content-Location", "Date", "Etag", "Expires", "Vary", "Last-Modified",
+}
+
+// NotModifiedHeader is the header of a 304 generated from a stored entry
+// for a client's matching conditional request.
+func NotModifiedHeader(e *Entry, now time.Time) http.Header {
+	h := make(http.Header, len(notModifiedFields)+1)
+	for _, f := range notModifiedFields {
+		if v, ok := e.Header[f]; ok {
+			h[f] = append([]string(nil), v...)
+		}
+	}
+	h.Set("Age", formatAge(e.Age(now)))
+	return h
+}
