@@ -99,14 +99,18 @@ func (d *Directives) apply(name, arg string, hasArg bool) {
 	case "no-store":
 		d.NoStore = true
 	case "no-cache":
-		if hasArg && arg != "" {
+		// A field list naming no valid field is read as unqualified: the
+		// most restrictive reading of an argument we cannot use.
+		if n := len(d.NoCacheFields); hasArg {
 			d.NoCacheFields = appendFields(d.NoCacheFields, arg)
+			d.NoCache = d.NoCache || len(d.NoCacheFields) == n
 		} else {
 			d.NoCache = true
 		}
 	case "private":
-		if hasArg && arg != "" {
+		if n := len(d.PrivateFields); hasArg {
 			d.PrivateFields = appendFields(d.PrivateFields, arg)
+			d.Private = d.Private || len(d.PrivateFields) == n
 		} else {
 			d.Private = true
 		}
@@ -143,14 +147,24 @@ func (d *Directives) apply(name, arg string, hasArg bool) {
 	}
 }
 
-// appendFields adds the canonical header names of a field-name list.
+// appendFields adds the canonical header names of a field-name list,
+// skipping members that are not tokens and so cannot name a field.
 func appendFields(dst []string, list string) []string {
 	for f := range strings.SplitSeq(list, ",") {
-		if f = strings.TrimSpace(f); f != "" {
+		if f = strings.TrimSpace(f); isFieldName(f) {
 			dst = append(dst, http.CanonicalHeaderKey(f))
 		}
 	}
 	return dst
+}
+
+func isFieldName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isTchar(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func setDelta(d *Delta, arg string, hasArg bool) {

@@ -31,6 +31,7 @@ func TestParseCacheControl(t *testing.T) {
 		{"qualified private lists fields; commas inside quotes stay", []string{`private="set-cookie, x-user", max-age=3`},
 			Directives{PrivateFields: []string{"Set-Cookie", "X-User"}, MaxAge: Delta{3, true, true}}},
 		{"unqualified no-cache", []string{"no-cache"}, Directives{NoCache: true}},
+		{"a private list naming no valid field is unqualified private", []string{`private="a b, "`}, Directives{Private: true}},
 		{"qualified no-cache in token form", []string{"no-cache=Foo"}, Directives{NoCacheFields: []string{"Foo"}}},
 		{"max-stale without value accepts any staleness (§5.2.1.2)", []string{"max-stale"}, Directives{MaxStaleAny: true}},
 		{"request directives", []string{"min-fresh=4, only-if-cached, max-stale=9"},
