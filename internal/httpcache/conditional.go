@@ -28,12 +28,12 @@ func NotModified(req *http.Request, e *Entry) bool {
 		}
 		return false
 	}
-	ims, err := http.ParseTime(req.Header.Get("If-Modified-Since"))
-	if err != nil {
+	ims, ok := headerDate(req.Header, "If-Modified-Since")
+	if !ok {
 		return false
 	}
 	var lm time.Time
-	if t, err := http.ParseTime(e.Header.Get("Last-Modified")); err == nil {
+	if t, ok := headerDate(e.Header, "Last-Modified"); ok {
 		lm = t
 	} else {
 		lm = dateOr(e.Header, e.ResponseTime)

@@ -38,6 +38,11 @@ func NewEntry(key string, req *http.Request, res *http.Response, body []byte, re
 		ResponseTime: resTime,
 		opts:         opts,
 	}
+	if len(e.Header.Values("Date")) == 0 {
+		// RFC 9110 §6.6.1: a recipient with a clock MUST add a missing
+		// Date to a response it caches.
+		e.Header.Set("Date", resTime.UTC().Format(http.TimeFormat))
+	}
 	e.VaryNames = varyNames(res.Header)
 	for _, name := range e.VaryNames {
 		e.VaryValues = append(e.VaryValues, normaliseValues(req.Header[name]))

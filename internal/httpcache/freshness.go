@@ -31,8 +31,8 @@ func FreshnessLifetime(status int, h http.Header, cc Directives, resTime time.Ti
 	case cc.MaxAge.Set:
 		return validDelta(cc.MaxAge)
 	case len(h.Values("Expires")) > 0:
-		exp, err := http.ParseTime(h.Get("Expires"))
-		if err != nil {
+		exp, ok := headerDate(h, "Expires")
+		if !ok {
 			return 0 // §5.3: an invalid Expires, e.g. "0", means already expired
 		}
 		return max(0, exp.Sub(dateOr(h, resTime)))
@@ -41,7 +41,7 @@ func FreshnessLifetime(status int, h http.Header, cc Directives, resTime time.Ti
 		return 0
 	}
 	if opts.Heuristic {
-		if lm, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+		if lm, ok := headerDate(h, "Last-Modified"); ok {
 			if since := dateOr(h, resTime).Sub(lm); since > 0 {
 				return min(since/10, opts.heuristicMax())
 			}
@@ -60,7 +60,7 @@ func validDelta(d Delta) time.Duration {
 // dateOr returns the response's Date, or fallback if it has none or it does
 // not parse (RFC 9110 §6.6.1: a recipient may assign the receipt time).
 func dateOr(h http.Header, fallback time.Time) time.Time {
-	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+	if d, ok := headerDate(h, "Date"); ok {
 		return d
 	}
 	return fallback

@@ -56,6 +56,10 @@ func TestRFC9111_4_2_1_DateMissingUsesResponseTime(t *testing.T) {
 	if got := e.Lifetime(); got != 40*time.Second {
 		t.Errorf("lifetime %v, want 40s (Expires minus the response time)", got)
 	}
+	// RFC 9110 §6.6.1 MUST add a Date to a cached response that lacks one.
+	if got := e.Header.Get("Date"); got != httpDate(at(10)) {
+		t.Errorf("stored Date %q, want the response time", got)
+	}
 }
 
 func TestRFC9111_4_2_3_CalculatingAge(t *testing.T) {
