@@ -129,6 +129,8 @@ func (o *origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func newFlow(t *testing.T, o *origin) (*flowCache, *httptest.Server) {
+	// Runs last: idle keep-alive connections would otherwise outlive the test.
+	t.Cleanup(http.DefaultTransport.(*http.Transport).CloseIdleConnections)
 	up := httptest.NewServer(o)
 	t.Cleanup(up.Close)
 	c := &flowCache{t: t, store: newStore(t, StoreConfig{}), origin: up.URL, clock: t0}
@@ -184,7 +186,9 @@ func TestFlowHitRevalidateInvalidate(t *testing.T) {
 
 	// A POST to the URI invalidates it; the next GET goes to the origin.
 	version.Store(1)
-	http.Post(front.URL+"/r", "text/plain", nil)
+	if res, err := http.Post(front.URL+"/r", "text/plain", nil); err == nil {
+		res.Body.Close()
+	}
 	if _, body := get(t, front.URL+"/r"); o.hits.Load() != 4 || body == first {
 		t.Errorf("after POST: origin hits %d, body %q", o.hits.Load(), body)
 	}
