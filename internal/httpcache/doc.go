@@ -34,6 +34,20 @@
 // the next read (ristretto buffers them), it can list keys for prefix
 // purges, and a hit costs half the time with no allocation.
 //
+// Decide takes no Options: the per-service choices that shape freshness
+// (heuristics, default TTL) are fixed into an Entry by NewEntry and kept by
+// Freshen, so a hit does no parsing.
+//
+// What the engine cannot do and the gateway must:
+//   - send ResponseHeader as is: never overwrite the stored Date (RFC 9110
+//     §6.6.1; the conformance suite checks it) nor drop Age;
+//   - revalidate with the client's own request headers plus
+//     ConditionalHeaders, so the fields named by Vary reach the origin
+//     (RFC 9111 §4.3.1);
+//   - forward Range and If-Range requests, and responses to them, without
+//     the cache (206 is never stored), or answer them with the whole 200;
+//   - drop 1xx responses and never call Storable for them.
+//
 // Deliberate choices where RFC 9111 leaves room, each documented where it
 // is made: duplicate directives take the first value; invalid freshness
 // makes a response stale; qualified no-cache is treated as unqualified;
