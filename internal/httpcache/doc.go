@@ -15,7 +15,7 @@
 //	                                         // NotModified(req, e) → 304 with NotModifiedHeader
 //	case StaleWhileRevalidate:               // serve, then Flights().TryBackground(key)
 //	case Revalidate:                         // forward with ConditionalHeaders(e);
-//	                                         // 304 → Freshen(e, res, …) and Store.Replace
+//	                                         // 304 → Store.FreshenStored (every selected variant)
 //	case Miss:                               // Flights().Join(key): leader fetches,
 //	                                         // Storable → NewEntry → Put → Done(entry)
 //	case OnlyIfCachedMiss:                   // answer 504

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/maypok86/otter/v2"
 )
@@ -229,4 +230,21 @@ func (v *variants) hasTag(tag string) bool {
 		}
 	}
 	return false
+}
+
+// FreshenStored applies a 304 to every variant under key that it selects
+// (RFC 9111 §4.3.4: the cache MUST update each selected stored response)
+// and returns the freshened entries.
+func (s *Store) FreshenStored(key string, res *http.Response, reqTime, resTime time.Time) []*Entry {
+	vs := s.Variants(key)
+	var out []*Entry
+	for _, e := range vs {
+		if Selects304(e, res, len(vs) == 1) {
+			n := Freshen(e, res, reqTime, resTime)
+			if s.Replace(e, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }

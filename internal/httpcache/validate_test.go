@@ -117,3 +117,22 @@ func TestRFC9111_4_3_5_FresheningWithHead(t *testing.T) {
 		})
 	}
 }
+
+func TestRFC9111_4_3_4_FreshenEverySelectedVariant(t *testing.T) {
+	s := newStore(t, StoreConfig{})
+	key := Key("GET", "http", "example.com", "/v", "")
+	put(t, s, "/v", []string{"Accept: a"}, []string{"Cache-Control: max-age=1", "Vary: Accept", `Etag: "same"`})
+	put(t, s, "/v", []string{"Accept: b"}, []string{"Cache-Control: max-age=1", "Vary: Accept", `Etag: "same"`})
+	put(t, s, "/v", []string{"Accept: c"}, []string{"Cache-Control: max-age=1", "Vary: Accept", `Etag: "other"`})
+	// §4.3.4 MUST update each stored response the 304 selects, and only those.
+	got := s.FreshenStored(key, newRes(304, `Etag: "same"`, "Cache-Control: max-age=100"), at(5), at(5))
+	if len(got) != 2 {
+		t.Fatalf("freshened %d variants, want 2", len(got))
+	}
+	for _, v := range s.Variants(key) {
+		want := v.VaryValues[0] != "c"
+		if v.Fresh(at(50)) != want {
+			t.Errorf("variant %q fresh=%v, want %v", v.VaryValues[0], !want, want)
+		}
+	}
+}
