@@ -100,6 +100,11 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	api.HandleFunc("GET /api/v1/breakers", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, g.breakersView())
 	})
+	api.HandleFunc("GET /api/v1/caches", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, g.cachesView())
+	})
+	api.HandleFunc("GET /api/v1/caches/{name}/keys", g.cacheKeys)
+	api.HandleFunc("GET /api/v1/caches/{name}/entry", g.cacheEntry)
 	api.HandleFunc("/debug/pprof/", pprof.Index)
 	api.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	api.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -110,6 +115,7 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	mux.Handle("/debug/", guarded)
 	// Writes need the write token; without one configured the API is read-only.
 	mux.Handle("POST /api/v1/breakers/{service}", requireToken(opts.WriteToken, http.HandlerFunc(g.forceBreaker)))
+	mux.Handle("POST /api/v1/caches/purge", requireToken(opts.WriteToken, http.HandlerFunc(g.purgeCache)))
 	return mux
 }
 

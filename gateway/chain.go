@@ -63,10 +63,12 @@ func newChain(g *Gateway) *chain {
 			matchStage{},    // the route, with every setting later stages read
 			upgradeStage{},  // only WebSocket, only where the route allows it
 			serviceStage{},  // the route's service, whose policy later stages read
+			cacheStage{g},   // a stored response answers, or the miss is coalesced
 		},
 		upstream: &guardStage{metrics: g.metrics, proxy: g.proxy},
 		response: []responseStage{
-			traceStage{}, // X-Request-Id and Server-Timing, as the record sees them
+			cacheStoreStage{g}, // keep, freshen or stand in; Cache-Status
+			traceStage{},       // X-Request-Id and Server-Timing, as the record sees them
 		},
 	}
 }

@@ -82,6 +82,9 @@ type Gateway struct {
 	metrics    *metrics
 	proxy      *proxy
 	chain      *chain
+	// caches are the HTTP caches by name, made on first use (cache.go).
+	caches       caches
+	cacheMetrics *cacheMetrics
 
 	state atomic.Pointer[state]
 
@@ -144,6 +147,7 @@ func New(opts Options) *Gateway {
 	}
 	g.accessFast, _ = g.access.Handler().(*accesslog.Handler)
 	reg.MustRegister(stateCollector{g})
+	g.cacheMetrics = newCacheMetrics(reg, g)
 	g.proxy = newProxy(g)
 	g.chain = newChain(g)
 	g.state.Store(&state{cfg: &Config{}, table: &table{}, routePolicies: &routePolicies{}})
@@ -234,9 +238,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.chain.serve(rec, r, ex)
 }
 
-// refuse answers a request that never reaches an upstream.
+// refuse answers a request that never reaches an upstream, or, for a
+// failure a stored response may stand in for, with that (cache_stale.go).
 func refuse(w http.ResponseWriter, ex *exchange, err error) {
 	ex.err = err
+	if ex.cache.serveStale(w, ex, err) {
+		return
+	}
 	service := ""
 	if ex.route != nil {
 		service = ex.route.Service
@@ -269,6 +277,7 @@ func (g *Gateway) finish(ex *exchange, rec *recorder, r *http.Request) {
 	if p == http.ErrAbortHandler && ex.err == nil { //nolint:errorlint
 		ex.err = abortCause(ex)
 	}
+	ex.cache.finish(nil) // a coalesced miss that ended some other way frees its followers
 	g.record(ex, rec, r)
 	if p == http.ErrAbortHandler { //nolint:errorlint
 		panic(p)
@@ -307,9 +316,12 @@ type exchange struct {
 	// policy is the policy the request runs under: its service's, with its
 	// route's own keys over it (route_policy.go).
 	policy *policies.Policy
-	up     *Upstream
-	body   *requestBody // the client's body, when it has one
-	rec    recorder     // wraps the client's ResponseWriter
+	// cache is the request's business with its route's HTTP cache, when
+	// the policy enables one (cache.go).
+	cache *cacheTx
+	up    *Upstream
+	body  *requestBody // the client's body, when it has one
+	rec   recorder     // wraps the client's ResponseWriter
 
 	client context.Context // the client's context, to tell "client gone" from a timeout
 	// upstream is the upstream request's context; its cause tells a timeout.

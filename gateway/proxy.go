@@ -166,6 +166,11 @@ func (p *proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 	if status == StatusClientClosedRequest {
 		return // nobody is listening; the access log and metrics record the 499
 	}
+	if ex.cache.serveStale(w, ex, err) {
+		p.g.log.Info("upstream failed; a stored response answered", "service", ex.svc.name,
+			"kind", errorKind(err), "err", err, "request_id", ex.requestID)
+		return
+	}
 	p.g.log.Warn("upstream failed",
 		"service", ex.svc.name, "instance", ex.up.Addr, "kind", errorKind(err),
 		"status", status, "err", err, "request_id", ex.requestID)

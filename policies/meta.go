@@ -159,6 +159,13 @@ func (o *Overrides) Values() map[string]any {
 	return out
 }
 
+// Sets reports whether the layer sets the key named name.
+func (o *Overrides) Sets(name string) bool {
+	k := keysByName[name]
+	var scratch Policy
+	return k != nil && k.field.apply(&scratch, o)
+}
+
 // Empty reports whether the overrides set nothing.
 func (o Overrides) Empty() bool {
 	var scratch Policy

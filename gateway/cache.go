@@ -1,0 +1,157 @@
+package gateway
+
+import (
+	"maps"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/httpcache"
+	"github.com/bulwark-gw/bulwark/policies"
+)
+
+// The HTTP cache (RFC 9111) is two stages and this file: cacheStage looks a
+// request up and answers it when it may, cacheStoreStage keeps what the
+// upstream answers, and the stale-on-error hooks (cache_stale.go) let a
+// stored response stand in for a failure. The rules of HTTP caching live in
+// internal/httpcache; here is only what the gateway adds: which cache a
+// request uses, its policy keys, and where the stages hook into the guard
+// and the proxy.
+
+// The cache's policy keys, declared in package policies.
+var (
+	cacheEnabled      = policies.ValueOf[bool]("cache.enabled")
+	cacheMaxBytes     = policies.ValueOf[int64]("cache.max_bytes")
+	cacheMaxEntry     = policies.ValueOf[int64]("cache.max_entry_bytes")
+	cacheStaleOnError = policies.ValueOf[time.Duration]("cache.serve_stale_on_error")
+	cacheDefaultTTL   = policies.ValueOf[time.Duration]("cache.default_ttl")
+	cacheHeuristic    = policies.ValueOf[bool]("cache.heuristic")
+	cacheLockTimeout  = policies.ValueOf[time.Duration]("cache.lock_timeout")
+)
+
+// cacheName is the name of every Cache-Status member bulwark writes.
+const cacheName = "bulwark"
+
+// httpCache is one named cache: a service's, or a route's that sets its own
+// budget. Its store outlives states: a reload that changes nothing about
+// the cache keeps what it holds.
+type httpCache struct {
+	name     string
+	maxBytes int64
+	store    *httpcache.Store
+}
+
+// caches are the gateway's caches by name, made on first use. Readers load
+// the map without a lock; a new cache copies it.
+type caches struct {
+	m  atomic.Pointer[map[string]*httpCache]
+	mu sync.Mutex // serialises writers
+}
+
+// get returns the cache called name with the budget the policy gives it,
+// making it, or making it anew when the budget changed (a store cannot
+// change its budget; what it held is dropped, as a restart would). The
+// per-entry limit is not the store's: routes sharing a cache may set their
+// own, and the store stage holds a body to it as it reads.
+func (c *caches) get(name string, p *policies.Policy) *httpCache {
+	maxBytes := cacheMaxBytes.Of(p)
+	if m := c.m.Load(); m != nil {
+		if hc := (*m)[name]; hc != nil && hc.maxBytes == maxBytes {
+			return hc
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := map[string]*httpCache{}
+	if m := c.m.Load(); m != nil {
+		if hc := (*m)[name]; hc != nil && hc.maxBytes == maxBytes {
+			return hc
+		}
+		next = maps.Clone(*m)
+	}
+	store, err := httpcache.NewStore(httpcache.StoreConfig{MaxBytes: maxBytes, MaxEntryBytes: maxBytes})
+	if err != nil {
+		return nil // the policy's ranges make this unreachable; no cache is no harm
+	}
+	hc := &httpCache{name: name, maxBytes: maxBytes, store: store}
+	next[name] = hc
+	c.m.Store(&next)
+	return hc
+}
+
+// all lists the caches made so far.
+func (c *caches) all() []*httpCache {
+	m := c.m.Load()
+	if m == nil {
+		return nil
+	}
+	out := make([]*httpCache, 0, len(*m))
+	for _, hc := range *m {
+		out = append(out, hc)
+	}
+	return out
+}
+
+// cacheOptions are the policy's choices that RFC 9111 leaves to a cache.
+func cacheOptions(p *policies.Policy) httpcache.Options {
+	return httpcache.Options{
+		Heuristic:    cacheHeuristic.Of(p),
+		DefaultTTL:   cacheDefaultTTL.Of(p),
+		StaleOnError: cacheStaleOnError.Of(p),
+	}
+}
+
+// cacheTx is one request's business with its cache, from lookup to store.
+type cacheTx struct {
+	cache   *httpCache
+	metrics *cacheMetrics
+	opts    httpcache.Options
+	req     *http.Request // the client's request, as the cache saw it
+	key     string
+	// entry is the stored response found (stale or to revalidate), if any.
+	entry *httpcache.Entry
+	// revalidating: the request went upstream with the entry's validators;
+	// clientConditional keeps the client's own, to answer it after a 304.
+	revalidating      bool
+	clientConditional http.Header
+	// flight is set when this request leads a coalesced miss; done says
+	// its followers were told.
+	flight *httpcache.Flight
+	done   bool
+	// refresh: a background stale-while-revalidate request, which stores
+	// and answers nobody.
+	refresh bool
+	// unsafe: a method whose success invalidates the URI (RFC 9111 §4.4).
+	unsafe bool
+	// bypass: a request the cache neither answers nor stores (a range).
+	bypass bool
+	// maxEntry bounds the body kept (cache.max_entry_bytes).
+	maxEntry int64
+	// sent is when the request went upstream, for the entry's age.
+	sent time.Time
+	// status is the Cache-Status member so far; fwd says why it went on.
+	fwd string
+}
+
+// finish tells a coalesced miss's followers the outcome: the stored entry,
+// or nil (they go upstream themselves). Every path that ends a leader's
+// request calls it; record calls it last, for a request that ended some
+// other way (a panic, a client gone mid-body).
+func (tx *cacheTx) finish(e *httpcache.Entry) {
+	if tx == nil || tx.done {
+		return
+	}
+	tx.done = true
+	if tx.flight != nil {
+		tx.flight.Done(e)
+	}
+}
+
+// scheme is the request's scheme as the client used it.
+func scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}

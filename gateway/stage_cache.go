@@ -1,0 +1,193 @@
+package gateway
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/httpcache"
+)
+
+// cacheStage looks a request up in its route's cache (when the request's
+// policy enables one) and answers it there when RFC 9111 allows: a fresh
+// response, a stale one the client accepts or stale-while-revalidate
+// covers, a 304 for the client's own matching conditional. Otherwise it
+// prepares the trip upstream: the stored entry's validators for a
+// revalidation, and the coalescing of concurrent misses for one key into
+// one upstream request (the others wait here, bounded by
+// cache.lock_timeout, then share its response or go on alone).
+//
+// It comes after serviceStage, whose policy it reads, and before the guard:
+// a hit costs no bulkhead slot, is not counted by the breaker and is
+// answered even when no instance is up. Admission stages (authentication,
+// rate limits), when they come, go before it, so a hit is never served to
+// a caller they refuse.
+type cacheStage struct{ g *Gateway }
+
+func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange) error {
+	p := ex.policy
+	if !cacheEnabled.Of(p) {
+		return nil
+	}
+	name := ex.svc.name
+	if ex.route.OwnPolicy && ex.route.Policy.Sets("cache.max_bytes") {
+		name = ex.route.Name
+	}
+	hc := s.g.caches.get(name, p)
+	if hc == nil {
+		return nil
+	}
+	tx := &cacheTx{cache: hc, metrics: s.g.cacheMetrics, opts: cacheOptions(p), req: r, maxEntry: cacheMaxEntry.Of(p)}
+	ex.cache = tx
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// Not stored; an unsafe method's success invalidates (store stage).
+		tx.unsafe, tx.fwd = true, "method"
+		s.g.cacheMetrics.result(hc.name, "bypass")
+		return nil
+	}
+	if r.Header.Get("Range") != "" || r.Header.Get("If-Range") != "" {
+		// A part of a response is neither stored nor made from a stored
+		// whole: the upstream answers ranges (RFC 9111 §3.3 lets a cache
+		// keep parts; this one does not).
+		tx.bypass, tx.fwd = true, "bypass"
+		s.g.cacheMetrics.result(hc.name, "bypass")
+		return nil
+	}
+	tx.key = httpcache.Key(r.Method, scheme(r), r.Host, r.URL.EscapedPath(), r.URL.RawQuery)
+	e, fwd := hc.store.Lookup(tx.key, r)
+	if isRefresh(r) {
+		// A background refresh goes upstream whatever is stored, with the
+		// entry's validators, and answers nobody.
+		tx.refresh, tx.fwd = true, "stale"
+		if e != nil {
+			tx.entry = e
+			revalidate(r, tx)
+		}
+		return nil
+	}
+	now := time.Now()
+	d := httpcache.Decide(r, e, now)
+	switch d.Action {
+	case httpcache.ServeFresh:
+		hc.store.Record(d)
+		return s.answer(w, r, ex, e, httpcache.CacheStatus{Hit: true, TTL: d.TTL, HasTTL: true}, "hit")
+	case httpcache.ServeStale:
+		hc.store.Record(d)
+		s.g.cacheMetrics.stale(hc.name, "max-stale")
+		return s.answer(w, r, ex, e, httpcache.CacheStatus{Hit: true, TTL: d.TTL, HasTTL: true, Detail: "max-stale"}, "stale")
+	case httpcache.StaleWhileRevalidate:
+		hc.store.Record(d)
+		if release, ok := hc.store.Flights().TryBackground(tx.key); ok {
+			s.g.refreshInBackground(r, release)
+		}
+		s.g.cacheMetrics.stale(hc.name, "stale-while-revalidate")
+		return s.answer(w, r, ex, e, httpcache.CacheStatus{Hit: true, TTL: d.TTL, HasTTL: true, Detail: "stale-while-revalidate"}, "stale")
+	case httpcache.OnlyIfCachedMiss:
+		// RFC 9111 §5.2.1.7: the client forbade going upstream.
+		ex.cache = nil
+		w.Header().Set("Cache-Status", httpcache.CacheStatus{Name: cacheName, Fwd: "miss", Detail: "only-if-cached"}.String())
+		writeProblem(w, http.StatusGatewayTimeout, "only-if-cached, and no stored response may answer", ex.svc.name, ex.requestID)
+		s.g.cacheMetrics.result(hc.name, "miss")
+		return errAnswered
+	case httpcache.Revalidate:
+		tx.entry, tx.fwd = e, "stale"
+		if d.Reason == "request no-cache" || d.Reason == "request max-age" || d.Reason == "request min-fresh" {
+			tx.fwd = "request"
+		}
+		hc.store.Record(d)
+	default: // Miss
+		tx.fwd = string(fwd)
+		if tx.fwd == "" {
+			tx.fwd = "miss"
+		}
+	}
+	if r.Method == http.MethodGet {
+		if answered := s.coalesce(w, r, ex, tx); answered {
+			return errAnswered
+		}
+	}
+	if tx.entry != nil && r.Method == http.MethodGet {
+		revalidate(r, tx)
+	}
+	return nil
+}
+
+// coalesce joins the key's flight: the first request leads it upstream;
+// the others wait for its result and answer from the cache when it stored
+// a response this request may use, or go on alone.
+func (s cacheStage) coalesce(w http.ResponseWriter, r *http.Request, ex *exchange, tx *cacheTx) bool {
+	hc := tx.cache
+	f, leader := hc.store.Flights().Join(tx.key)
+	if leader {
+		tx.flight = f
+		return false
+	}
+	s.g.cacheMetrics.coalesced(hc.name)
+	if _, ok := f.Wait(r.Context(), cacheLockTimeout.Of(ex.policy)); !ok {
+		return false
+	}
+	// Look again rather than take the leader's entry: this request may
+	// select another variant, or want a fresher response.
+	e, _ := hc.store.Lookup(tx.key, r)
+	now := time.Now()
+	if d := httpcache.Decide(r, e, now); d.Action == httpcache.ServeFresh {
+		hc.store.Record(d)
+		s.answer(w, r, ex, e, httpcache.CacheStatus{Hit: true, TTL: d.TTL, HasTTL: true, Collapsed: true}, "hit") //nolint:errcheck // always errAnswered
+		return true
+	}
+	return false
+}
+
+// revalidate turns the request into a conditional one with the stored
+// entry's validators (RFC 9111 §4.3.1), keeping the client's own
+// conditionals to answer it once the upstream has.
+func revalidate(r *http.Request, tx *cacheTx) {
+	cond := httpcache.ConditionalHeaders(tx.entry)
+	if len(cond) == 0 {
+		return // no validator: the request goes upstream unconditional
+	}
+	tx.clientConditional = http.Header{}
+	for _, f := range []string{"If-None-Match", "If-Modified-Since"} {
+		if v, ok := r.Header[f]; ok {
+			tx.clientConditional[f] = v
+			delete(r.Header, f)
+		}
+	}
+	for f, v := range cond {
+		r.Header[f] = v
+	}
+	tx.revalidating = true
+}
+
+// answer writes a stored entry as the response: a 304 when the client's
+// own conditional matches it, else the stored status, header and body,
+// with Age, Cache-Status and the request's id.
+func (s cacheStage) answer(w http.ResponseWriter, r *http.Request, ex *exchange, e *httpcache.Entry, st httpcache.CacheStatus, result string) error {
+	writeEntry(w, r, r.Header, ex, e, st)
+	s.g.cacheMetrics.result(ex.cache.cache.name, result)
+	ex.cache = nil // answered: nothing for the store stage or record to do
+	return errAnswered
+}
+
+// writeEntry writes e to w; cond holds the client's conditional fields.
+func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *exchange, e *httpcache.Entry, st httpcache.CacheStatus) {
+	now := time.Now()
+	status, h := e.Status, http.Header(nil)
+	if httpcache.NotModified(&http.Request{Method: r.Method, Header: cond}, e) {
+		status, h = http.StatusNotModified, httpcache.NotModifiedHeader(e, now)
+	} else {
+		h = httpcache.ResponseHeader(e, now)
+		h.Set("Content-Length", strconv.Itoa(len(e.Body)))
+	}
+	dst := w.Header()
+	for k, v := range h {
+		dst[k] = v
+	}
+	st.Name = cacheName
+	dst.Set("Cache-Status", st.String())
+	dst.Set("X-Request-Id", ex.requestID)
+	w.WriteHeader(status)
+	if status != http.StatusNotModified && r.Method != http.MethodHead {
+		_, _ = w.Write(e.Body)
+	}
+}
