@@ -22,7 +22,7 @@ type CacheView struct {
 	Name      string `json:"name"`
 	MaxBytes  int64  `json:"max_bytes"`
 	Bytes     uint64 `json:"bytes"`
-	Keys      int    `json:"keys"`
+	Entries   int    `json:"entries"` // URLs held, each with one or more variants
 	Hits      uint64 `json:"hits"`
 	Stale     uint64 `json:"stale"` // max-stale, stale-while-revalidate and stale-if-error
 	Misses    uint64 `json:"misses"`
@@ -37,7 +37,7 @@ func (g *Gateway) cachesView() []CacheView {
 	for _, hc := range g.caches.all() {
 		s := hc.store.Stats()
 		out = append(out, CacheView{
-			Name: hc.name, MaxBytes: hc.maxBytes, Bytes: s.Bytes, Keys: s.Keys, Hits: s.Hits,
+			Name: hc.name, MaxBytes: hc.maxBytes, Bytes: s.Bytes, Entries: s.Keys, Hits: s.Hits,
 			Stale: s.StaleMaxStale + s.StaleWhileRevalidate + s.StaleIfError, Misses: s.URIMisses + s.VaryMisses,
 			Revalid: s.Revalidations, Coalesced: s.Coalesced, Stores: s.Stores, Evictions: s.Evictions,
 		})

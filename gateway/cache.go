@@ -54,7 +54,7 @@ type caches struct {
 // change its budget; what it held is dropped, as a restart would). The
 // per-entry limit is not the store's: routes sharing a cache may set their
 // own, and the store stage holds a body to it as it reads.
-func (c *caches) get(name string, p *policies.Policy) *httpCache {
+func (c *caches) get(name string, p *policies.Policy, m *cacheMetrics) *httpCache {
 	maxBytes := cacheMaxBytes.Of(p)
 	if m := c.m.Load(); m != nil {
 		if hc := (*m)[name]; hc != nil && hc.maxBytes == maxBytes {
@@ -75,6 +75,7 @@ func (c *caches) get(name string, p *policies.Policy) *httpCache {
 		return nil // the policy's ranges make this unreachable; no cache is no harm
 	}
 	hc := &httpCache{name: name, maxBytes: maxBytes, store: store}
+	m.born(name)
 	next[name] = hc
 	c.m.Store(&next)
 	return hc

@@ -235,7 +235,7 @@ func TestCacheAdminPurges(t *testing.T) {
 	}
 	res, body := adminGet(t, admin, "/api/v1/caches", "Bearer T")
 	var caches []CacheView
-	if err := json.Unmarshal(body, &caches); err != nil || res.StatusCode != 200 || len(caches) != 1 || caches[0].Name != "svc" || caches[0].Keys != 1 {
+	if err := json.Unmarshal(body, &caches); err != nil || res.StatusCode != 200 || len(caches) != 1 || caches[0].Name != "svc" || caches[0].Entries != 1 {
 		t.Errorf("/api/v1/caches = %d %s", res.StatusCode, body)
 	}
 }

@@ -35,6 +35,15 @@ func (m *cacheMetrics) result(cache, result string) { m.requests.WithLabelValues
 func (m *cacheMetrics) stale(cache, reason string)  { m.staleBy.WithLabelValues(cache, reason).Inc() }
 func (m *cacheMetrics) coalesced(cache string)      { m.coalesces.WithLabelValues(cache).Inc() }
 
+// born makes a new cache's counters, so each has a series from its start
+// (a rate over a series that appears later misses its first increase).
+func (m *cacheMetrics) born(cache string) {
+	m.coalesces.WithLabelValues(cache)
+	for _, r := range []string{"hit", "stale", "revalidated", "miss", "bypass"} {
+		m.requests.WithLabelValues(cache, r)
+	}
+}
+
 // cacheCollector exports what each store holds.
 type cacheCollector struct{ g *Gateway }
 

@@ -33,7 +33,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 	if ex.route.OwnPolicy && ex.route.Policy.Sets("cache.max_bytes") {
 		name = ex.route.Name
 	}
-	hc := s.g.caches.get(name, p)
+	hc := s.g.caches.get(name, p, s.g.cacheMetrics)
 	if hc == nil {
 		return nil
 	}
@@ -45,10 +45,13 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		s.g.cacheMetrics.result(hc.name, "bypass")
 		return nil
 	}
-	if r.Header.Get("Range") != "" || r.Header.Get("If-Range") != "" {
-		// A part of a response is neither stored nor made from a stored
-		// whole: the upstream answers ranges (RFC 9111 §3.3 lets a cache
-		// keep parts; this one does not).
+	if r.Header.Get("Range") != "" || r.Header.Get("If-Range") != "" || r.URL.ForceQuery ||
+		r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		// Neither answered nor stored: a range (the upstream answers parts;
+		// RFC 9111 §3.3 lets a cache keep them, this one does not); a GET
+		// with a body, which the key does not hold, so its answer must not
+		// be given to a GET without it; and "/x?", which the upstream sees
+		// apart from "/x" while the key would not.
 		tx.bypass, tx.fwd = true, "bypass"
 		s.g.cacheMetrics.result(hc.name, "bypass")
 		return nil
@@ -85,7 +88,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 	case httpcache.OnlyIfCachedMiss:
 		// RFC 9111 §5.2.1.7: the client forbade going upstream.
 		ex.cache = nil
-		w.Header().Set("Cache-Status", httpcache.CacheStatus{Name: cacheName, Fwd: "miss", Detail: "only-if-cached"}.String())
+		w.Header().Add("Cache-Status", httpcache.CacheStatus{Name: cacheName, Fwd: "miss", Detail: "only-if-cached"}.String())
 		writeProblem(w, http.StatusGatewayTimeout, "only-if-cached, and no stored response may answer", ex.svc.name, ex.requestID)
 		s.g.cacheMetrics.result(hc.name, "miss")
 		return errAnswered
@@ -184,7 +187,7 @@ func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *ex
 		dst[k] = v
 	}
 	st.Name = cacheName
-	dst.Set("Cache-Status", st.String())
+	dst.Add("Cache-Status", st.String()) // after the members of the caches before this one (RFC 9211 §2)
 	dst.Set("X-Request-Id", ex.requestID)
 	w.WriteHeader(status)
 	if status != http.StatusNotModified && r.Method != http.MethodHead {

@@ -67,7 +67,7 @@ func (s cacheStoreStage) response(res *http.Response, ex *exchange) error {
 			s.g.cacheMetrics.result(hc.name, "miss")
 		}
 	}
-	res.Header.Set("Cache-Status", st.String())
+	res.Header.Add("Cache-Status", st.String()) // after the upstream's own members (RFC 9211 §2)
 	return nil
 }
 

@@ -45,7 +45,7 @@ func NewEntry(key string, req *http.Request, res *http.Response, body []byte, re
 	}
 	e.VaryNames = varyNames(res.Header)
 	for _, name := range e.VaryNames {
-		e.VaryValues = append(e.VaryValues, normaliseValues(req.Header[name]))
+		e.VaryValues = append(e.VaryValues, varyValue(req.Header, name))
 	}
 	e.Tags = surrogateTags(res.Header)
 	e.derive()

@@ -47,6 +47,11 @@ func FreshnessLifetime(status int, h http.Header, cc Directives, resTime time.Ti
 			}
 		}
 	}
+	if hasValidator(h) {
+		// default_ttl is for responses nothing else covers; one with a
+		// validator is stored to be revalidated, which is always right.
+		return 0
+	}
 	return opts.DefaultTTL
 }
 

@@ -6,13 +6,15 @@ import "strings"
 // and query (RFC 9111 §2). The result reads like a request line,
 // "GET https://example.com/a?b", so PurgePrefix can take a URL prefix.
 //
-// Normalisation, chosen to be the equivalences RFC 3986 §6.2.2 calls safe:
+// Normalisation, only where the upstream cannot tell the difference:
 //   - HEAD shares GET's key (a stored GET answers a HEAD, §4.3.5);
 //   - scheme and host are lower-cased; the scheme's default port is dropped;
-//   - in path and query, %XX of unreserved characters is decoded, other %XX
-//     escapes are upper-cased, and bytes that may not appear raw ('?', '#',
-//     space, controls, non-ASCII, a stray '%') are percent-encoded, so no
-//     path can forge the '?' separator or a host the '/';
+//   - path and query are kept as sent, %XX escapes included: RFC 3986
+//     §6.2.2.2 calls "/%31" and "/1" equivalent, but an upstream that does
+//     not would be answered, for one, with what it said for the other (a
+//     cache poisoning). Only bytes that may not appear raw ('?', '#', space,
+//     controls, non-ASCII, a stray '%') are percent-encoded, so no path can
+//     forge the '?' separator or a host the '/';
 //   - an empty path becomes "/"; query parameter order is kept, since an
 //     origin may care about it.
 //
@@ -89,24 +91,16 @@ func unhex(c byte) (byte, bool) {
 
 const upperHex = "0123456789ABCDEF"
 
-// writeEscaped writes s with percent-encoding normalised: escapes of
-// unreserved bytes decoded, other escapes upper-cased, and bytes that raw
-// may not keep encoded.
+// writeEscaped writes s with its valid escapes as sent and the bytes that
+// may not appear raw encoded.
 func writeEscaped(b *strings.Builder, s string, raw func(byte) bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '%' && i+2 < len(s) {
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
+			_, ok1 := unhex(s[i+1])
+			_, ok2 := unhex(s[i+2])
 			if ok1 && ok2 {
-				v := hi<<4 | lo
-				if isUnreserved(v) {
-					b.WriteByte(v)
-				} else {
-					b.WriteByte('%')
-					b.WriteByte(upperHex[v>>4])
-					b.WriteByte(upperHex[v&15])
-				}
+				b.WriteString(s[i : i+3]) // kept as sent: see Key
 				i += 2
 				continue
 			}

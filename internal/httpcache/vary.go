@@ -90,13 +90,35 @@ func valuesMatch(name, stored string, lines []string) bool {
 	return stored == ""
 }
 
+// absent is the stored value of a selecting header the request did not
+// send: it matches only a request that does not send it either (RFC 9111
+// §4.1), while a header sent empty is present. A NUL cannot be a field
+// value, so no request's value is absent.
+const absent = "\x00"
+
+// varyValue is what a stored variant records of a selecting header.
+func varyValue(h http.Header, name string) string {
+	lines, ok := h[name]
+	if !ok {
+		return absent
+	}
+	return normaliseValues(lines)
+}
+
 // selects reports whether a stored variant matches req's selecting headers.
 func (e *Entry) selects(req *http.Request) bool {
 	for i, name := range e.VaryNames {
 		if name == varyAll {
 			return false
 		}
-		if !valuesMatch(name, e.VaryValues[i], req.Header[name]) {
+		lines, present := req.Header[name]
+		if e.VaryValues[i] == absent {
+			if present {
+				return false
+			}
+			continue
+		}
+		if !present || !valuesMatch(name, e.VaryValues[i], lines) {
 			return false
 		}
 	}
