@@ -74,7 +74,7 @@ func TestCacheCoalescesConcurrentMisses(t *testing.T) {
 		cacheService{Name: "lt", Policy: cacheOn("lock_timeout: 500ms"), Routes: []cacheRoute{{Path: "/lt"}}},
 	))
 	c := longClient(t)
-	coalesced := func() float64 {
+	coalesced := func(t *testing.T) float64 {
 		v, _ := labelledMetric(metrics(t, c, gw), "bulwark_cache_coalesced_total", "cache", "co")
 		return v
 	}
@@ -86,7 +86,7 @@ func TestCacheCoalescesConcurrentMisses(t *testing.T) {
 				reply(w, r, n, 200, "Cache-Control", "max-age=60")
 			}
 		})
-		before := coalesced()
+		before := coalesced(t)
 		var results []response
 		done := make(chan struct{})
 		go func() {
@@ -95,7 +95,7 @@ func TestCacheCoalescesConcurrentMisses(t *testing.T) {
 		}()
 		// Open the gate once the other 99 are waiting for the leader (or
 		// have gone to the origin themselves, or after a bounded wait).
-		eventually(10*time.Second, func() bool { return coalesced()-before >= 99 || o.count("/co/1/") > 1 })
+		eventually(10*time.Second, func() bool { return coalesced(t)-before >= 99 || o.count("/co/1/") > 1 })
 		g.open()
 		<-done
 		if n := o.count("/co/1/"); n != 1 {
@@ -113,7 +113,7 @@ func TestCacheCoalescesConcurrentMisses(t *testing.T) {
 		if bad > 0 {
 			t.Errorf("%d of 100 clients did not get the shared answer", bad)
 		}
-		if got := coalesced() - before; got < 99 {
+		if got := coalesced(t) - before; got < 99 {
 			t.Errorf("bulwark_cache_coalesced_total{cache=co} grew by %v, want at least 99", got)
 		}
 	})
@@ -126,14 +126,14 @@ func TestCacheCoalescesConcurrentMisses(t *testing.T) {
 			}
 			reply(w, r, n, 200, "Cache-Control", "private, max-age=60")
 		})
-		before := coalesced()
+		before := coalesced(t)
 		var results []response
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			results = concurrently(c, 20, gw.url("/co/2/r"))
 		}()
-		eventually(10*time.Second, func() bool { return coalesced()-before >= 19 || o.count("/co/2/") >= 20 })
+		eventually(10*time.Second, func() bool { return coalesced(t)-before >= 19 || o.count("/co/2/") >= 20 })
 		g.open()
 		<-done
 		seen := map[string]int{}

@@ -539,7 +539,7 @@ func TestCacheOptInFreshness(t *testing.T) {
 		{"default_ttl does not apply to a response with a validator",
 			validating(`"t"`, ""), []step{
 				{Origin: 1, From: 1},
-				{Origin: 2, From: 1, CS: []string{"!hit"}},
+				{Origin: 2, CS: []string{"!hit"}},
 			}},
 		{"default_ttl does not apply where Cache-Control gives a lifetime",
 			answer(200, "Cache-Control", "max-age=0"), []step{
@@ -568,7 +568,7 @@ func TestCacheOptInFreshness(t *testing.T) {
 		{"without the heuristic a response with only Last-Modified is revalidated",
 			validating("", old), []step{
 				{Origin: 1, From: 1},
-				{Origin: 2, From: 1, CS: []string{"!hit"}},
+				{Origin: 2, CS: []string{"!hit"}},
 			}},
 	})
 }
