@@ -433,9 +433,10 @@ func TestCacheStaysWithinItsByteBudget(t *testing.T) {
 			if v, ok := labelledMetric(m, "bulwark_cache_evictions_total", "cache", tc.cache); !ok || v < 1 {
 				t.Errorf("bulwark_cache_evictions_total{cache=%q} = %v (found %v), want ≥ 1", tc.cache, v, ok)
 			}
-			if res := do(t, c, "GET", last, nil); !isHit(res.Header) {
-				t.Errorf("the most recently stored key is not a hit: Cache-Status %q", res.Header.Values("Cache-Status"))
-			}
+			// Which keys stay is the store's admission policy (W-TinyLFU
+			// keeps keys asked for often over one scanned once), so the
+			// last key scanned need not be among them; the budget is the
+			// property.
 		})
 	}
 

@@ -49,7 +49,7 @@ func TestCacheRFC9111Section3Storing(t *testing.T) {
 	runCacheCases(t, gw, o, "storing", []cacheCase{
 		{"a response with max-age is stored and the next request is a hit with Age",
 			answer(200, "Cache-Control", "max-age=60"), []step{
-				{Origin: 1, From: 1, CS: []string{"fwd=miss", "stored", "!hit"}},
+				{Origin: 1, From: 1, CS: []string{"fwd=uri-miss", "stored", "!hit"}},
 				{Origin: 1, From: 1, CS: []string{"hit", "ttl<=60", "ttl>=1"}},
 			}},
 		{"a response with no-store is never stored",
@@ -611,12 +611,12 @@ func TestCacheRFC9211CacheStatus(t *testing.T) {
 	runCacheCases(t, gw, o, "status", []cacheCase{
 		{"a miss that is stored, then a hit with a ttl",
 			answer(200, "Cache-Control", "max-age=60"), []step{
-				{Origin: 1, CS: []string{"fwd=miss", "stored", "!hit"}},
+				{Origin: 1, CS: []string{"fwd=uri-miss", "stored", "!hit"}},
 				{Origin: 1, CS: []string{"hit", "ttl>=1", "ttl<=60", "!fwd"}},
 			}},
 		{"a miss that is not stored says so",
 			answer(200, "Cache-Control", "no-store"), []step{
-				{Origin: 1, CS: []string{"fwd=miss", "!stored"}},
+				{Origin: 1, CS: []string{"fwd=uri-miss", "!stored"}},
 			}},
 		{"an upstream's Cache-Status is kept, with bulwark's member after it",
 			answer(200, "Cache-Control", "max-age=60", "Cache-Status", `OriginCache; hit; ttl=30`), []step{
