@@ -42,7 +42,7 @@ for t in "${targets[@]}"; do
 	p=$port
 	case $t in
 	bare-tuned) taskset -c "$PROXY_CPU" "$tmp/bareproxy" -addr "127.0.0.1:$p" -upstream "http://$up" -tuned >/dev/null 2>&1 & ;;
-	bulwark | bulwark-base | bulwark-gogc100 | bulwark-nolog | bulwark-noresilience)
+	bulwark | bulwark-base | bulwark-gogc100 | bulwark-nolog | bulwark-noresilience | bulwark-cached)
 		free_port
 		log=true
 		[[ $t == bulwark-nolog ]] && log=false
@@ -51,6 +51,11 @@ for t in "${targets[@]}"; do
 		resilience=""
 		[[ $t == bulwark-noresilience ]] &&
 			resilience="defaults: {breaker: {failures: 0}, bulkhead: {max_concurrent: 0}, retries: {attempts: 1}, outlier: {consecutive_failures: 0}}"
+		# bulwark-cached: the same route with the HTTP cache on; the bench
+		# upstream sends no freshness, so default_ttl gives its answer one and
+		# every request after the first is a hit.
+		[[ $t == bulwark-cached ]] &&
+			resilience="defaults: {cache: {enabled: true, default_ttl: 1h}}"
 		cat >"$tmp/$t.yaml" <<-YAML
 			listen: {http: "127.0.0.1:$p"}
 			admin: {listen: "127.0.0.1:$port", token: ratio}
@@ -68,7 +73,7 @@ for t in "${targets[@]}"; do
 		fi
 		taskset -c "$PROXY_CPU" "${gogc[@]}" "$bin" serve -c "$tmp/$t.yaml" >/dev/null 2>&1 &
 		;;
-	*) echo "ratio.sh: unknown target $t (bare-tuned, bulwark, bulwark-base, bulwark-gogc100, bulwark-nolog, bulwark-noresilience)" >&2; exit 2 ;;
+	*) echo "ratio.sh: unknown target $t (bare-tuned, bulwark, bulwark-base, bulwark-gogc100, bulwark-nolog, bulwark-noresilience, bulwark-cached)" >&2; exit 2 ;;
 	esac
 	pids+=($!)
 	url[$t]="http://127.0.0.1:$p/"

@@ -45,6 +45,13 @@ func TestCacheAnswersAFreshResponseWithoutTheUpstream(t *testing.T) {
 	if v, _ := metricValue(t, h.reg, "bulwark_cache_requests_total", map[string]string{"cache": "svc", "result": "hit"}); v != 3 {
 		t.Errorf("bulwark_cache_requests_total{result=hit} = %v, want 3", v)
 	}
+	eventually(t, "the portal's stats to count the requests", func() bool {
+		st, _ := h.g.Stats("svc")
+		return st.Requests == 5
+	})
+	if st, _ := h.g.Stats("svc"); st.CacheHits != 3 || st.CacheLookups != 5 {
+		t.Errorf("Stats: %d hits of %d lookups, want 3 of 5", st.CacheHits, st.CacheLookups)
+	}
 }
 
 // A cache off (the default) keeps nothing and says nothing.

@@ -13,6 +13,9 @@ type ServiceStats struct {
 	Requests uint64
 	Errors   uint64 // 5xx answers, the gateway's own included
 	P50, P99 time.Duration
+	// CacheLookups and CacheHits are the service's HTTP cache's requests and
+	// those it answered (fresh or stale); 0 without a cache.
+	CacheLookups, CacheHits uint64
 }
 
 // durationBuckets are the bounds, in seconds, of the request-duration
@@ -70,6 +73,13 @@ func (g *Gateway) Stats(service string) (ServiceStats, bool) {
 	}
 	st.P50 = quantile(durationBuckets[:], cumulative[:], st.Requests, 0.5)
 	st.P99 = quantile(durationBuckets[:], cumulative[:], st.Requests, 0.99)
+	for _, hc := range g.caches.all() {
+		if hc.name == service {
+			c := hc.store.Stats()
+			st.CacheHits = c.Hits + c.StaleMaxStale + c.StaleWhileRevalidate + c.StaleIfError
+			st.CacheLookups = st.CacheHits + c.Revalidations + c.URIMisses + c.VaryMisses
+		}
+	}
 	return st, true
 }
 

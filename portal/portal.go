@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ type Health struct {
 	// The gateway's own counters since it started; Requests 0 hides them.
 	Requests, Errors uint64
 	P50, P99         time.Duration
+	// CacheLookups and CacheHits are the service's HTTP cache's (hits
+	// include stale answers); CacheLookups 0 hides them.
+	CacheLookups, CacheHits uint64
 	// Instances are listed by address, or by label where addresses are
 	// hidden (Options.ShowInstances).
 	Instances []Instance
@@ -105,6 +109,7 @@ func Handler(opts Options) http.Handler {
 		"markdown": markdown,
 		"until":    until,
 		"join":     strings.Join,
+		"percent":  percent,
 	}).ParseFS(assets, "templates/*.html"))
 	if opts.Catalog != nil {
 		p.api = opts.Catalog.Handler(p.base + "/api")
@@ -201,4 +206,12 @@ func (p *portal) health(service string) *Health {
 		return &h
 	}
 	return nil
+}
+
+// percent writes part of whole as a whole percentage: "87%".
+func percent(part, whole uint64) string {
+	if whole == 0 {
+		return "0%"
+	}
+	return strconv.FormatUint(part*100/whole, 10) + "%"
 }

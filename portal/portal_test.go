@@ -292,3 +292,23 @@ func TestRequireUsers(t *testing.T) {
 		t.Fatal("no handler without users")
 	}
 }
+
+// A service page shows its cache's hit ratio beside its health, and nothing
+// of a cache for a service without one.
+func TestServicePageShowsTheCacheHitRatio(t *testing.T) {
+	srv := siteWith(t, func(o *Options) {
+		o.Health = func(s string) (Health, bool) {
+			h := Health{Healthy: 1, Total: 1, Requests: 100}
+			if s == "pets" {
+				h.CacheLookups, h.CacheHits = 40, 35
+			}
+			return h, true
+		}
+	})
+	if _, _, body := page(t, srv, "/portal/services/pets"); !strings.Contains(body, "35 of 40 requests answered from it (87%)") {
+		t.Errorf("the pets page does not show its cache's hit ratio:\n%s", body)
+	}
+	if _, _, body := page(t, srv, "/portal/services/library"); strings.Contains(body, "answered from it") {
+		t.Error("a service without a cache shows a hit ratio")
+	}
+}

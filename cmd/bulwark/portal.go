@@ -52,6 +52,7 @@ func (rt *process) startCatalog(f *config.File) {
 			h := portal.Health{Healthy: healthy, Total: total, Breaker: breaker}
 			if st, found := rt.gw.Stats(service); found {
 				h.Requests, h.Errors, h.P50, h.P99 = st.Requests, st.Errors, st.P50.Round(time.Microsecond), st.P99.Round(time.Microsecond)
+				h.CacheLookups, h.CacheHits = st.CacheLookups, st.CacheHits
 			}
 			if sv, found := rt.gw.Service(service); found {
 				for _, in := range sv.Instances {
