@@ -175,20 +175,28 @@ func (s cacheStage) answer(w http.ResponseWriter, r *http.Request, ex *exchange,
 // writeEntry writes e to w; cond holds the client's conditional fields.
 func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *exchange, e *httpcache.Entry, st httpcache.CacheStatus) {
 	now := time.Now()
-	status, h := e.Status, http.Header(nil)
+	status, dst := e.Status, w.Header()
 	if httpcache.NotModified(&http.Request{Method: r.Method, Header: cond}, e) {
-		status, h = http.StatusNotModified, httpcache.NotModifiedHeader(e, now)
+		status = http.StatusNotModified
+		for k, v := range httpcache.NotModifiedHeader(e, now) {
+			dst[k] = v
+		}
 	} else {
-		h = httpcache.ResponseHeader(e, now)
-		h.Set("Content-Length", strconv.Itoa(len(e.Body)))
-	}
-	dst := w.Header()
-	for k, v := range h {
-		dst[k] = v
+		// The stored values are shared, not copied (a hit's largest cost
+		// was cloning them): capped at their length, so an Add to dst
+		// makes a new array rather than write into the entry's, and Set
+		// replaces the slice. Nothing after this changes a value in place.
+		for k, v := range e.Header {
+			dst[k] = v[:len(v):len(v)]
+		}
+		dst["Age"] = []string{httpcache.AgeValue(e, now)}
+		dst["Content-Length"] = []string{strconv.Itoa(len(e.Body))}
 	}
 	st.Name = cacheName
-	dst.Add("Cache-Status", st.String()) // after the members of the caches before this one (RFC 9211 §2)
-	dst.Set("X-Request-Id", ex.requestID)
+	// Canonical keys written directly: Add and Set would canonicalise them
+	// on every hit.
+	dst["Cache-Status"] = append(dst["Cache-Status"], st.String()) // after the members of the caches before this one (RFC 9211 §2)
+	dst["X-Request-Id"] = []string{ex.requestID}
 	w.WriteHeader(status)
 	if status != http.StatusNotModified && r.Method != http.MethodHead {
 		_, _ = w.Write(e.Body)

@@ -44,9 +44,13 @@ func storedHeader(h http.Header) http.Header {
 // response). No Warning is generated: RFC 9111 obsoletes it.
 func ResponseHeader(e *Entry, now time.Time) http.Header {
 	h := e.Header.Clone()
-	h.Set("Age", formatAge(e.Age(now)))
+	h.Set("Age", AgeValue(e, now))
 	return h
 }
+
+// AgeValue is the Age field value of e at now, for a caller that writes the
+// stored header itself.
+func AgeValue(e *Entry, now time.Time) string { return formatAge(e.Age(now)) }
 
 func formatAge(d time.Duration) string {
 	return strconv.FormatInt(min(int64(d/time.Second), maxDelta), 10)
