@@ -18,7 +18,7 @@ import (
 // where the entry allows (stale-if-error, cache.serve_stale_on_error, and
 // no must-revalidate).
 
-// staleReasons names each failure a stale response may stand in for, as
+// staleReason names the failure a stale response may stand in for, as
 // Cache-Status's detail and the metrics' reason say it.
 func staleReason(err error) string {
 	switch {
