@@ -97,4 +97,5 @@ func (g *Gateway) apply(prev, next *state, d delta, cause string) {
 	}
 	g.reportLabelProblems(next, prev, d)
 	g.state.Store(next)
+	g.caches.retain(next)
 }

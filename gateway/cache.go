@@ -81,6 +81,48 @@ func (c *caches) get(name string, p *policies.Policy, m *cacheMetrics) *httpCach
 	return hc
 }
 
+// retain drops the caches that no service or route of st uses any more (a
+// reload turned the cache off, or a route's own budget went away), so
+// their memory goes with them rather than waiting for a restart. It runs
+// after st is published; a request of the state before that still holds
+// the cache it found and finishes with it.
+func (c *caches) retain(st *state) {
+	m := c.m.Load()
+	if m == nil || len(*m) == 0 {
+		return
+	}
+	used := map[string]bool{}
+	for name, svc := range st.services {
+		if cacheEnabled.Of(&svc.policy) {
+			used[name] = true
+		}
+	}
+	for _, rt := range st.table.All() {
+		if !rt.OwnPolicy {
+			continue
+		}
+		if svc := st.services[rt.Service]; svc != nil && cacheEnabled.Of(st.policyFor(rt, svc)) {
+			if rt.Policy.Sets("cache.max_bytes") {
+				used[rt.Name] = true
+			} else {
+				used[rt.Service] = true
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := *c.m.Load()
+	next := map[string]*httpCache{}
+	for name, hc := range cur {
+		if used[name] {
+			next[name] = hc
+		}
+	}
+	if len(next) != len(cur) {
+		c.m.Store(&next)
+	}
+}
+
 // all lists the caches made so far.
 func (c *caches) all() []*httpCache {
 	m := c.m.Load()

@@ -270,3 +270,30 @@ func TestCacheDoesNotKeepAnOversizedBody(t *testing.T) {
 		t.Errorf("upstream saw %d requests, want 2: the body is over the entry limit", up.Count())
 	}
 }
+
+// A reload that turns a cache off drops what it held, rather than keep it
+// until a restart; one that leaves it on keeps it.
+func TestCacheGoesWhenAReloadTurnsItOff(t *testing.T) {
+	up := newUpstream(t, "svc", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+	})
+	snap := snapshot(t, map[string][]string{"svc": {up.Addr()}})
+	on := Config{Routes: []Route{{Path: "/", Service: "svc"}},
+		Policies: map[string]policies.Policy{"svc": cachePolicy(t, map[string]any{"cache.enabled": true})}}
+	h := newHarness(t, on, snap)
+	h.get(t, "/x")
+	h.g.Configure(on, snap)
+	if len(h.g.caches.all()) != 1 {
+		t.Fatalf("a reload that keeps the cache dropped it: %d caches", len(h.g.caches.all()))
+	}
+	if res, _ := h.get(t, "/x"); res.Header.Get("Age") == "" {
+		t.Error("the stored response did not survive a reload that kept the cache")
+	}
+	h.g.Configure(Config{Routes: on.Routes, Policies: map[string]policies.Policy{"svc": cachePolicy(t, nil)}}, snap)
+	if n := len(h.g.caches.all()); n != 0 {
+		t.Errorf("%d caches after the reload that turned the cache off, want 0", n)
+	}
+	if _, ok := metricValue(t, h.reg, "bulwark_cache_bytes", map[string]string{"cache": "svc"}); ok {
+		t.Error("bulwark_cache_bytes still reports the dropped cache")
+	}
+}
