@@ -1,6 +1,8 @@
 package h1
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/nettest"
+
 	"context"
 	"io"
 	"log"
@@ -85,52 +87,10 @@ func (u *upstream) lastPath() string {
 	return u.last
 }
 
-// rawServer accepts TCP connections and hands each to serve on its own goroutine;
-// the listener and all connections are closed, and the goroutines waited for, at
-// cleanup.
-func rawServer(t testing.TB, serve func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { defer c.Close(); serve(c) })
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
-}
-
-// eventually polls cond every 10 ms for up to 5 s.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// rawServer and eventually are shared with the other packages' tests
+// (internal/nettest): a raw TCP server, and a bounded poll for what is
+// recorded after a response is written.
+var (
+	rawServer  = nettest.RawServer
+	eventually = nettest.Eventually
+)
