@@ -93,6 +93,10 @@ func (d *decoder) declaredKey(path, prefix string, k, val *yaml.Node, b declared
 func (d *decoder) declaredValue(path string, n *yaml.Node, k policies.Key, b declaredBlock) {
 	d.pos[path] = nodePos(n)
 	tag := n.ShortTag()
+	if k.Kind == policies.Strings && n.Kind == yaml.SequenceNode {
+		d.declaredList(path, n, k, b)
+		return
+	}
 	if n.Kind != yaml.ScalarNode || tag == "!!null" {
 		d.errorf(n, path, "expected %s, found %s", kindHint(k.Kind), describe(n))
 		return
@@ -121,7 +125,11 @@ func (d *decoder) declaredValue(path string, n *yaml.Node, k policies.Key, b dec
 			return
 		}
 		v = strings.EqualFold(n.Value, "true")
-	default: // Choice, Hash: the key's own check says what is wrong
+	case policies.Strings:
+		v = policies.ListOf(n.Value)
+	case policies.PerTime:
+		v, err = policies.ParseRate(n.Value)
+	default: // Choice, Hash, Text: the key's own check says what is wrong
 		v = n.Value
 	}
 	if err != nil {
@@ -129,6 +137,19 @@ func (d *decoder) declaredValue(path string, n *yaml.Node, k policies.Key, b dec
 		return
 	}
 	b.setDeclared(k.Name, v)
+}
+
+// declaredList decodes a Strings key written as a YAML list of strings.
+func (d *decoder) declaredList(path string, n *yaml.Node, k policies.Key, b declaredBlock) {
+	items := make([]string, 0, len(n.Content))
+	for i, item := range n.Content {
+		if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" || item.Value == "" {
+			d.errorf(item, indexPath(path, i), "expected a string, found %s", describe(item))
+			return
+		}
+		items = append(items, item.Value)
+	}
+	b.setDeclared(k.Name, policies.ListOf(items...))
 }
 
 // kindHint says what a value of a kind looks like in the file.
@@ -144,6 +165,10 @@ func kindHint(k policies.Kind) string {
 		return "a percentage (20%)"
 	case policies.Bool:
 		return "true or false"
+	case policies.Strings:
+		return "a list of strings"
+	case policies.PerTime:
+		return "a rate (100/s, 6000/m)"
 	}
 	return "a string"
 }

@@ -22,17 +22,19 @@ var notPolicyKeys = []string{"tls", "docs"}
 func TestEveryPolicyKeyIsReachableFromTheFile(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("defaults:\n")
-	block := ""
+	var open []string // the blocks the previous key was written in
 	for _, k := range policies.Keys() {
-		parent, name, ok := strings.Cut(k.Name, ".")
-		if !ok {
-			parent, name = "", k.Name
+		parts := strings.Split(k.Name, ".")
+		blocks, name := parts[:len(parts)-1], parts[len(parts)-1]
+		same := 0
+		for same < len(blocks) && same < len(open) && blocks[same] == open[same] {
+			same++
 		}
-		if parent != block && parent != "" {
-			fmt.Fprintf(&b, "  %s:\n", parent)
+		for i := same; i < len(blocks); i++ {
+			fmt.Fprintf(&b, "  %s%s:\n", strings.Repeat("  ", i), blocks[i])
 		}
-		block = parent
-		fmt.Fprintf(&b, "  %s%s: %s\n", strings.Repeat("  ", strings.Count(k.Name, ".")), name, yamlValue(k.Default()))
+		open = blocks
+		fmt.Fprintf(&b, "  %s%s: %s\n", strings.Repeat("  ", len(blocks)), name, yamlValue(k.Default()))
 	}
 	f, err := Parse("b.yaml", []byte(b.String()))
 	if err != nil {
@@ -100,6 +102,14 @@ func yamlValue(v any) string {
 		return strconv.FormatFloat(x*100, 'f', -1, 64) + "%"
 	case string:
 		return strconv.Quote(x)
+	case policies.List:
+		quoted := make([]string, 0)
+		for _, s := range x.Items() {
+			quoted = append(quoted, strconv.Quote(s))
+		}
+		return "[" + strings.Join(quoted, ", ") + "]"
+	case policies.Rate:
+		return strconv.Quote(x.String())
 	}
 	return fmt.Sprint(v)
 }

@@ -37,6 +37,38 @@ type Config struct {
 	UpstreamTLS map[string]*UpstreamTLS
 	// AccessLog enables one log line per request.
 	AccessLog bool
+	// Consumers are the callers admission knows by name (their API keys,
+	// passwords and own rate limits), by name.
+	Consumers map[string]Consumer
+	// Redis is where shared rate limits are counted; nil: rate_limit.shared
+	// counts locally (config refuses shared without it).
+	Redis *RedisConfig
+	// Security finds an operation's security requirement in its service's
+	// OpenAPI document, for auth.from_openapi; nil: no document is known, and
+	// a from_openapi route asks for any configured verifier.
+	Security OperationSecurity
+}
+
+// Consumer is one named caller.
+type Consumer struct {
+	// APIKeys are the consumer's API keys, hashed ("sha256:HEX").
+	APIKeys []string
+	// Password is the consumer's basic-auth password hash (bcrypt or
+	// argon2id); "" allows no basic authentication.
+	Password string
+	// RateLimit is the consumer's own rate where a route counts by
+	// consumer; the zero Rate takes the route's.
+	RateLimit policies.Rate
+}
+
+// RedisConfig is how to reach the Redis that holds shared rate limits.
+type RedisConfig struct {
+	Address  string
+	Password string
+	DB       int
+	// Timeout bounds each call; 0 is 50ms. A slower Redis is a failed one,
+	// and the limit falls back to counting locally.
+	Timeout time.Duration
 }
 
 // TransportConfig sizes upstream connections. Zero values pick the defaults noted.

@@ -87,6 +87,13 @@ func rangeText(k Key) string {
 		return orList(codes([]string{"header:NAME", "cookie:NAME", "path:N"}))
 	case Bool:
 		return "`true` or `false`"
+	case Text, Strings:
+		if k.text.form == "" {
+			return "any"
+		}
+		return k.text.form
+	case PerTime:
+		return "`N/s`, `N/m`, `N/h` or `N/DURATION`"
 	}
 	r := k.Range
 	lo := code(k.Kind.format(r.Min))

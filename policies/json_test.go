@@ -29,7 +29,17 @@ func TestPolicyDurationsAreWrittenAsDurationStrings(t *testing.T) {
 		"outlier":  map[string]any{"consecutive_failures": 5.0, "eject_for": "30s", "max_ejected": 0.5},
 		"cache": map[string]any{"enabled": false, "max_bytes": 67108864.0, "max_entry_bytes": 1048576.0,
 			"serve_stale_on_error": "0s", "default_ttl": "0s", "heuristic": false, "lock_timeout": "5s"},
+		"ip":         map[string]any{"allow": []any{}, "deny": []any{}},
+		"rate_limit": map[string]any{"rate": "", "burst": 0.0, "key": "client_ip", "shared": false},
+		"cors": map[string]any{"origins": []any{}, "methods": []any{"GET", "HEAD", "POST"},
+			"headers": []any{"Authorization", "Content-Type"}, "expose_headers": []any{}, "credentials": false, "max_age": "10m0s"},
 	}
+	// auth's many keys are checked where they are read (admission tests);
+	// here only that its durations are strings too.
+	if a, _ := got["auth"].(map[string]any); a["forward"].(map[string]any)["timeout"] != "5s" || a["jwt"].(map[string]any)["clock_skew"] != "30s" {
+		t.Errorf("auth durations: %v", got["auth"])
+	}
+	delete(got, "auth")
 	gotJSON, _ := json.Marshal(got)
 	wantJSON, _ := json.Marshal(want)
 	if string(gotJSON) != string(wantJSON) {

@@ -47,6 +47,9 @@ type Key struct {
 	// json is the value's place in the admin API's JSON when it is not Name,
 	// as a dotted path with encoding/json's ",omitempty".
 	json string
+	// text, when its check is set, says what one string of a Text or
+	// Strings key may be: an origin, a CIDR, a header name.
+	text textRule
 	// field binds the key to its place in Policy and Overrides.
 	field slot
 }
@@ -63,6 +66,9 @@ const (
 	Choice               // string, one of the key's Values
 	Hash                 // string, a request key for hashing: "header:NAME", "cookie:NAME", "path:N"
 	Bool                 // bool, true or false
+	Text                 // string, checked by the key's own rule
+	Strings              // List: a YAML list, or comma-separated in a label
+	PerTime              // Rate: "100/s", "6000/m", "5/10s"
 )
 
 // String names the kind as the configuration reference does.
@@ -82,6 +88,12 @@ func (k Kind) String() string {
 		return "request key"
 	case Bool:
 		return "boolean"
+	case Text:
+		return "string"
+	case Strings:
+		return "list"
+	case PerTime:
+		return "rate"
 	}
 	return "kind " + strconv.Itoa(int(k))
 }
@@ -178,6 +190,25 @@ func (k Key) Check(v any) error {
 				return fmt.Errorf("%q: %s", s, why)
 			}
 		}
+	case Text:
+		if s := v.(string); s != "" && k.text.check != nil {
+			if why := k.text.check(s); why != "" {
+				return fmt.Errorf("%q: %s", s, why)
+			}
+		}
+	case Strings:
+		for _, s := range v.(List).Items() {
+			if strings.ContainsAny(s, "\n\r") {
+				return fmt.Errorf("%q: an item must be one line", s)
+			}
+			if k.text.check == nil {
+				continue
+			}
+			if why := k.text.check(s); why != "" {
+				return fmt.Errorf("%q: %s", s, why)
+			}
+		}
+	case PerTime:
 	default:
 		if why := k.outOfRange(v); why != "" {
 			return fmt.Errorf("%s, got %s", why, formatValue(v))

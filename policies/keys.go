@@ -11,7 +11,7 @@ import (
 // timeout, a connect timeout short enough to fail over quickly, round robin
 // (which needs no state), and every resilience policy on, since an operator
 // who has not read about them is the one who needs them most.
-var keys = numbered([]Key{
+var keys = numbered(slices.Concat([]Key{
 	{Name: "timeout", Kind: Duration, Range: positive(), Labels: true,
 		Doc: "the whole request: connect, send, response headers and body. Server-sent event streams and WebSockets are released from it once their headers arrive. Exceeded → `504` (before headers) or the response is cut (after)",
 		field: bind(15*time.Second,
@@ -121,7 +121,7 @@ var keys = numbered([]Key{
 	{Name: "cache.lock_timeout", Kind: Duration, Range: positive(), Labels: true, Route: true,
 		Doc:   "requests that miss while another request for the same key is on its way to the upstream wait for its response this long, then go on their own",
 		field: value(5 * time.Second)},
-})
+}, admissionKeys))
 
 // Keys returns the declaration of every policy key, in order: a copy, so no
 // caller can change what the others read.

@@ -12,7 +12,8 @@ import (
 var goTypes = map[Kind]reflect.Type{
 	Duration: reflect.TypeFor[time.Duration](), Int: reflect.TypeFor[int](), Bytes: reflect.TypeFor[int64](),
 	Share: reflect.TypeFor[float64](), Choice: reflect.TypeFor[string](), Hash: reflect.TypeFor[string](),
-	Bool: reflect.TypeFor[bool](),
+	Bool: reflect.TypeFor[bool](), Text: reflect.TypeFor[string](), Strings: reflect.TypeFor[List](),
+	PerTime: reflect.TypeFor[Rate](),
 }
 
 // The declarations are the one list of keys, so every mistake in them shows

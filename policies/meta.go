@@ -110,6 +110,21 @@ func (k Key) fromLabel(s string) (any, string) {
 			return nil, err.Error()
 		}
 		return s, ""
+	case Text, Strings:
+		var v any = s
+		if k.Kind == Strings {
+			v = parseLabelList(s)
+		}
+		if err := k.Check(v); err != nil {
+			return nil, err.Error()
+		}
+		return v, ""
+	case PerTime:
+		r, err := ParseRate(s)
+		if err != nil {
+			return nil, err.Error()
+		}
+		return r, ""
 	}
 	if why := k.outOfRange(v); why != "" {
 		return nil, why

@@ -192,7 +192,7 @@ func (p *Policy) Equal(q *Policy) bool {
 func (p Policy) Validate() error {
 	var errs []error
 	for _, k := range keys {
-		if k.Kind == Choice || k.Kind == Hash {
+		if k.Name == "balancer" || k.Name == "hash_on" {
 			continue // Balancer.Validate checks them together
 		}
 		if on := keysByName[k.onlyWith]; on != nil {
@@ -202,6 +202,11 @@ func (p Policy) Validate() error {
 		}
 		if err := k.Check(k.field.get(&p)); err != nil {
 			errs = append(errs, fmt.Errorf("%s %w", k.Name, err))
+		}
+	}
+	for _, rule := range rules {
+		if err := rule(&p); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(append(errs, p.Balancer.Validate())...)
