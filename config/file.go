@@ -22,6 +22,11 @@ type File struct {
 	Portal    Portal            `yaml:"portal"`
 	Defaults  Policy            `yaml:"defaults"`
 	Services  map[string]Policy `yaml:"services"`
+	// Consumers are the callers admission knows by name (auth.api_keys,
+	// auth.basic, rate_limit.key consumer), by name.
+	Consumers map[string]Consumer `yaml:"consumers"`
+	// Redis holds the counts of shared rate limits (rate_limit.shared).
+	Redis Redis `yaml:"redis"`
 
 	// name and pos are set by Parse: the name the file was read under and the
 	// position of every decoded value by dotted path ("routes[1].path"), so that
@@ -29,6 +34,35 @@ type File struct {
 	// its problems carry no position.
 	name string
 	pos  map[string]position
+}
+
+// Consumer is one named caller of the routes that admit callers.
+type Consumer struct {
+	// APIKeys are the consumer's API keys, stored hashed: "sha256:" and the
+	// hex SHA-256 of the key (`bulwark hash api-key` writes one). A key is
+	// never written here in the clear.
+	APIKeys []string `yaml:"api_keys"`
+	// Password is the consumer's basic-auth password hash, bcrypt ($2a$,
+	// $2b$, $2y$) or argon2id in PHC form (`bulwark hash password` writes
+	// one); the user name is the consumer's name. Unset: no basic auth.
+	Password string `yaml:"password"`
+	// RateLimit is the consumer's own rate ("1000/m") on routes that count
+	// by consumer; unset, the route's rate_limit.rate.
+	RateLimit string `yaml:"rate_limit"`
+}
+
+// Redis is the Redis server shared rate limits are counted in, so several
+// gateways behind one load balancer hold one limit.
+type Redis struct {
+	// Address is host:port; unset, rate_limit.shared cannot be used.
+	Address string `yaml:"address"`
+	// PasswordFile holds the password (its first line); unset sends none.
+	PasswordFile string `yaml:"password_file"`
+	// DB is the database number, 0 by default.
+	DB int `yaml:"db"`
+	// Timeout bounds each call; unset is 50ms. A slower answer counts as a
+	// failure, and limits are counted locally until Redis answers again.
+	Timeout Duration `yaml:"timeout"`
 }
 
 // Portal configures the documentation portal served by the gateway.

@@ -84,7 +84,39 @@ func (f *File) Gateway() (gateway.Config, error) {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 	}
+	if err := f.admission(&cfg); err != nil {
+		return gateway.Config{}, err
+	}
 	return cfg, nil
+}
+
+// admission copies the consumers and the Redis of shared limits, reading
+// the Redis password from its file.
+func (f *File) admission(cfg *gateway.Config) error {
+	if len(f.Consumers) > 0 {
+		cfg.Consumers = make(map[string]gateway.Consumer, len(f.Consumers))
+	}
+	for name, c := range f.Consumers {
+		rate, _ := policies.ParseRate(c.RateLimit) // checked by Validate
+		keys := make([]string, len(c.APIKeys))
+		for i, k := range c.APIKeys {
+			keys[i] = strings.ToLower(k)
+		}
+		cfg.Consumers[name] = gateway.Consumer{APIKeys: keys, Password: c.Password, RateLimit: rate}
+	}
+	r := f.Redis
+	if r.Address == "" {
+		return nil
+	}
+	cfg.Redis = &gateway.RedisConfig{Address: r.Address, DB: r.DB, Timeout: r.Timeout.D()}
+	if r.PasswordFile != "" {
+		b, err := os.ReadFile(r.PasswordFile)
+		if err != nil {
+			return fmt.Errorf("redis.password_file: %w", err)
+		}
+		cfg.Redis.Password, _, _ = strings.Cut(strings.TrimRight(string(b), "\r\n"), "\n")
+	}
+	return nil
 }
 
 // TrustedProxies returns server.trusted_proxies as prefixes, a bare IP as a

@@ -32,6 +32,7 @@ func (f *File) validate(skip, suggested []string) error {
 	c.routes()
 	c.policies()
 	c.serviceReferences()
+	c.admission()
 	return asError(c.probs)
 }
 
