@@ -72,7 +72,7 @@ type testIssuer struct {
 	fetches atomic.Int64
 
 	mu        sync.Mutex
-	published []string                                  // kids in the JWKS
+	published []string                                     // kids in the JWKS
 	handler   func(w http.ResponseWriter, r *http.Request) // overrides the JWKS when set
 }
 
