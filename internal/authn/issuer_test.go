@@ -67,7 +67,6 @@ var fixtureKeys = sync.OnceValue(func() map[string]testKey {
 // testIssuer serves a JWKS on loopback and signs tokens with its keys. It
 // counts fetches; tests change what it publishes or make it fail.
 type testIssuer struct {
-	t       *testing.T
 	srv     *httptest.Server
 	fetches atomic.Int64
 
@@ -80,10 +79,16 @@ type testIssuer struct {
 // when none are given).
 func newIssuer(t *testing.T, kids ...string) *testIssuer {
 	t.Helper()
+	return newIssuerTB(t, kids...)
+}
+
+// newIssuerTB is newIssuer for fuzz targets and benchmarks too.
+func newIssuerTB(t testing.TB, kids ...string) *testIssuer {
+	t.Helper()
 	if len(kids) == 0 {
 		kids = []string{"rsa", "rsa-ps", "ec", "ec384", "ed"}
 	}
-	is := &testIssuer{t: t, published: kids}
+	is := &testIssuer{published: kids}
 	is.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		is.fetches.Add(1)
 		is.mu.Lock()
