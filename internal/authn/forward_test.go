@@ -227,7 +227,9 @@ func TestForwardNeverFollowsRedirectsEvenWithAGivenClient(t *testing.T) {
 	var followed atomic.Int64
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed.Add(1) }))
 	t.Cleanup(target.Close)
-	a := newAuthService(t, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target.URL, http.StatusTemporaryRedirect) })
+	a := newAuthService(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL, http.StatusTemporaryRedirect)
+	})
 	tr := newTransport(time.Second)
 	t.Cleanup(tr.CloseIdleConnections)
 	f := newForward(t, ForwardConfig{URL: a.srv.URL, Client: &http.Client{Transport: tr}})
