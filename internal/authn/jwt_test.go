@@ -125,7 +125,8 @@ func TestJWTRefusesBadTokens(t *testing.T) {
 		{"HS256 keyed with the RSA public key's DER is refused", hmacWith(der), ReasonAlgorithm},
 		{"HS256 keyed with the RSA public key's PEM is refused", hmacWith(pemBytes), ReasonAlgorithm},
 		{"PS256 under a key whose JWK says RS256 is refused", sign(t, "rsa", claimsAt(now), func(tk *jwt.Token) { tk.Method = jwt.SigningMethodPS256; tk.Header["alg"] = "PS256" }), ReasonAlgorithm},
-		{"ES384 with a P-256 key is refused", unsigned(`{"alg":"ES384","kid":"rsa-ps"}`, `{}`) + "AAAA", ReasonAlgorithm},
+		{"ES384 under an RSA key whose JWK names no alg is refused", unsigned(`{"alg":"ES384","kid":"rsa-ps"}`, `{}`) + "AAAA", ReasonAlgorithm},
+		{"a token without kid is refused when the set holds several keys", sign(t, "rsa", claimsAt(now), func(tk *jwt.Token) { delete(tk.Header, "kid") }), ReasonUnknownKey},
 		{"an unknown kid is refused", sign(t, "attacker", claimsAt(now)), ReasonUnknownKey},
 		{"a critical header extension is refused", sign(t, "rsa", claimsAt(now), func(tk *jwt.Token) { tk.Header["crit"] = []string{"exp"} }), ReasonMalformed},
 		{"a token without exp is refused", sign(t, "rsa", with("exp", nil)), ReasonMalformed},
@@ -250,3 +251,31 @@ func TestNewJWTRefusesBadConfigurations(t *testing.T) {
 
 // second returns the error of a (value, error) pair.
 func second[T any](_ T, err error) error { return err }
+
+func TestJWTAcceptsATokenWithoutKidWhenTheSetHoldsOneKey(t *testing.T) {
+	is := newIssuer(t, "ed")
+	c := newClock()
+	v := newVerifier(t, is, c)
+	tok := sign(t, "ed", claimsAt(c.now()), func(tk *jwt.Token) { delete(tk.Header, "kid") })
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+}
+
+func TestJWTKeepsVerifyingWithFetchedKeysAfterClose(t *testing.T) {
+	is := newIssuer(t, "ec")
+	c := newClock()
+	v := newVerifier(t, is, c)
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, sign(t, "ec", claimsAt(c.now()))); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	v.Close()
+	c.advance(2 * time.Hour) // stale, but a closed verifier fetches no more
+	if _, err := v.Verify(ctx, sign(t, "ec", claimsAt(c.now()))); err != nil {
+		t.Fatalf("Verify after Close: %v", err)
+	}
+	if n := is.fetches.Load(); n != 1 {
+		t.Fatalf("JWKS fetched %d times, want 1", n)
+	}
+}
