@@ -20,7 +20,7 @@ const (
 	ReasonWrongAudience   = "wrong_audience"   // aud names none of the configured audiences
 	ReasonUnknownConsumer = "unknown_consumer" // no consumer owns this API key or user name
 	ReasonBadPassword     = "bad_password"     // the user exists but the password is wrong
-	ReasonDenied          = "denied"           // an external authority refused the request
+	ReasonDenied          = "denied"           // an external authority refused the request (for labelling a relayed forward-auth Denial)
 	ReasonUnavailable     = "unavailable"      // the verifier cannot decide now (JWKS or auth service down)
 	ReasonBusy            = "busy"             // too many password hashes are being computed
 )

@@ -289,3 +289,19 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestJWKSUnavailableWhenTheServerIsNotListeningAtStart(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	url := gone.URL
+	gone.Close()
+	c := newClock()
+	v, err := newJWT(JWTConfig{JWKSURL: url + "/jwks.json"}, c.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	reason, status := reasonOf(t, second(v.Verify(context.Background(), sign(t, "rsa", claimsAt(c.now())))))
+	if reason != ReasonUnavailable || status != http.StatusServiceUnavailable {
+		t.Fatalf("refused with %s/%d, want unavailable/503", reason, status)
+	}
+}
