@@ -20,9 +20,12 @@ type Detail struct {
 	// Credentials are the fields try-it offers for the schemes Security
 	// names, once each: where each goes and under what name.
 	Credentials []Credential
-	Parameters  []Param
-	Body        *Body
-	Responses   []Response
+	// Requirements are the same alternatives resolved, as the gateway
+	// enforces them under auth.from_openapi (see Document.Security).
+	Requirements []Requirement
+	Parameters   []Param
+	Body         *Body
+	Responses    []Response
 }
 
 // Param is one parameter with its schema summarized (schemaLine) and a value
@@ -70,7 +73,7 @@ func (d *Document) Detail(slug string) (*Detail, bool) {
 		return nil, false
 	}
 	det := &Detail{Operation: op, Description: o.Description, Security: security(d.T.Security, o.Security),
-		Credentials: credentials(d.T, o.Security)}
+		Credentials: credentials(d.T, o.Security), Requirements: requirements(d.T, o)}
 	for _, p := range append(slices.Clone(item.Parameters), o.Parameters...) {
 		if p == nil || p.Value == nil {
 			continue

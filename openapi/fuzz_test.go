@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -41,14 +42,33 @@ func FuzzLoadDocument(f *testing.F) {
 		if len(data) > maxFuzzDocument {
 			return
 		}
-		_, dets, err := exercise(context.Background(), data)
+		doc, dets, err := exercise(context.Background(), data)
 		if err != nil {
 			return
 		}
 		for _, d := range dets {
 			checkBounded(t, d)
+			checkSecurityFinds(t, doc, d)
 		}
 	})
+}
+
+// checkSecurityFinds asks the security index for an operation by its own
+// path, when that path has no parameter to fill: the index must find it,
+// with the requirements its page shows.
+func checkSecurityFinds(t *testing.T, doc *Document, d *Detail) {
+	t.Helper()
+	if !strings.HasPrefix(d.Path, "/") || strings.ContainsAny(d.Path, "{}%?#") || len(doc.T.Servers) != 1 {
+		return
+	}
+	path := serverPath(doc.T.Servers[0].URL) + d.Path
+	if strings.ContainsAny(path, "{}%?#") {
+		return
+	}
+	reqs, found := doc.Security(d.Method, path)
+	if !found || !reflect.DeepEqual(reqs, d.Requirements) {
+		t.Fatalf("%s %s: Security = %+v, %v; the page shows %+v", d.Method, path, reqs, found, d.Requirements)
+	}
 }
 
 // keywords are the schema keywords a fuzzed graph links through.

@@ -74,6 +74,9 @@ type Document struct {
 	OriginalServers []string `json:"original_servers,omitempty"`
 	// T is the normalized OpenAPI 3 document.
 	T *openapi3.T `json:"-"`
+
+	// security answers Security; built once in Load, read per request.
+	security *securityIndex
 }
 
 // Problem is something wrong with a document, located as precisely as the
@@ -121,6 +124,13 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	doc.Problems = validate(ctx, t)
 	doc.OriginalServers = rewriteServers(t, opts)
 	doc.Operations = index(t)
+	ix, problems := buildSecurity(t)
+	doc.security = ix
+	for _, p := range problems {
+		if !mentioned(doc.Problems, p) && len(doc.Problems) < maxProblems {
+			doc.Problems = append(doc.Problems, p)
+		}
+	}
 	return doc, nil
 }
 

@@ -105,7 +105,7 @@ func (p *portal) servicePage(w http.ResponseWriter, r *http.Request) {
 		rels = e.HAL.Rels()
 	}
 	p.render(w, "service.html", map[string]any{"E": e, "Groups": groups, "Health": row.Health, "Rels": rels,
-		"Routes": row.Routes, "Undocumented": row.Undocumented})
+		"Routes": row.Routes, "Undocumented": row.Undocumented, "Admission": serviceAdmission(p.admission(e.Service))})
 }
 
 // operationView is what the operation page shows.
@@ -116,6 +116,9 @@ type operationView struct {
 	// its curl line names (portal.public_url), "" for the page's own.
 	Server, Public string
 	Health         *Health
+	// Enforced is what the gateway asks of this operation's callers, and
+	// the try-it fields that carry it (admission.go).
+	Enforced enforcement
 }
 
 func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +132,7 @@ func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	v := operationView{Service: e.Service, Op: d, Health: p.health(e.Service)}
+	v := operationView{Service: e.Service, Op: d, Health: p.health(e.Service), Enforced: enforce(p.admission(e.Service), d)}
 	if len(e.Doc.T.Servers) > 0 {
 		v.Server = strings.TrimSuffix(e.Doc.T.Servers[0].URL, "/")
 		if pub := strings.TrimSuffix(p.opts.PublicURL, "/"); pub != "" && (v.Server == pub || strings.HasPrefix(v.Server, pub+"/")) {

@@ -89,6 +89,11 @@ type Options struct {
 	// would appear: where services run is for those the operator lets in
 	// (portal.instances in the file). See visibility.go.
 	ShowInstances bool
+	// Admission reports what the gateway enforces on a service's requests
+	// (admission.go): operation pages say it and try-it offers its fields.
+	// nil, or false for a service, shows nothing and keeps the document's
+	// fields.
+	Admission func(service string) (Admission, bool)
 }
 
 // csp allows only the portal's own files: no inline script or style, no

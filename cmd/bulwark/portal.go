@@ -61,12 +61,25 @@ func (rt *process) startCatalog(f *config.File) {
 			}
 			return h, ok
 		},
+		Admission:     rt.portalAdmission,
 		Map:           rt.systemMap,
 		Routed:        rt.routedServices,
 		ShowInstances: f.PortalShowsInstances(),
 		PublicURL:     f.Portal.PublicURL,
 	})))
 	rt.log.Info("portal served", "path", path+"/", "api", path+"/api/services")
+}
+
+// portalAdmission is the gateway's admission view of a service, copied into
+// the portal's own type (the portal never imports the gateway).
+func (rt *process) portalAdmission(service string) (portal.Admission, bool) {
+	v, ok := rt.gw.Admission(service)
+	if !ok {
+		return portal.Admission{}, false
+	}
+	return portal.Admission{FromOpenAPI: v.FromOpenAPI, Verifiers: v.Verifiers, APIKeyHeader: v.APIKeyHeader,
+		APIKeyQuery: v.APIKeyQuery, BasicRealm: v.BasicRealm, Scopes: v.Scopes, RateLimit: v.RateLimit,
+		IPRules: len(v.IPAllow) > 0 || len(v.IPDeny) > 0, CORSOrigins: v.CORSOrigins}, true
 }
 
 // catalogUpdate hands a snapshot to the catalog (callers hold rt.mu).

@@ -120,6 +120,7 @@ func (rt *process) apply(f *config.File) error {
 	if err != nil {
 		return err
 	}
+	gcfg.Security = rt.operationSecurity() // the documents auth.from_openapi enforces (security.go)
 	static, err := discovery.NewStatic(f.StaticServices())
 	if err != nil {
 		return err
