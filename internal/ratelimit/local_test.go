@@ -105,18 +105,22 @@ func TestLocalKeysHaveTheirOwnBucketsAndLimits(t *testing.T) {
 }
 
 func TestLocalMemoryStaysBoundedUnderAKeySprayingClient(t *testing.T) {
-	for _, maxKeys := range []int{100, 5000} {
-		t.Run(fmt.Sprintf("MaxKeys %d", maxKeys), func(t *testing.T) {
+	for _, tc := range []struct{ maxKeys, sprayed int }{
+		{100, 20_000},   // one shard
+		{2048, 100_000}, // sixteen shards
+	} {
+		maxKeys := tc.maxKeys
+		t.Run(fmt.Sprintf("MaxKeys %d, %d keys sprayed", maxKeys, tc.sprayed), func(t *testing.T) {
 			clock := newFakeClock()
 			l := NewLocal(LocalOptions{Now: clock.Now, MaxKeys: maxKeys})
 			lim := Limit{N: 5, Per: time.Minute}
 			// The victim uses its whole bucket, then keeps asking while an
-			// attacker sprays 1e5 distinct keys; eviction must not hand
+			// attacker sprays distinct keys; eviction must not hand
 			// the victim (in steady use) a fresh bucket.
 			if n, _ := allowN(l, "victim", lim, 5); n != 5 {
 				t.Fatalf("victim: %d allowed, want 5", n)
 			}
-			for i := range 100_000 {
+			for i := range tc.sprayed {
 				l.Allow(context.Background(), "spray-"+strconv.Itoa(i), lim)
 				if i%(maxKeys/10) == 0 {
 					if d := l.Allow(context.Background(), "victim", lim); d.Allowed {
