@@ -92,6 +92,11 @@ go mod verify
 mapfile -t tool_pkgs < <(go list "${tool_dirs[@]}")
 mapfile -t other_pkgs < <(go list ./... | grep -vxF -f <(printf '%s\n' "${tool_pkgs[@]}"))
 
+step "redis-server (scripts/redis.sh; internal/redistest runs one per test)"
+BULWARK_REDIS=$(./scripts/redis.sh)
+export BULWARK_REDIS
+"$BULWARK_REDIS" --version
+
 step "format (gofmt)"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
 if [ -n "$unformatted" ]; then
