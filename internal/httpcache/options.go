@@ -20,6 +20,12 @@ type Options struct {
 	// an origin error (the service's serve_stale_on_error), on top of any
 	// stale-if-error directive. Zero: only the directives count.
 	StaleOnError time.Duration
+	// Authenticated says the request carried a credential that a gateway
+	// checked and took off before the request reached the cache: a
+	// response to it is stored only where one to a request with
+	// Authorization would be (RFC 9111 §3.5), so one caller's answer is
+	// never served to another unless the origin said it may be.
+	Authenticated bool
 }
 
 const defaultHeuristicMax = 24 * time.Hour

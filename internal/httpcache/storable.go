@@ -51,7 +51,7 @@ func Storable(req *http.Request, res *http.Response, opts Options) (ok bool, rea
 		return false, "private" // §5.2.2.7: a shared cache MUST NOT store
 	}
 	shared := cc.Public || cc.SMaxAge.Set
-	if req.Header.Get("Authorization") != "" && !shared && !cc.MustRevalidate {
+	if (req.Header.Get("Authorization") != "" || opts.Authenticated) && !shared && !cc.MustRevalidate {
 		return false, "authorization" // §3.5
 	}
 	if len(res.Header.Values("Set-Cookie")) > 0 && !shared {
