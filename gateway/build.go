@@ -73,7 +73,7 @@ type delta struct {
 // names. It writes nothing reachable from prev, and nothing outside the state
 // it returns; prev may be in use by any number of requests.
 func (g *Gateway) build(prev *state, cfg *Config, snap *discovery.Snapshot, d dirty) (*state, delta) {
-	next := &state{cfg: cfg, snap: snap, mounts: prev.mounts, routePolicies: &routePolicies{}}
+	next := &state{cfg: cfg, snap: snap, mounts: prev.mounts, routePolicies: &routePolicies{}, admissions: &admissions{}}
 	var out delta
 	out.labels = d.labelsToRead(prev, snap)
 	moved := buildLabels(next, prev, out.labels)
@@ -96,6 +96,11 @@ func (g *Gateway) apply(prev, next *state, d delta, cause string) {
 		g.retire(t)
 	}
 	g.reportLabelProblems(next, prev, d)
+	if next.cfg != prev.cfg {
+		// Before the state is published, so that none of its requests
+		// counts with a Redis client the new config replaced.
+		g.admitters.retain(next.cfg)
+	}
 	g.state.Store(next)
 	g.caches.retain(next)
 }

@@ -59,14 +59,19 @@ type chain struct {
 func newChain(g *Gateway) *chain {
 	return &chain{
 		request: []requestStage{
-			sanitizeStage{}, // nothing that could be read two ways is routed
-			matchStage{},    // the route, with every setting later stages read
-			upgradeStage{},  // only WebSocket, only where the route allows it
-			serviceStage{},  // the route's service, whose policy later stages read
-			cacheStage{g},   // a stored response answers, or the miss is coalesced
+			sanitizeStage{},   // nothing that could be read two ways is routed
+			matchStage{},      // the route, with every setting later stages read
+			upgradeStage{},    // only WebSocket, only where the route allows it
+			serviceStage{},    // the route's service, whose policy later stages read
+			corsStage{g},      // preflights answered; Access-Control-* on the rest
+			ipStage{g},        // ip.allow / ip.deny on the real client address
+			authStage{g},      // a credential the route accepts; who the caller is
+			ratelimitStage{g}, // the caller's count; 429 when it is spent
+			cacheStage{g},     // a stored response answers, or the miss is coalesced
 		},
 		upstream: &guardStage{metrics: g.metrics, proxy: g.proxy},
 		response: []responseStage{
+			corsStage{g},       // the upstream's Access-Control-* give way to the gateway's
 			cacheStoreStage{g}, // keep, freshen or stand in; Cache-Status
 			traceStage{},       // X-Request-Id and Server-Timing, as the record sees them
 		},

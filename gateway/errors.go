@@ -37,7 +37,33 @@ var (
 	// ErrBulkheadFull: the service has its maximum of requests in flight and
 	// its queue is full, or the wait in the queue ran out.
 	ErrBulkheadFull = errors.New("too many requests in flight to the service")
+	// ErrUnauthorized: the route asks for a credential and the request has
+	// none that verifies: 401, with a WWW-Authenticate challenge.
+	ErrUnauthorized = errors.New("authentication required")
+	// ErrForbidden: the caller may not make this request (its address, or a
+	// token without the scope the operation needs): 403.
+	ErrForbidden = errors.New("forbidden")
+	// ErrRateLimited: the caller's rate limit is spent: 429, with Retry-After.
+	ErrRateLimited = errors.New("rate limit exceeded")
+	// ErrAuthUnavailable: what a credential is checked against (a JWKS, a
+	// forward auth service) cannot be reached: 503.
+	ErrAuthUnavailable = errors.New("authentication unavailable")
 )
+
+// AdmissionError is a request refused by an admission stage. Kind is one of
+// ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrAuthUnavailable; Reason
+// labels metrics ("expired", "ip"); Detail is the problem's sentence, which
+// never holds the credential.
+type AdmissionError struct {
+	Kind   error
+	Reason string
+	Detail string
+}
+
+func (e *AdmissionError) Error() string { return e.Kind.Error() + ": " + e.Detail }
+
+// Unwrap makes errors.Is(err, e.Kind) true.
+func (e *AdmissionError) Unwrap() error { return e.Kind }
 
 // BadRequestError says why a request was refused before it reached any upstream.
 type BadRequestError struct{ Reason string }
@@ -76,6 +102,14 @@ func ErrorStatus(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrClientGone):
 		return StatusClientClosedRequest
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, ErrRateLimited):
+		return http.StatusTooManyRequests
+	case errors.Is(err, ErrAuthUnavailable):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrUpstreamTimeout):
 		return http.StatusGatewayTimeout
 	case errors.Is(err, h1.ErrMalformedResponse):

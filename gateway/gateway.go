@@ -85,6 +85,10 @@ type Gateway struct {
 	// caches are the HTTP caches by name, made on first use (cache.go).
 	caches       caches
 	cacheMetrics *cacheMetrics
+	// admitters are the admission stages' state that outlives a state: JWKS
+	// caches, rate-limit buckets, the Redis client (admission.go).
+	admitters    admitters
+	admitMetrics *admitMetrics
 
 	state atomic.Pointer[state]
 
@@ -117,6 +121,9 @@ type state struct {
 	// routePolicies are the policies of the routes that set keys of their
 	// own, filled as their requests come (route_policy.go).
 	routePolicies *routePolicies
+	// admissions are what each policy asks of callers, built on first use
+	// (admission.go).
+	admissions *admissions
 }
 
 // mount is a handler served under a path prefix ahead of the route table (the portal).
@@ -148,9 +155,11 @@ func New(opts Options) *Gateway {
 	g.accessFast, _ = g.access.Handler().(*accesslog.Handler)
 	reg.MustRegister(stateCollector{g})
 	g.cacheMetrics = newCacheMetrics(reg, g)
+	g.admitMetrics = newAdmitMetrics(reg)
+	g.admitters.init(g)
 	g.proxy = newProxy(g)
 	g.chain = newChain(g)
-	g.state.Store(&state{cfg: &Config{}, table: &table{}, routePolicies: &routePolicies{}})
+	g.state.Store(&state{cfg: &Config{}, table: &table{}, routePolicies: &routePolicies{}, admissions: &admissions{}})
 	return g
 }
 
@@ -257,6 +266,10 @@ func problemDetail(err error) string {
 	if errors.As(err, &bad) {
 		return bad.Reason
 	}
+	var adm *AdmissionError
+	if errors.As(err, &adm) {
+		return adm.Detail
+	}
 	return err.Error()
 }
 
@@ -319,9 +332,17 @@ type exchange struct {
 	// cache is the request's business with its route's HTTP cache, when
 	// the policy enables one (cache.go).
 	cache *cacheTx
-	up    *Upstream
-	body  *requestBody // the client's body, when it has one
-	rec   recorder     // wraps the client's ResponseWriter
+	// adm is what the request's policy asks of callers, once read
+	// (admission.go); consumer is who authentication found ("" if none).
+	adm      *admission
+	consumer string
+	// authenticated: an auth stage admitted the request on a credential
+	// (which it may have removed), so the cache treats it as RFC 9111
+	// §3.5 treats a request with Authorization.
+	authenticated bool
+	up            *Upstream
+	body          *requestBody // the client's body, when it has one
+	rec           recorder     // wraps the client's ResponseWriter
 
 	client context.Context // the client's context, to tell "client gone" from a timeout
 	// upstream is the upstream request's context; its cause tells a timeout.

@@ -38,6 +38,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		return nil
 	}
 	tx := &cacheTx{cache: hc, metrics: s.g.cacheMetrics, opts: cacheOptions(p), req: r, maxEntry: cacheMaxEntry.Of(p)}
+	tx.opts.Authenticated = ex.authenticated
 	ex.cache = tx
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		// Not stored; an unsafe method's success invalidates (store stage).

@@ -119,4 +119,5 @@ func (g *Gateway) Close() {
 		t.CloseIdleConnections()
 	}
 	clear(g.retired)
+	g.admitters.close()
 }
