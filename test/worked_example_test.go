@@ -197,16 +197,21 @@ func closingBrace(f *ast.File, name string) token.Pos {
 	return token.NoPos
 }
 
-// valueAt is the i-th value of s; a value wrapped in a call of one argument
-// (`numbered([]Key{...})`) is the argument.
+// valueAt is the i-th value of s; a value wrapped in calls
+// (`numbered(slices.Concat([]Key{...}, more))`) is the first argument of
+// the innermost.
 func valueAt(s *ast.ValueSpec, i int) ast.Expr {
 	if i >= len(s.Values) {
 		return nil
 	}
-	if call, ok := s.Values[i].(*ast.CallExpr); ok && len(call.Args) == 1 {
-		return call.Args[0]
+	v := s.Values[i]
+	for {
+		call, ok := v.(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return v
+		}
+		v = call.Args[0]
 	}
-	return s.Values[i]
 }
 
 // copyModule copies the module's files from src to dst, leaving out version

@@ -24,8 +24,20 @@ Usage:
   bulwark demo [--http ADDR] [--https ADDR] [--admin ADDR] [--data DIR]
                                run the gateway with three sample services; no config needed
   bulwark check -c FILE        validate a config file: exit 0, or 1 with file:line:column: reason
+  bulwark hash api-key|password
+                               hash an API key (a new one, or one on stdin) or a password (on stdin) for consumers:
   bulwark version              print the version
 `
+
+// stdinIfPiped is standard input when something is piped or redirected
+// into it, nil when it is a terminal (so `bulwark hash api-key` does not
+// wait for a key nobody will type).
+func stdinIfPiped() io.Reader {
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice == 0 {
+		return os.Stdin
+	}
+	return nil
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -49,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stderr)
 	case "check":
 		return cmdCheck(rest, stdout, stderr)
+	case "hash":
+		return cmdHash(rest, stdinIfPiped(), stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/bulwark-gw/bulwark/internal/authn"
 )
 
 // TestMain fails the package when a test leaves a goroutine behind, such as the
@@ -147,4 +149,36 @@ func TestVersionString(t *testing.T) {
 			t.Errorf("versionString() = %q, want one line", got)
 		}
 	})
+}
+
+func TestHashWritesWhatConsumersStore(t *testing.T) {
+	var out, errb strings.Builder
+	if code := cmdHash([]string{"api-key"}, strings.NewReader("my-key\n"), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if want := "hash: " + authn.HashAPIKey("my-key") + "\n"; out.String() != want {
+		t.Errorf("api-key from stdin: %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	if code := cmdHash([]string{"api-key"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "key:  ") {
+		t.Fatalf("a new key: exit %d, %q", code, out.String())
+	}
+	key := strings.TrimPrefix(strings.SplitN(out.String(), "\n", 2)[0], "key:  ")
+	if !strings.Contains(out.String(), "hash: "+authn.HashAPIKey(key)) {
+		t.Errorf("the printed hash is not the new key's: %q", out.String())
+	}
+	out.Reset()
+	if code := cmdHash([]string{"password"}, strings.NewReader("pw\n"), &out, &errb); code != 0 {
+		t.Fatalf("password: exit %d: %s", code, errb.String())
+	}
+	b, err := authn.NewBasic(map[string]string{"u": strings.TrimSpace(strings.TrimPrefix(out.String(), "hash: "))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Verify("u", "pw"); err != nil {
+		t.Errorf("the printed hash does not verify its password: %v", err)
+	}
+	if code := cmdHash([]string{"password"}, nil, &out, &errb); code == 0 {
+		t.Errorf("a password hash with no password exited 0")
+	}
 }
