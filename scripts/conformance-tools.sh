@@ -6,8 +6,9 @@
 #
 # - h2spec v2.2.1 (HTTP/2 conformance), built with `go install` into
 #   .cache/tools/h2spec-2.2.1 (gitignored) the first time (a few seconds);
-# - testssl.sh (TLS configuration) and chromium (the portal's browser tests),
-#   Debian's packages, installed with apt-get when missing and this runs as root.
+# - testssl.sh (TLS configuration), chromium (the portal's browser tests) and
+#   redis-server (shared rate limits, scripts/redis.sh), Debian's packages,
+#   installed with apt-get when missing and this runs as root.
 # A tool that cannot be installed is reported on stderr and left out; the
 # tests then skip, or fail under CI.
 set -euo pipefail
@@ -40,4 +41,12 @@ if [ -z "$chromium" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; th
   chromium=$(command -v chromium || true)
 fi
 [ -n "$chromium" ] && echo "export BULWARK_CHROMIUM=$chromium"
+
+# redis-server (Debian's) for shared rate limits, after the other apt
+# installs: two apt-get runs at once would fight over the dpkg lock.
+if redis=$("$repo/scripts/redis.sh"); then
+  echo "export BULWARK_REDIS=$redis"
+else
+  echo "conformance-tools.sh: could not install redis-server" >&2
+fi
 exit 0

@@ -43,10 +43,11 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 echo "redis.sh: installing redis-server with apt-get..." >&2
-if ! apt-get install -y -qq redis-server >&2; then
+apt=(apt-get -o DPkg::Lock::Timeout=300)
+if ! "${apt[@]}" install -y -qq redis-server >&2; then
   echo "redis.sh: apt-get install failed; updating the package lists and trying again" >&2
-  apt-get update -qq >&2
-  apt-get install -y -qq redis-server >&2
+  "${apt[@]}" update -qq >&2
+  "${apt[@]}" install -y -qq redis-server >&2
 fi
 
 if ! bin=$(command -v redis-server); then

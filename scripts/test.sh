@@ -7,11 +7,11 @@
 # binary the way the Dockerfile does, and runs every package's tests with the race
 # detector. .ci/run calls this script and nothing else.
 #
-# The tool installs (a Consul agent built from source, h2spec, testssl.sh and
-# chromium) start first, in the background, and overlap with the work that does
-# not need them: formatting, vet, the release build and the tests of every
-# package that reads none of BULWARK_CONSUL / BULWARK_CHROMIUM / BULWARK_H2SPEC /
-# BULWARK_TESTSSL. Then the script waits for the installs (a failure stops the
+# The tool installs (a Consul agent built from source, h2spec, testssl.sh,
+# chromium and redis-server) start first, in the background, and overlap with
+# the work that does not need them: formatting, vet, the release build and the
+# tests of every package that reads none of BULWARK_CONSUL / BULWARK_CHROMIUM /
+# BULWARK_H2SPEC / BULWARK_TESTSSL / BULWARK_REDIS. Then the script waits for the installs (a failure stops the
 # run with their logs) and tests the packages that use the tools. Every step
 # prints when it started and how long the previous one took; a summary of the
 # steps closes the run, whether it passed or not.
@@ -53,7 +53,7 @@ finish() {
 }
 trap finish EXIT
 
-step "tool installs, in the background: consul (scripts/consul.sh), h2spec, testssl.sh, chromium (scripts/conformance-tools.sh)"
+step "tool installs, in the background: consul (scripts/consul.sh), h2spec, testssl.sh, chromium, redis-server (scripts/conformance-tools.sh)"
 ./scripts/consul.sh >"$work/consul.out" 2>"$work/consul.log" &
 consul_pid=$!
 ./scripts/conformance-tools.sh >"$work/conformance.out" 2>"$work/conformance.log" &
@@ -79,7 +79,7 @@ await() {
 # end-to-end suite) in any case. Everything else runs while the tools install.
 mapfile -t tool_dirs < <(
   { echo ./test
-    grep -rlE 'BULWARK_(CONSUL|CHROMIUM|H2SPEC|TESTSSL)|consultest' --include='*_test.go' . |
+    grep -rlE 'BULWARK_(CONSUL|CHROMIUM|H2SPEC|TESTSSL|REDIS)|consultest|redistest' --include='*_test.go' . |
       grep -v '^\./\.cache/' | xargs -r -n1 dirname; } | sort -u)
 
 step "toolchain"
@@ -91,11 +91,6 @@ go mod verify
 
 mapfile -t tool_pkgs < <(go list "${tool_dirs[@]}")
 mapfile -t other_pkgs < <(go list ./... | grep -vxF -f <(printf '%s\n' "${tool_pkgs[@]}"))
-
-step "redis-server (scripts/redis.sh; internal/redistest runs one per test)"
-BULWARK_REDIS=$(./scripts/redis.sh)
-export BULWARK_REDIS
-"$BULWARK_REDIS" --version
 
 step "format (gofmt)"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
@@ -123,7 +118,7 @@ export BULWARK_CONSUL
 step "wait for the conformance tools"
 await conformance-tools.sh "$conformance_pid" "$work/conformance.log"
 eval "$(cat "$work/conformance.out")"
-echo "h2spec: ${BULWARK_H2SPEC:-missing}  testssl: ${BULWARK_TESTSSL:-missing}  chromium: ${BULWARK_CHROMIUM:-missing}"
+echo "h2spec: ${BULWARK_H2SPEC:-missing}  testssl: ${BULWARK_TESTSSL:-missing}  chromium: ${BULWARK_CHROMIUM:-missing}  redis: ${BULWARK_REDIS:-missing}"
 
 step "tests of the packages that use the tools: ${tool_pkgs[*]#github.com/bulwark-gw/bulwark/} (race detector on)"
 go test -race -count=1 -timeout 15m "${tool_pkgs[@]}"
