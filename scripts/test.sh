@@ -75,11 +75,13 @@ await() {
 }
 
 # The packages whose tests use the tools: every test file naming one of the
-# tool variables or the Consul helper (internal/consultest), and ./test (the
-# end-to-end suite) in any case. Everything else runs while the tools install.
+# tool variables or the Consul and Redis helpers (internal/consultest,
+# internal/redistest), and ./test (the end-to-end suite) in any case.
+# Benchmarks do not count: CI runs no benchmark. Everything else runs while
+# the tools install.
 mapfile -t tool_dirs < <(
   { echo ./test
-    grep -rlE 'BULWARK_(CONSUL|CHROMIUM|H2SPEC|TESTSSL|REDIS)|consultest|redistest' --include='*_test.go' . |
+    grep -rlE 'BULWARK_(CONSUL|CHROMIUM|H2SPEC|TESTSSL|REDIS)|consultest|redistest' --include='*_test.go' --exclude='*_bench_test.go' . |
       grep -v '^\./\.cache/' | xargs -r -n1 dirname; } | sort -u)
 
 step "toolchain"

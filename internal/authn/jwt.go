@@ -74,6 +74,8 @@ type JWT struct {
 	consumerClaim string
 	maxTokenBytes int
 	now           func() time.Time
+	// verified remembers the tokens that verified (jwtcache.go).
+	verified *verified
 }
 
 // NewJWT validates cfg and returns a verifier. It does not fetch: the JWKS
@@ -134,6 +136,7 @@ func newJWT(cfg JWTConfig, now func() time.Time) (*JWT, error) {
 		consumerClaim: orDefault(cfg.ConsumerClaim, "sub"),
 		maxTokenBytes: orDefault(cfg.MaxTokenBytes, DefaultMaxTokenBytes),
 		now:           now,
+		verified:      newVerified(orDefault(cfg.ClockSkew, DefaultClockSkew), orDefault(cfg.RefreshEvery, DefaultRefreshEvery)),
 	}, nil
 }
 
@@ -165,6 +168,15 @@ func (j *JWT) Verify(ctx context.Context, token string) (Identity, error) {
 	if len(token) > j.maxTokenBytes {
 		return Identity{}, refuse(ReasonTooLarge, "the token is too large", nil)
 	}
+	now := j.now()
+	if cur := j.keys.cur.Load(); cur != nil {
+		if id, ok := j.verified.get(token, cur, now); ok {
+			return id, nil
+		}
+	}
+	// The key set before parsing: a token verified under it is remembered
+	// with it, so a refresh during the parse can only make the memory miss.
+	set := j.keys.cur.Load()
 	claims := jwt.MapClaims{}
 	_, err := j.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		return j.key(ctx, t)
@@ -176,7 +188,20 @@ func (j *JWT) Verify(ctx context.Context, token string) (Identity, error) {
 	if !ok || consumer == "" {
 		return Identity{}, refuse(ReasonMalformed, fmt.Sprintf("the token has no %q claim naming the consumer", j.consumerClaim), nil)
 	}
-	return Identity{Consumer: consumer, Method: MethodJWT, Scopes: scopes(claims)}, nil
+	id := Identity{Consumer: consumer, Method: MethodJWT, Scopes: scopes(claims)}
+	if set == nil {
+		set = j.keys.cur.Load() // the first Verify fetched the keys
+	}
+	exp, _ := claims.GetExpirationTime()
+	nbf, _ := claims.GetNotBefore()
+	if exp != nil {
+		var notBefore time.Time
+		if nbf != nil {
+			notBefore = nbf.Time
+		}
+		j.verified.put(token, id, set, notBefore, exp.Time)
+	}
+	return id, nil
 }
 
 // key chooses the verification key for t. Only the kid and alg headers are
