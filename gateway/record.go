@@ -94,6 +94,7 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	if ex.route != nil {
 		e.Route, e.Service = ex.route.Name, ex.route.Service
 	}
+	e.Consumer = ex.consumer
 	if ex.up != nil {
 		e.Instance = ex.up.Addr
 	}

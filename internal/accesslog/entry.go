@@ -17,6 +17,7 @@ type Entry struct {
 	Duration           time.Duration
 	Remote, RequestID  string
 	Route, Service     string // empty when no route matched
+	Consumer           string // who authentication found; empty when none
 	Instance, Err      string // empty when none
 }
 
@@ -36,6 +37,9 @@ func (h *Handler) LogRequest(now time.Time, e *Entry) error {
 		b = h.str(b, "route", e.Route)
 		b = h.str(b, "service", e.Service)
 	}
+	if e.Consumer != "" {
+		b = h.str(b, "consumer", e.Consumer)
+	}
 	if e.Instance != "" {
 		b = h.str(b, "instance", e.Instance)
 	}
@@ -50,7 +54,7 @@ func (h *Handler) LogRequest(now time.Time, e *Entry) error {
 // slog.Logger, which would capture the caller's program counter for every
 // line (an access line's source is always the same).
 func (e *Entry) Record(now time.Time) slog.Record {
-	var attrs [13]slog.Attr // one AddAttrs call: the record allocates its overflow once
+	var attrs [14]slog.Attr // one AddAttrs call: the record allocates its overflow once
 	a := append(attrs[:0],
 		slog.String("method", e.Method),
 		slog.String("host", e.Host),
@@ -63,6 +67,9 @@ func (e *Entry) Record(now time.Time) slog.Record {
 	)
 	if e.Route != "" || e.Service != "" {
 		a = append(a, slog.String("route", e.Route), slog.String("service", e.Service))
+	}
+	if e.Consumer != "" {
+		a = append(a, slog.String("consumer", e.Consumer))
 	}
 	if e.Instance != "" {
 		a = append(a, slog.String("instance", e.Instance))

@@ -25,6 +25,10 @@ var accessLogCases = []struct {
 		Duration: 3 * time.Second, Remote: "[::1]:1", RequestID: "r", Err: "no route matches the request",
 	}},
 	{"a request with empty values", Entry{Method: "", Host: "", Path: "/", Status: 499, Bytes: -1}},
+	{"an authenticated request, its consumer named by a token", Entry{
+		Method: "POST", Host: "api", Path: "/orders", Status: 201, Route: "/orders", Service: "orders",
+		Consumer: "user \"x\"\n=1", Instance: "127.0.0.1:9002",
+	}},
 }
 
 func TestAccessLogDirectPathMatchesSlog(t *testing.T) {
