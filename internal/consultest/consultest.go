@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/nettest"
 )
 
 // Version is the Consul release scripts/consul.sh builds and caches.
@@ -107,7 +109,7 @@ type Agent struct {
 	node     string
 	httpPort int
 	args     []string
-	out      tail
+	out      nettest.Tail
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -294,26 +296,4 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
-}
-
-// tail keeps the last 16 KiB of the agent's output for failure messages.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (w *tail) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	if over := len(w.buf) - 16<<10; over > 0 {
-		w.buf = append(w.buf[:0], w.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (w *tail) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return string(w.buf)
 }

@@ -1,7 +1,8 @@
 // Package nettest holds the test helpers that more than one package's tests
 // use to talk to real sockets: a raw TCP server that hands out connections,
 // and a bounded poll for what a gateway records a moment after it answers.
-// It is imported by tests only.
+// It is imported by tests and by the test helpers that start real servers
+// (internal/consultest, internal/redistest).
 package nettest
 
 import (

@@ -24,6 +24,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/bulwark-gw/bulwark/internal/nettest"
 )
 
 // readyTimeout bounds the wait for a started server to answer PING; it starts
@@ -40,7 +42,7 @@ type Server struct {
 	bin  string
 	port int
 	dir  string
-	out  tail
+	out  nettest.Tail
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -192,26 +194,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tail keeps the last 16 KiB of the server's output for failure messages.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (w *tail) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	if over := len(w.buf) - 16<<10; over > 0 {
-		w.buf = append(w.buf[:0], w.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (w *tail) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return string(w.buf)
 }

@@ -1,0 +1,27 @@
+package nettest
+
+import "sync"
+
+// Tail keeps the last 16 KiB written to it: a test process's output (a
+// Consul agent, a redis-server), for the message of a test that fails
+// because of it, without holding all of a long run's output.
+type Tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (w *Tail) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if over := len(w.buf) - 16<<10; over > 0 {
+		w.buf = append(w.buf[:0], w.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (w *Tail) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return string(w.buf)
+}
