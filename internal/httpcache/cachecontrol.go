@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // maxDelta is 2^31 seconds: RFC 9111 §1.2.2 says a delta-seconds value that
@@ -158,14 +160,8 @@ func appendFields(dst []string, list string) []string {
 	return dst
 }
 
-func isFieldName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return s != ""
-}
+// isFieldName reports whether s is a field name (an RFC 9110 token).
+func isFieldName(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 func setDelta(d *Delta, arg string, hasArg bool) {
 	if d.Set {

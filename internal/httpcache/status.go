@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/sfv"
 )
 
 // CacheStatus builds one member of a Cache-Status field value (RFC 9211),
@@ -26,13 +28,13 @@ type CacheStatus struct {
 // String formats the member.
 func (c CacheStatus) String() string {
 	var b strings.Builder
-	writeItem(&b, c.Name)
+	sfv.WriteItem(&b, c.Name)
 	if c.Hit {
 		b.WriteString("; hit")
 	}
 	if c.Fwd != "" {
 		b.WriteString("; fwd=")
-		writeItem(&b, c.Fwd)
+		sfv.WriteItem(&b, c.Fwd)
 	}
 	if c.FwdStatus != 0 {
 		b.WriteString("; fwd-status=")
@@ -50,59 +52,11 @@ func (c CacheStatus) String() string {
 	}
 	if c.Key != "" {
 		b.WriteString("; key=")
-		writeString(&b, c.Key)
+		sfv.WriteString(&b, c.Key)
 	}
 	if c.Detail != "" {
 		b.WriteString("; detail=")
-		writeItem(&b, c.Detail)
+		sfv.WriteItem(&b, c.Detail)
 	}
 	return b.String()
-}
-
-// writeItem writes s as an sf-token if it is one, else as an sf-string.
-func writeItem(b *strings.Builder, s string) {
-	if isToken(s) {
-		b.WriteString(s)
-		return
-	}
-	writeString(b, s)
-}
-
-// isToken reports whether s is an RFC 8941 §3.3.4 token.
-func isToken(s string) bool {
-	if s == "" || !(isAlpha(s[0]) || s[0] == '*') {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if !(isTchar(c) || c == ':' || c == '/') {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-
-func isTchar(c byte) bool {
-	return isAlpha(c) || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// writeString writes an RFC 8941 §3.3.3 sf-string; bytes outside printable
-// ASCII, which it cannot carry, become '?'.
-func writeString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c > 0x7e:
-			b.WriteByte('?')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
 }

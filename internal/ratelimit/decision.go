@@ -3,8 +3,9 @@ package ratelimit
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/sfv"
 )
 
 // Decision is one request's answer.
@@ -38,7 +39,7 @@ func refuse(l Limit) Decision { return Decision{Limit: l.N} }
 // '?', so a bad name never yields a malformed field. Names are better checked
 // with ValidPolicyName when the configuration is loaded.
 func (d Decision) SetHeaders(h http.Header, policy string, lim Limit) {
-	name := sfString(policy)
+	name := sfv.String(policy)
 	h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(lim.N)+";w="+strconv.FormatInt(ceilSeconds(lim.Per), 10))
 	reset := ceilSeconds(d.ResetAfter)
 	if !d.Allowed {
@@ -58,26 +59,6 @@ func ValidPolicyName(name string) bool {
 		}
 	}
 	return true
-}
-
-// sfString serialises s as a Structured Fields string.
-func sfString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c > 0x7e:
-			b.WriteByte('?')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // ceilSeconds is d in whole seconds, rounded up; negative durations are 0.
