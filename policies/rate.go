@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,34 +15,47 @@ type Rate struct {
 	Per time.Duration
 }
 
-// ParseRate reads a rate as the file and labels write it; "" is no limit.
+// ParseRate reads a rate as the file and labels write it: "N/unit", N a
+// whole number from 1, the unit s, m, h (or sec, min, hour, second, minute)
+// or a Go duration from 1ms ("5/10s" is five requests per ten seconds).
+// "" is no limit. Surrounding spaces are ignored; nothing else is.
 func ParseRate(s string) (Rate, error) {
 	if strings.TrimSpace(s) == "" {
 		return Rate{}, nil
 	}
-	count, per, ok := strings.Cut(strings.TrimSpace(s), "/")
+	fail := func(why string) (Rate, error) {
+		return Rate{}, fmt.Errorf("%q is not a rate: %s (write it as 100/s, 6000/m or 5/10s)", s, why)
+	}
+	count, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
-		return Rate{}, fmt.Errorf("%q is not a rate (write it as 100/s, 6000/m or 5/10s)", s)
+		return fail("no / between the count and the unit")
 	}
 	n, err := strconv.Atoi(count)
-	if err != nil || n < 1 {
-		return Rate{}, fmt.Errorf("%q: the count before / must be a whole number of at least 1", s)
+	switch {
+	case err != nil || n < 1 || count[0] == '+':
+		return fail("the count must be a whole number of at least 1")
+	case n > math.MaxInt32:
+		return fail("the count is too large")
 	}
-	var d time.Duration
-	switch per {
-	case "s":
-		d = time.Second
-	case "m":
-		d = time.Minute
-	case "h":
-		d = time.Hour
+	var per time.Duration
+	switch unit {
+	case "s", "sec", "second":
+		per = time.Second
+	case "m", "min", "minute":
+		per = time.Minute
+	case "h", "hour":
+		per = time.Hour
+	case "":
+		return fail("no unit after /")
 	default:
-		d, err = time.ParseDuration(per)
-		if err != nil || d < time.Millisecond {
-			return Rate{}, fmt.Errorf("%q: the period after / must be s, m, h or a duration of at least 1ms", s)
+		if unit[0] < '0' || unit[0] > '9' {
+			return fail("the unit must be s, m, h or a duration such as 10s")
+		}
+		if per, err = time.ParseDuration(unit); err != nil || per < time.Millisecond {
+			return fail("the period must be a duration of at least 1ms")
 		}
 	}
-	return Rate{N: n, Per: d}, nil
+	return Rate{N: n, Per: per}, nil
 }
 
 // String writes the rate as ParseRate reads it, "" for no limit.

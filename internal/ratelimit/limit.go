@@ -3,9 +3,6 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -53,45 +50,3 @@ type Limiter interface {
 }
 
 var _ Limiter = (*Local)(nil)
-
-// ParseRate parses "N/unit": N a positive integer, unit one of s, m, h (also
-// sec, min, hour) or a Go duration such as 10s or 500ms ("5/10s" is five
-// requests per ten seconds). Surrounding spaces are ignored.
-func ParseRate(s string) (n int, per time.Duration, err error) {
-	fail := func(reason string) (int, time.Duration, error) {
-		return 0, 0, &RateError{Input: s, Reason: reason}
-	}
-	count, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok {
-		return fail("no '/' between count and unit")
-	}
-	n, err = strconv.Atoi(count)
-	if err != nil || n < 1 || count[0] == '+' {
-		return fail(fmt.Sprintf("count %q must be a positive integer", count))
-	}
-	switch unit {
-	case "s", "sec", "second":
-		per = time.Second
-	case "m", "min", "minute":
-		per = time.Minute
-	case "h", "hour":
-		per = time.Hour
-	case "":
-		return fail("missing unit after '/'")
-	default:
-		if unit[0] < '0' || unit[0] > '9' {
-			return fail(fmt.Sprintf("unknown unit %q", unit))
-		}
-		per, err = time.ParseDuration(unit)
-		if err != nil {
-			return fail(fmt.Sprintf("unit %q is not a duration", unit))
-		}
-		if per <= 0 {
-			return fail(fmt.Sprintf("period %q must be positive", unit))
-		}
-	}
-	if n > math.MaxInt32 {
-		return fail(fmt.Sprintf("count %d is too large", n))
-	}
-	return n, per, nil
-}

@@ -4,60 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
-
-func TestParseRate(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		in      string
-		n       int
-		per     time.Duration
-		wantErr string // "" for success; else a part of the reason
-	}{
-		{"per second", "100/s", 100, time.Second, ""},
-		{"per minute", "6000/m", 6000, time.Minute, ""},
-		{"per hour", "10/h", 10, time.Hour, ""},
-		{"long unit names", "3/min", 3, time.Minute, ""},
-		{"a duration as the unit", "5/10s", 5, 10 * time.Second, ""},
-		{"a sub-second duration", "1/250ms", 1, 250 * time.Millisecond, ""},
-		{"surrounding spaces are ignored", " 7/s ", 7, time.Second, ""},
-		{"no slash", "100", 0, 0, "no '/'"},
-		{"empty input", "", 0, 0, "no '/'"},
-		{"a zero count", "0/s", 0, 0, "positive integer"},
-		{"a negative count", "-1/s", 0, 0, "positive integer"},
-		{"a plus sign", "+1/s", 0, 0, "positive integer"},
-		{"a fractional count", "1.5/s", 0, 0, "positive integer"},
-		{"a count that overflows", "99999999999999999999/s", 0, 0, "positive integer"},
-		{"a count past int32", "3000000000/s", 0, 0, "too large"},
-		{"a missing unit", "5/", 0, 0, "missing unit"},
-		{"an unknown unit", "5/d", 0, 0, "unknown unit"},
-		{"a unit in capitals", "5/S", 0, 0, "unknown unit"},
-		{"a duration that does not parse", "5/10x", 0, 0, "not a duration"},
-		{"a zero duration", "5/0s", 0, 0, "must be positive"},
-		{"spaces inside", "5 / s", 0, 0, "positive integer"},
-		{"two slashes", "5/s/s", 0, 0, "unknown unit"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			n, per, err := ParseRate(tc.in)
-			if tc.wantErr == "" {
-				if err != nil || n != tc.n || per != tc.per {
-					t.Fatalf("ParseRate(%q) = %d, %v, %v; want %d, %v, nil", tc.in, n, per, err, tc.n, tc.per)
-				}
-				return
-			}
-			var re *RateError
-			if !errors.As(err, &re) || !errors.Is(err, ErrInvalidRate) || re.Input != tc.in {
-				t.Fatalf("ParseRate(%q) error = %v; want a *RateError wrapping ErrInvalidRate", tc.in, err)
-			}
-			if !strings.Contains(re.Reason, tc.wantErr) || n != 0 || per != 0 {
-				t.Fatalf("ParseRate(%q) = %d, %v, %q; want zero values and a reason with %q", tc.in, n, per, re.Reason, tc.wantErr)
-			}
-		})
-	}
-}
 
 func TestLimitValidate(t *testing.T) {
 	for _, tc := range []struct {
