@@ -107,3 +107,11 @@ func (f *File) PortalShowsInstances() bool {
 	}
 	return len(f.Portal.Users) > 0
 }
+
+// PortalShowsConsumers says whether the portal serves its consumers page:
+// only behind portal.users, where every viewer has signed in. Who calls
+// which API, and how much, is the operator's business; unlike instance
+// addresses there is no key to show it on an open portal.
+func (f *File) PortalShowsConsumers() bool {
+	return len(f.Portal.Users) > 0
+}

@@ -130,3 +130,19 @@ func TestPortalInstances(t *testing.T) {
 	}
 	checkContains(t, problemsOf(t, "portal: {instances: yes}\n"), `portal.instances: "yes" must be "shown" or "hidden"`)
 }
+
+func TestPortalConsumersOnlyBehindUsers(t *testing.T) {
+	for src, want := range map[string]bool{
+		"":                             false,
+		"portal: {instances: shown}\n": false,
+		"portal: {instances: hidden, users: {ada: \"long enough password\"}}\n": true,
+	} {
+		f, err := Parse("b.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.PortalShowsConsumers(); got != want {
+			t.Errorf("%q: PortalShowsConsumers = %v, want %v", src, got, want)
+		}
+	}
+}

@@ -320,6 +320,11 @@ func (g *Gateway) ServiceHealth(service string) (healthy, total int, breaker str
 // other read-only consumers (the portal's system map).
 func (g *Gateway) Services() []ServiceView { return g.servicesView() }
 
+// Consumers lists the configured consumers, by name, as GET
+// /api/v1/consumers shows them (never a key or a hash), for read-only
+// readers outside the admin API (the portal's consumers page).
+func (g *Gateway) Consumers() []ConsumerView { return g.consumersView() }
+
 // Service is one routed service's view, as GET /api/v1/services/NAME shows
 // it; false when no route sends traffic to it.
 func (g *Gateway) Service(name string) (ServiceView, bool) {

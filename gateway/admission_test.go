@@ -265,9 +265,14 @@ func TestRateLimitsRefuseWithRetryAfterAndCountPerConsumer(t *testing.T) {
 	if v, _ := metricValue(t, h.reg, "bulwark_ratelimit_decisions_total", map[string]string{"service": "svc", "decision": "limited"}); v != 8 {
 		t.Errorf("limited decisions counted %v, want 8", v)
 	}
-	views := h.g.consumersView()
-	if len(views) != 2 || views[0].Name != "frank" || views[0].Authenticated != 8 || views[0].Limited != 5 {
+	// Consumers is what the portal's consumers page reads: counts, key
+	// numbers and own rates, never a key.
+	views := h.g.Consumers()
+	if len(views) != 2 || views[0].Name != "frank" || views[0].Authenticated != 8 || views[0].Limited != 5 ||
+		views[0].APIKeys != 1 || views[0].Password || views[0].LastSeen == nil || views[0].RateLimit != "" {
 		t.Errorf("consumers view %+v", views)
+	} else if g := views[1]; g.Name != "gina" || g.RateLimit != "5/h" || g.Authenticated != 8 || g.Limited != 3 {
+		t.Errorf("gina's view %+v", g)
 	}
 }
 

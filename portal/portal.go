@@ -94,6 +94,15 @@ type Options struct {
 	// nil, or false for a service, shows nothing and keeps the document's
 	// fields.
 	Admission func(service string) (Admission, bool)
+	// Consumers lists the gateway's configured consumers with their usage,
+	// for the consumers page (consumers.go); nil lists none.
+	Consumers func() []Consumer
+	// ShowConsumers serves the consumers page ({Path}/consumers) and links
+	// it from every page's header. Who calls which API, and how much, is the
+	// operator's business like where services run: cmd sets it only when
+	// the portal is behind portal.users (every viewer has signed in). Off,
+	// the page answers 404 and nothing links to it.
+	ShowConsumers bool
 }
 
 // csp allows only the portal's own files: no inline script or style, no
@@ -113,8 +122,11 @@ func Handler(opts Options) http.Handler {
 		"lower":    strings.ToLower,
 		"markdown": markdown,
 		"until":    until,
-		"join":     strings.Join,
-		"percent":  percent,
+		"ago":      ago,
+		// The header links the consumers page only where it exists.
+		"consumersShown": func() bool { return p.opts.ShowConsumers },
+		"join":           strings.Join,
+		"percent":        percent,
 	}).ParseFS(assets, "templates/*.html"))
 	if opts.Catalog != nil {
 		p.api = opts.Catalog.Handler(p.base + "/api")
@@ -158,6 +170,7 @@ func (p *portal) routes() []route {
 		{"GET " + p.base + "/search", http.HandlerFunc(p.searchPage)},
 		{"GET " + p.base + "/map", http.HandlerFunc(p.mapPage)},
 		{"GET " + p.base + "/map.json", http.HandlerFunc(p.mapJSON)},
+		{"GET " + p.base + "/consumers", http.HandlerFunc(p.consumersPage)},
 		{"GET " + p.base + "/services/{name}", http.HandlerFunc(p.servicePage)},
 		{"GET " + p.base + "/services/{name}/operations/{slug}", http.HandlerFunc(p.operationPage)},
 		{"GET " + p.base + "/services/{name}/browse", http.HandlerFunc(p.browsePage)},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/catalog"
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/gateway"
 	"github.com/bulwark-gw/bulwark/internal/labels"
 	"github.com/bulwark-gw/bulwark/portal"
 )
@@ -65,6 +66,10 @@ func (rt *process) startCatalog(f *config.File) {
 		Map:           rt.systemMap,
 		Routed:        rt.routedServices,
 		ShowInstances: f.PortalShowsInstances(),
+		// Decided with the users above, at the same start: the page is
+		// served only while the portal asks every viewer to sign in.
+		Consumers:     rt.portalConsumers,
+		ShowConsumers: f.PortalShowsConsumers(),
 		PublicURL:     f.Portal.PublicURL,
 	})))
 	rt.log.Info("portal served", "path", path+"/", "api", path+"/api/services")
@@ -80,6 +85,25 @@ func (rt *process) portalAdmission(service string) (portal.Admission, bool) {
 	return portal.Admission{FromOpenAPI: v.FromOpenAPI, Verifiers: v.Verifiers, APIKeyHeader: v.APIKeyHeader,
 		APIKeyQuery: v.APIKeyQuery, BasicRealm: v.BasicRealm, Scopes: v.Scopes, RateLimit: v.RateLimit,
 		IPRules: len(v.IPAllow) > 0 || len(v.IPDeny) > 0, CORSOrigins: v.CORSOrigins}, true
+}
+
+// portalConsumers is the gateway's consumers view, copied into the
+// portal's own type (the portal never imports the gateway).
+func (rt *process) portalConsumers() []portal.Consumer {
+	return toPortalConsumers(rt.gw.Consumers())
+}
+
+func toPortalConsumers(vs []gateway.ConsumerView) []portal.Consumer {
+	out := make([]portal.Consumer, 0, len(vs))
+	for _, v := range vs {
+		c := portal.Consumer{Name: v.Name, APIKeys: v.APIKeys, Password: v.Password, RateLimit: v.RateLimit,
+			Authenticated: v.Authenticated, Limited: v.Limited}
+		if v.LastSeen != nil {
+			c.LastSeen = *v.LastSeen
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // catalogUpdate hands a snapshot to the catalog (callers hold rt.mu).
