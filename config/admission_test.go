@@ -1,6 +1,10 @@
 package config
 
 import (
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,5 +116,49 @@ redis: {address: "127.0.0.1:6379", timeout: 20ms}
 	}
 	if cfg.Redis == nil || cfg.Redis.Address != "127.0.0.1:6379" || cfg.Redis.Timeout.Milliseconds() != 20 {
 		t.Errorf("redis %+v", cfg.Redis)
+	}
+}
+
+func TestConsumersFileAddsConsumersCheckedAtTheirOwnLines(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	main := write("bulwark.yaml", "consumers_file: keys.yaml\nconsumers:\n  a: {api_keys: [\""+okHash+"\"]}\n")
+	write("keys.yaml", "consumers:\n  b: {password: \"$2a$10$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZa\"}\n")
+	f, err := Load(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.Consumers["b"]; !ok || len(f.Consumers) != 2 {
+		t.Errorf("consumers %v, want a from the file and b from keys.yaml", slices.Collect(maps.Keys(f.Consumers)))
+	}
+
+	cases := []struct{ name, keys, want string }{
+		{"a bad hash is located in the consumers file", "consumers:\n  c:\n    api_keys: [nope]\n",
+			"keys.yaml:3:16: consumers.c.api_keys[0]: want \"sha256:\""},
+		{"a consumer in both files names both", "consumers:\n  a: {}\n",
+			"keys.yaml:2:3: consumers.a: a is also a consumer of " + main + " at line 3"},
+		{"a key in both files names both", "consumers:\n  z: {api_keys: [\"" + okHash + "\"]}\n",
+			"keys.yaml:2:18: consumers.z.api_keys[0]: the same key is already consumers.a.api_keys[0] (" + main + " at line 3)"},
+		{"anything but consumers is refused", "consumers: {}\nroutes: []\n",
+			"keys.yaml:2:1: routes: a consumers file holds consumers: and nothing else"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			write("keys.yaml", c.keys)
+			_, err := Load(main)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Load = %v, want a problem containing %q", err, c.want)
+			}
+		})
+	}
+	os.Remove(filepath.Join(dir, "keys.yaml"))
+	if _, err := Load(main); err == nil || !strings.Contains(err.Error(), "bulwark.yaml:1:17: consumers_file:") {
+		t.Errorf("a missing consumers file: %v", err)
 	}
 }

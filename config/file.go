@@ -25,6 +25,11 @@ type File struct {
 	// Consumers are the callers admission knows by name (auth.api_keys,
 	// auth.basic, rate_limit.key consumer), by name.
 	Consumers map[string]Consumer `yaml:"consumers"`
+	// ConsumersFile names a second YAML file holding more consumers (a
+	// consumers: block and nothing else), relative to this file's folder:
+	// kept apart so the keys can change, or live in a secret, without the
+	// rest of the configuration. Load reads it; a reload reads it again.
+	ConsumersFile string `yaml:"consumers_file"`
 	// Redis holds the counts of shared rate limits (rate_limit.shared).
 	Redis Redis `yaml:"redis"`
 
@@ -34,6 +39,8 @@ type File struct {
 	// its problems carry no position.
 	name string
 	pos  map[string]position
+	// consumersPath is where Load read consumers_file from.
+	consumersPath string
 }
 
 // Consumer is one named caller of the routes that admit callers.

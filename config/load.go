@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -14,13 +15,21 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Load reads the file at path and parses it with Parse.
+// Load reads the file at path and parses it with Parse, then reads the
+// consumers_file it names, if any (consumers_file.go).
 func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	return Parse(path, data)
+	f, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.loadConsumersFile(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // Parse decodes data strictly and validates the result. name is used in problem

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -22,10 +23,12 @@ import (
 // (write, chmod, rename, create) into one reload.
 const debounce = 200 * time.Millisecond
 
-// watchConfig sends on reload when the file's content changes or SIGHUP arrives,
-// until ctx ends. It watches the file's directory, not the file, because editors
-// and Kubernetes replace files by rename, which a watch on the file itself loses.
-func watchConfig(ctx context.Context, path string, reload chan<- struct{}, log *slog.Logger) error {
+// watchConfig sends on reload when the file's content changes, or that of a
+// file it names for its content (more: consumers_file, as the last applied
+// configuration names it), or SIGHUP arrives, until ctx ends. It watches the
+// files' directories, not the files, because editors and Kubernetes replace
+// files by rename, which a watch on the file itself loses.
+func watchConfig(ctx context.Context, path string, more func() []string, reload chan<- struct{}, log *slog.Logger) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -38,7 +41,19 @@ func watchConfig(ctx context.Context, path string, reload chan<- struct{}, log *
 	if err := w.Add(filepath.Dir(path)); err != nil {
 		return waitHUP(ctx, hup, reload, log, err)
 	}
-	last := fileHash(path)
+	// files are the watched files now; a reload may name others.
+	files := func() []string {
+		out := []string{path}
+		for _, f := range more() {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+				_ = w.Add(filepath.Dir(f)) // a folder watched already is kept as it is
+			}
+		}
+		return out
+	}
+	watched := files()
+	last := filesHash(watched)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -48,13 +63,14 @@ func watchConfig(ctx context.Context, path string, reload chan<- struct{}, log *
 			return nil
 		case <-hup:
 			log.Info("SIGHUP: reloading the configuration")
-			last = fileHash(path)
+			last = filesHash(watched)
 			send(reload)
 		case ev, ok := <-w.Events:
 			if !ok {
 				return nil
 			}
-			if filepath.Clean(ev.Name) == path || strings.HasPrefix(filepath.Base(ev.Name), "..") {
+			watched = files() // a reload since may name another file
+			if slices.Contains(watched, filepath.Clean(ev.Name)) || strings.HasPrefix(filepath.Base(ev.Name), "..") {
 				timer.Reset(debounce)
 			}
 		case err, ok := <-w.Errors:
@@ -63,7 +79,7 @@ func watchConfig(ctx context.Context, path string, reload chan<- struct{}, log *
 			}
 			log.Warn("config watcher error", "err", err)
 		case <-timer.C:
-			h := fileHash(path)
+			h := filesHash(watched)
 			if h == nil || bytes.Equal(h, last) {
 				continue // removed mid-replace, or touched without a change
 			}
@@ -94,13 +110,19 @@ func send(ch chan<- struct{}) {
 	}
 }
 
-func fileHash(path string) []byte {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil
+// filesHash is one hash of the files' contents, nil when one cannot be read
+// (it is being replaced: the next event will tell).
+func filesHash(paths []string) []byte {
+	h := sha256.New()
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		h.Write(b)
+		h.Write([]byte{0})
 	}
-	h := sha256.Sum256(b)
-	return h[:]
+	return h.Sum(nil)
 }
 
 // restartOnly lists what the new file changes that only a restart applies

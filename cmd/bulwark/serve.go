@@ -45,7 +45,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := watchConfig(watchCtx, abs, reload, rt.log); err != nil {
+		if err := watchConfig(watchCtx, abs, rt.namedFiles, reload, rt.log); err != nil {
 			rt.log.Error("watching the config file failed; SIGHUP still reloads", "err", err)
 		}
 	}()
@@ -53,6 +53,17 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	stopWatch()
 	wg.Wait()
 	return err
+}
+
+// namedFiles are the files the applied configuration reads its content
+// from besides its own (consumers_file), as absolute paths.
+func (rt *process) namedFiles() []string {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.current == nil || rt.current.ConsumersFile == "" {
+		return nil
+	}
+	return []string{rt.current.ConsumersFilePath()}
 }
 
 // reloadFrom reads the file again and applies it whole, or not at all: a file with
