@@ -296,3 +296,39 @@ func TestAResponseToAnAdmittedRequestIsNotSharedUnlessTheOriginSaysSo(t *testing
 		t.Errorf("a public answer was not served from the cache: %q", body)
 	}
 }
+
+func TestAPreflightReachesCORSOnARouteLimitedToOtherMethods(t *testing.T) {
+	up := newUpstream(t, "svc", nil)
+	cfg := Config{
+		Routes: []Route{
+			{Path: "/cors", Methods: []string{"GET", "POST"}, Service: "svc"},
+			{Path: "/plain", Methods: []string{"GET"}, Service: "other"},
+		},
+		Policies: map[string]policies.Policy{
+			"svc":   cachePolicy(t, map[string]any{"cors.origins": policies.ListOf("https://app.example.com")}),
+			"other": cachePolicy(t, nil),
+		},
+	}
+	h := newHarness(t, cfg, snapshot(t, map[string][]string{"svc": {up.Addr()}, "other": {up.Addr()}}))
+	preflight := func(path, method string) *http.Response {
+		res, _ := h.do(t, newRequest(t, http.MethodOptions, h.url(path), nil,
+			"Origin: https://app.example.com", "Access-Control-Request-Method: "+method))
+		return res
+	}
+	if res := preflight("/cors/x", "POST"); res.StatusCode != http.StatusNoContent ||
+		res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("preflight for POST on a GET/POST route with CORS: %d %v", res.StatusCode, res.Header)
+	}
+	if res := preflight("/cors/x", "DELETE"); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("preflight for a method no route takes: %d, want 405", res.StatusCode)
+	}
+	if res := preflight("/plain/x", "GET"); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("preflight on a route without CORS: %d, want 405 (no pass around its methods)", res.StatusCode)
+	}
+	if up.Count() != 0 {
+		t.Errorf("a preflight reached the upstream")
+	}
+	if res, _ := h.do(t, newRequest(t, http.MethodOptions, h.url("/cors/x"), nil, "Origin: https://app.example.com")); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("a plain OPTIONS on the CORS route: %d, want 405", res.StatusCode)
+	}
+}
