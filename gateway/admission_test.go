@@ -332,3 +332,17 @@ func TestAPreflightReachesCORSOnARouteLimitedToOtherMethods(t *testing.T) {
 		t.Errorf("a plain OPTIONS on the CORS route: %d, want 405", res.StatusCode)
 	}
 }
+
+// A client naming the identity header in Connection must not have the proxy
+// remove the gateway's own (USERS.md case 8).
+func TestTheIdentityHeaderSurvivesAClientsConnectionHeader(t *testing.T) {
+	up := newUpstream(t, "svc", nil)
+	h := admitHarness(t, up, map[string]any{"auth.api_keys.enabled": true}, map[string]Consumer{"ann": keyOf("ka")})
+	res, _ := h.get(t, "/", "X-Api-Key: ka", "Connection: X-Consumer", "X-Consumer: root")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if got := up.Last(t).Header.Values("X-Consumer"); len(got) != 1 || got[0] != "ann" {
+		t.Errorf("upstream saw X-Consumer %q, want [ann]", got)
+	}
+}

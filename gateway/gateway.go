@@ -336,6 +336,9 @@ type exchange struct {
 	// (admission.go); consumer is who authentication found ("" if none).
 	adm      *admission
 	consumer string
+	// identity are the headers that tell the upstream who the caller is,
+	// set on the outbound request by the proxy's rewrite.
+	identity http.Header
 	// authenticated: an auth stage admitted the request on a credential
 	// (which it may have removed), so the cache treats it as RFC 9111
 	// §3.5 treats a request with Authorization.

@@ -92,6 +92,9 @@ func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
 		stripPrefix(out, ex.route.Prefix)
 	}
 	setForwarded(pr, ex)
+	for name, vals := range ex.identity { // who authentication found (stage_auth.go)
+		out.Header[name] = vals
+	}
 	out.Header.Set("X-Request-Id", ex.requestID)
 	ex.sentAt = time.Now()
 }

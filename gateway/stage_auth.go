@@ -119,15 +119,22 @@ type verdict struct {
 	requirements []SecurityRequirement
 }
 
-// admit sets what the upstream is told, and removes the credentials used.
+// admit notes what the upstream is to be told, and removes the credentials
+// used. The identity headers are set on the outbound request by the proxy's
+// rewrite (proxy.go), after the hop-by-hop headers are gone: set here, on
+// the inbound request, a client's "Connection: X-Consumer" would have the
+// proxy remove them again.
 func (p *authPlan) admit(r *http.Request, ex *exchange, v verdict) {
 	ex.authenticated = v.method != "public"
 	ex.consumer = v.id.Consumer
 	if v.id.Consumer != "" && p.consumerHeader != "" {
-		r.Header.Set(p.consumerHeader, v.id.Consumer)
+		ex.identity = http.Header{http.CanonicalHeaderKey(p.consumerHeader): {v.id.Consumer}}
 	}
 	for name, vals := range v.id.Header {
-		r.Header[http.CanonicalHeaderKey(name)] = slices.Clone(vals)
+		if ex.identity == nil {
+			ex.identity = http.Header{}
+		}
+		ex.identity[http.CanonicalHeaderKey(name)] = slices.Clone(vals)
 	}
 	if p.keepCredential {
 		return
