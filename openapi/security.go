@@ -69,7 +69,8 @@ func (d *Document) Security(method, path string) (reqs []Requirement, found bool
 	if !ok {
 		return nil, false
 	}
-	method = strings.ToUpper(method)
+	// Methods are case-sensitive (RFC 9110 §9.1): "get" is no GET
+	// operation, and an upstream receives it as sent.
 	for _, r := range d.security.bySegments[len(raw)] {
 		if !matchSegments(r.segs, raw) {
 			continue

@@ -78,7 +78,7 @@ func TestSecurityFindsTheOperationsRequirementAsTheGatewayReceivesTheRequest(t *
 		{"an empty object is an anonymous alternative", "DELETE", base + "/pets/1", []Requirement{{}, {basic}}, true},
 		{"HEAD takes GET's requirement when the path has no HEAD operation", "HEAD", base + "/pets/42", []Requirement{{oauthR}}, true},
 		{"a HEAD operation of its own wins over GET's", "HEAD", base + "/health", public, true},
-		{"the method is read case-insensitively", "get", base + "/health", keyOnly, true},
+		{"methods are case-sensitive: get is no GET operation", "get", base + "/health", nil, false},
 		{"a method the path lacks is no operation", "PUT", base + "/pets/42", nil, false},
 		{"the most specific path decides even when it lacks the method", "DELETE", base + "/pets/mine", nil, false},
 		{"a segment mixing literals and parameters matches its literals", "GET", base + "/pets/1/photo/cat.png",
