@@ -305,17 +305,9 @@ func rawExchange(t testing.TB, addr, raw string) (*http.Response, []byte) {
 	return res, body
 }
 
-// closedAddr returns a loopback address nothing listens on.
-func closedAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
+// closedAddr returns a loopback address that refuses connections, and that no
+// listener of the test can take (nettest.RefusingAddr).
+func closedAddr(t testing.TB) string { return nettest.RefusingAddr(t) }
 
 // rawServer and eventually are shared with the other packages' tests
 // (internal/nettest): a raw TCP server, and a bounded poll for what is
