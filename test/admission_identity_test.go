@@ -54,6 +54,10 @@ consumers:
 func TestAdmissionIdentityCannotBeSpoofed(t *testing.T) {
 	up := newRecorder(t, nil)
 	const keyA, keyB = "key-A-0123456789abcdef", "key-B-0123456789abcdef"
+	// The hashes in these configs are what `bulwark hash api-key` prints.
+	if h := hashWithBinary(t, "api-key", keyA); h != apiKeyHash(keyA) {
+		t.Fatalf("bulwark hash api-key printed %q, the tests write %q", h, apiKeyHash(keyA))
+	}
 	gw := identityGateway(t, up, map[string]string{"alice": keyA, "bob": keyB})
 	c := newClient(t)
 
