@@ -346,3 +346,24 @@ func TestTheIdentityHeaderSurvivesAClientsConnectionHeader(t *testing.T) {
 		t.Errorf("upstream saw X-Consumer %q, want [ann]", got)
 	}
 }
+
+// A request admitted on one credential slot of the route must not carry a
+// second credential (another consumer's key) in another slot upstream.
+func TestEveryCredentialPlaceIsClearedNotOnlyTheOneThatAdmitted(t *testing.T) {
+	up := newUpstream(t, "svc", nil)
+	h := admitHarness(t, up, map[string]any{"auth.api_keys.enabled": true, "auth.api_keys.query": "key"},
+		map[string]Consumer{"alice": keyOf("ka"), "bob": keyOf("kb")})
+	res, _ := h.get(t, "/q?key=kb&x=1", "X-Api-Key: ka")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	seen := up.Last(t)
+	if seen.RawQuery != "x=1" || seen.Header.Get("X-Api-Key") != "" || seen.Header.Get("X-Consumer") != "alice" {
+		t.Errorf("upstream saw query %q, X-Api-Key %q, X-Consumer %q; want x=1, none, alice",
+			seen.RawQuery, seen.Header.Get("X-Api-Key"), seen.Header.Get("X-Consumer"))
+	}
+	res, _ = h.get(t, "/q")
+	if res.StatusCode != 401 || res.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("a 401 without a challenge: %d %v", res.StatusCode, res.Header)
+	}
+}

@@ -20,12 +20,43 @@ func (p *authPlan) decide(r *http.Request, ex *exchange) (verdict, error) {
 	if p.fromOpenAPI && p.security != nil {
 		if doc, found := p.security(ex.route.Service, r.Method, r.URL.EscapedPath()); found {
 			if len(doc) == 0 {
-				return verdict{method: "public"}, nil
+				return verdict{method: "public", slots: slotsOf(p.implied())}, nil
 			}
 			reqs = doc
 		}
 	}
-	return p.satisfy(r, reqs)
+	v, err := p.satisfy(r, reqs)
+	// Every place a credential of this request could be is cleared, not
+	// only the one that admitted it: a second key (another consumer's) in
+	// another place must not reach an upstream told the caller is the
+	// first.
+	v.slots = slotsOf(slices.Concat(reqs, p.implied()))
+	return v, err
+}
+
+// slotsOf lists where the schemes of reqs carry a credential.
+func slotsOf(reqs []SecurityRequirement) []credential {
+	var out []credential
+	add := func(c credential) {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	for _, alt := range reqs {
+		for _, s := range alt {
+			switch schemeVerifier(s) {
+			case "jwt", "basic":
+				add(credential{header: "Authorization"})
+			case "api_key":
+				if s.In == "query" {
+					add(credential{query: s.Param})
+				} else {
+					add(credential{header: http.CanonicalHeaderKey(s.Param)})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // implied are the alternatives of the configured verifiers, one each, for
@@ -79,7 +110,6 @@ func (p *authPlan) satisfy(r *http.Request, reqs []SecurityRequirement) (verdict
 				v.method = c.method
 				v.id = c.id
 			}
-			v.used = append(v.used, c.used...)
 		}
 		if failed == nil {
 			if len(alt) == 0 {
@@ -104,7 +134,6 @@ func (p *authPlan) satisfy(r *http.Request, reqs []SecurityRequirement) (verdict
 type checked struct {
 	method string
 	id     authn.Identity
-	used   []credential
 	denial *authn.Denial
 	err    error
 	sent   bool // the request carried this scheme's credential
@@ -159,7 +188,6 @@ func (p *authPlan) check(r *http.Request, s SecurityScheme) checked {
 		}
 		c.id, c.err = p.jwt.Verify(ctx, tok)
 		c.err = fromAuthn(c.err)
-		c.used = []credential{{header: "Authorization"}}
 		return c
 	case "basic":
 		c := checked{method: "basic"}
@@ -175,7 +203,6 @@ func (p *authPlan) check(r *http.Request, s SecurityScheme) checked {
 		c.sent = true
 		c.id, c.err = p.basic.Verify(user, pass)
 		c.err = fromAuthn(c.err)
-		c.used = []credential{{header: "Authorization"}}
 		return c
 	case "api_key":
 		c := checked{method: "api_key"}
@@ -186,10 +213,8 @@ func (p *authPlan) check(r *http.Request, s SecurityScheme) checked {
 		var key string
 		if s.In == "query" {
 			key = r.URL.Query().Get(s.Param)
-			c.used = []credential{{query: s.Param}}
 		} else {
 			key = r.Header.Get(s.Param)
-			c.used = []credential{{header: s.Param}}
 		}
 		if key == "" {
 			c.err = missing("an API key in " + s.In + " " + s.Param)

@@ -108,13 +108,13 @@ func newAuthPlan(p *policies.Policy) *authPlan {
 }
 
 // verdict is what decide found: the verifier that decided ("none" when no
-// credential was sent), the identity it proved, the credentials to remove,
+// credential was sent), the identity it proved, the credential places to clear,
 // a forward service's refusal to relay, and the requirements a challenge
 // should name.
 type verdict struct {
 	method       string
 	id           authn.Identity
-	used         []credential
+	slots        []credential // every place this route takes a credential
 	denial       *authn.Denial
 	requirements []SecurityRequirement
 }
@@ -139,43 +139,40 @@ func (p *authPlan) admit(r *http.Request, ex *exchange, v verdict) {
 	if p.keepCredential {
 		return
 	}
-	for _, c := range v.used {
+	for _, c := range v.slots {
 		c.remove(r)
 	}
 }
 
 // challenges are the WWW-Authenticate values of a 401: one per scheme the
-// request could have used (RFC 9110 §11.6.1).
+// request could have used (RFC 9110 §11.6.1), and never none, since a 401
+// must carry one. A scheme the gateway cannot check (a cookie API key) is
+// named as the document names it: the client learns what is asked, and the
+// gateway still refuses it.
 func (p *authPlan) challenges(reqs []SecurityRequirement) []string {
+	if reqs == nil {
+		reqs = p.implied()
+	}
 	var out []string
 	add := func(c string) {
 		if !slices.Contains(out, c) {
 			out = append(out, c)
 		}
 	}
-	if reqs == nil {
-		if p.jwtConfigured {
-			add(`Bearer realm="bulwark"`)
-		}
-		if p.basic != nil {
-			add(`Basic realm="` + p.basicRealm + `", charset="UTF-8"`)
-		}
-		if p.apiKeys != nil {
-			add(`ApiKey header="` + p.apiKeyHeader + `"`)
-		}
-		return out
-	}
 	for _, alt := range reqs {
 		for _, s := range alt {
-			switch schemeVerifier(s) {
-			case "jwt":
+			switch {
+			case schemeVerifier(s) == "jwt":
 				add(`Bearer realm="bulwark"`)
-			case "basic":
+			case schemeVerifier(s) == "basic":
 				add(`Basic realm="` + p.basicRealm + `", charset="UTF-8"`)
-			case "api_key":
-				add(`ApiKey ` + s.In + `="` + s.Param + `"`)
+			case s.Type == "apiKey" && s.In != "" && s.Param != "":
+				add(`ApiKey ` + s.In + `="` + strings.ReplaceAll(s.Param, `"`, "") + `"`)
 			}
 		}
+	}
+	if len(out) == 0 {
+		add(`Bearer realm="bulwark"`)
 	}
 	return out
 }

@@ -198,8 +198,6 @@ func TestAdmissionCacheNeverServesOneConsumersPrivateAnswerToAnother(t *testing.
 // which would then hold a credential naming another consumer than the
 // X-Consumer the gateway vouches for.
 func TestAdmissionSecondCredentialIsNotPassedOn(t *testing.T) {
-	knownBug(t, "only the credential that admitted is removed (gateway/stage_auth.go authPlan.admit removes v.used); "+
-		"GET /k/q?key=<bob's key> with X-Api-Key: <alice's key> reaches the upstream as /k/q?key=<bob's key> with X-Consumer: alice")
 	up := newRecorder(t, nil)
 	const keyA, keyB = "key-A-0123456789abcdef", "key-B-0123456789abcdef"
 	gw := identityGateway(t, up, map[string]string{"alice": keyA, "bob": keyB})

@@ -108,8 +108,6 @@ func TestAdmissionFromOpenAPIPathTricks(t *testing.T) {
 // gate must stay shut ("the gate stays shut where the document is silent");
 // the decision must be made on the method the upstream receives.
 func TestAdmissionFromOpenAPIMethodCase(t *testing.T) {
-	knownBug(t, "openapi/security.go:72 upper-cases the method before the lookup, so `get /shop/health` (no credential) "+
-		"is admitted as the public GET /health while the upstream receives the method `get`, which the document does not have")
 	gw, up := openAPIKeyGateway(t)
 	for _, m := range []string{"get", "Get", "head"} {
 		before := up.count.Load()
