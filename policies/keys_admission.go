@@ -81,7 +81,7 @@ var admissionKeys = []Key{
 		Doc:   "the realm of the basic challenge",
 		field: value("bulwark")},
 	{Name: "auth.forward.url", Kind: Text, Route: true, text: textRule{"an `http` or `https` URL", validURL},
-		Doc:   "ask this service about each request, as Traefik's ForwardAuth does: a `2xx` admits it, any other answer goes back to the client (not from a label)",
+		Doc:   "ask this service about each request, as Traefik's ForwardAuth does: a `2xx` admits it, any other answer goes back to the client with its challenge, redirect or cookie (not from a label)",
 		field: value("")},
 	{Name: "auth.forward.request_headers", Kind: Strings, Labels: true, Route: true, text: textRule{"header names", validHeaderName},
 		Doc:   "the client's headers sent to the forward auth service",
