@@ -109,6 +109,9 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	api.HandleFunc("GET /api/v1/admission", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, g.admissionsView())
 	})
+	api.HandleFunc("GET /api/v1/contract", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, g.contractsView())
+	})
 	api.HandleFunc("GET /api/v1/caches/{name}/keys", g.cacheKeys)
 	api.HandleFunc("GET /api/v1/caches/{name}/entry", g.cacheEntry)
 	api.HandleFunc("/debug/pprof/", pprof.Index)

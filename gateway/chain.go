@@ -67,13 +67,15 @@ func newChain(g *Gateway) *chain {
 			ipStage{g},        // ip.allow / ip.deny on the real client address
 			authStage{g},      // a credential the route accepts; who the caller is
 			ratelimitStage{g}, // the caller's count; 429 when it is spent
+			validateStage{g},  // the request against its operation in the document
 			cacheStage{g},     // a stored response answers, or the miss is coalesced
 		},
 		upstream: &guardStage{metrics: g.metrics, proxy: g.proxy},
 		response: []responseStage{
-			corsStage{g},       // the upstream's Access-Control-* give way to the gateway's
-			cacheStoreStage{g}, // keep, freshen or stand in; Cache-Status
-			traceStage{},       // X-Request-Id and Server-Timing, as the record sees them
+			validateResponseStage{g}, // a sample of responses against the document, off the path
+			corsStage{g},             // the upstream's Access-Control-* give way to the gateway's
+			cacheStoreStage{g},       // keep, freshen or stand in; Cache-Status
+			traceStage{},             // X-Request-Id and Server-Timing, as the record sees them
 		},
 	}
 }

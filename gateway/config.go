@@ -47,6 +47,9 @@ type Config struct {
 	// OpenAPI document, for auth.from_openapi; nil: no document is known, and
 	// a from_openapi route asks for any configured verifier.
 	Security OperationSecurity
+	// Contracts finds each service's OpenAPI contract, for the validate
+	// keys; nil: no document is known, and validation has nothing to check.
+	Contracts Contracts
 }
 
 // Consumer is one named caller.

@@ -89,6 +89,12 @@ type Gateway struct {
 	// caches, rate-limit buckets, the Redis client (admission.go).
 	admitters    admitters
 	admitMetrics *admitMetrics
+	// contracts is what traffic said about each service's document, and
+	// checker the worker that checks sampled responses (contract_stats.go,
+	// stage_validate_response.go).
+	contracts       contractStats
+	contractMetrics *contractMetrics
+	checker         responseChecker
 
 	state atomic.Pointer[state]
 
@@ -156,6 +162,8 @@ func New(opts Options) *Gateway {
 	reg.MustRegister(stateCollector{g})
 	g.cacheMetrics = newCacheMetrics(reg, g)
 	g.admitMetrics = newAdmitMetrics(reg)
+	g.contractMetrics = newContractMetrics(reg)
+	g.checker.g = g
 	g.admitters.init(g)
 	g.proxy = newProxy(g)
 	g.chain = newChain(g)
@@ -339,6 +347,14 @@ type exchange struct {
 	// identity are the headers that tell the upstream who the caller is,
 	// set on the outbound request by the proxy's rewrite.
 	identity http.Header
+	// contract is the service's document validator when a validate key is
+	// on; contractOp the operation whose response is sampled ("" when it is
+	// not). bodyRead is the body the validate stage read (bodyMore: more
+	// of it is left in the client's body), which the proxy sends on.
+	contract   Contract
+	contractOp string
+	bodyRead   []byte
+	bodyMore   bool
 	// authenticated: an auth stage admitted the request on a credential
 	// (which it may have removed), so the cache treats it as RFC 9111
 	// §3.5 treats a request with Authorization.

@@ -53,6 +53,10 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	}()
 	ctx = context.WithValue(ctx, exchangeKey{}, ex)
 
+	if ex.bodyRead != nil {
+		p.serveRead(w, r.WithContext(ctx), ex)
+		return
+	}
 	body, bad := wrapBody(r)
 	if bad != nil {
 		ex.err = bad
@@ -97,6 +101,26 @@ func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	out.Header.Set("X-Request-Id", ex.requestID)
 	ex.sentAt = time.Now()
+}
+
+// serveRead proxies a request whose body the validate stage has read
+// (ex.bodyRead): the upstream gets the very bytes that were checked, then
+// whatever is left unread in the client's body. A body read whole is also
+// the replay copy for retries, within retries.max_body_bytes.
+func (p *proxy) serveRead(w http.ResponseWriter, out *http.Request, ex *exchange) {
+	read := ex.bodyRead
+	if ex.bodyMore {
+		ex.body = &requestBody{Reader: io.MultiReader(bytes.NewReader(read), out.Body), closer: out.Body}
+		out.Body = ex.body
+	} else {
+		out.Body = io.NopCloser(bytes.NewReader(read))
+		if rp := ex.svc.policy.Retries; rp.Attempts > 1 && int64(len(read)) <= rp.MaxBodyBytes {
+			ex.replay = read
+		}
+	}
+	ex.up.Acquire()
+	defer func() { ex.up.Release() }() // a retry may have moved ex.up
+	p.rp.ServeHTTP(w, out)
 }
 
 // stripPrefix removes prefix from the outbound path. The route matched on the

@@ -120,4 +120,5 @@ func (g *Gateway) Close() {
 	}
 	clear(g.retired)
 	g.admitters.close()
+	g.checker.stop()
 }

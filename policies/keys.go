@@ -121,7 +121,7 @@ var keys = numbered(slices.Concat([]Key{
 	{Name: "cache.lock_timeout", Kind: Duration, Range: positive(), Labels: true, Route: true,
 		Doc:   "requests that miss while another request for the same key is on its way to the upstream wait for its response this long, then go on their own",
 		field: value(5 * time.Second)},
-}, admissionKeys))
+}, admissionKeys, contractKeys))
 
 // Keys returns the declaration of every policy key, in order: a copy, so no
 // caller can change what the others read.

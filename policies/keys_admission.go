@@ -127,6 +127,24 @@ type textRule struct {
 	check func(string) string
 }
 
+// contractKeys hold traffic to each service's own OpenAPI document: the
+// validate stage (requests, report or enforce) and a sampled check of
+// responses, report only.
+var contractKeys = []Key{
+	{Name: "validate.requests", Kind: Choice, Values: []string{"off", "report", "enforce"}, Labels: true, Route: true,
+		Doc:   "check each request against its operation in the service's OpenAPI document: `report` counts and logs what disagrees and lets it through, `enforce` answers `400` (or `404`, `405`, `413`, `415`) with every error as a JSON Pointer before any upstream is asked",
+		field: value("off")},
+	{Name: "validate.responses", Kind: Choice, Values: []string{"off", "report"}, Labels: true, Route: true,
+		Doc:   "check a sample of responses against the document (status declared, content type, body schema) off the request's path, and show where they disagree on the portal and the admin API",
+		field: value("off")},
+	{Name: "validate.sample", Kind: Share, Range: fromTo(0, 1, ""), Labels: true, Route: true,
+		Doc:   "the share of responses `validate.responses` checks",
+		field: value(0.01)},
+	{Name: "validate.max_body_bytes", Kind: Bytes, Range: positive(), Labels: true, Route: true, labelMax: 64 << 20,
+		Doc:   "the largest body validated; a larger request body is refused `413` under `enforce` and passed unchecked under `report`, a larger response body is not checked",
+		field: value(int64(1 << 20))},
+}
+
 // rules check what no key can check alone; Validate runs them on a resolved
 // policy, so a route or label that completes a bad pair is caught too.
 var rules = []func(p *Policy) error{
