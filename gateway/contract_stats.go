@@ -192,11 +192,11 @@ func looksLikeID(s string) bool {
 
 // ContractView is one service's contract as GET /api/v1/contract shows it.
 type ContractView struct {
-	Service      string            `json:"service"`
-	Problem      string            `json:"problem,omitempty"`
+	Service      string             `json:"service"`
+	Problem      string             `json:"problem,omitempty"`
 	Operations   []OperationTraffic `json:"operations"`
-	Undocumented map[string]uint64 `json:"undocumented,omitempty"`
-	Unchecked    uint64            `json:"unchecked,omitempty"`
+	Undocumented map[string]uint64  `json:"undocumented,omitempty"`
+	Unchecked    uint64             `json:"unchecked,omitempty"`
 }
 
 // OperationTraffic is one operation's traffic against its document.

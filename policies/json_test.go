@@ -31,7 +31,7 @@ func TestPolicyDurationsAreWrittenAsDurationStrings(t *testing.T) {
 			"serve_stale_on_error": "0s", "default_ttl": "0s", "heuristic": false, "lock_timeout": "5s"},
 		"ip":         map[string]any{"allow": []any{}, "deny": []any{}},
 		"rate_limit": map[string]any{"rate": "", "burst": 0.0, "key": "client_ip", "shared": false},
-		"validate": map[string]any{"requests": "off", "responses": "off", "sample": 0.01, "max_body_bytes": 1048576.0},
+		"validate":   map[string]any{"requests": "off", "responses": "off", "sample": 0.01, "max_body_bytes": 1048576.0},
 		"cors": map[string]any{"origins": []any{}, "methods": []any{"GET", "HEAD", "POST"},
 			"headers": []any{"Authorization", "Content-Type"}, "expose_headers": []any{}, "credentials": false, "max_age": "10m0s"},
 	}
