@@ -79,6 +79,9 @@ func admissionSite(t *testing.T, gateway http.Handler) *httptest.Server {
 	mux.Handle("/portal/", Handler(Options{Path: "/portal", Catalog: c, Admission: func(s string) (Admission, bool) {
 		a, ok := admissions[s]
 		return a, ok
+	}, Conformance: func(s string) (Conformance, bool) {
+		c, ok := conformances[s] // conformance_test.go
+		return c, ok
 	}}))
 	if gateway == nil {
 		gateway = http.NotFoundHandler()

@@ -105,7 +105,8 @@ func (p *portal) servicePage(w http.ResponseWriter, r *http.Request) {
 		rels = e.HAL.Rels()
 	}
 	p.render(w, "service.html", map[string]any{"E": e, "Groups": groups, "Health": row.Health, "Rels": rels,
-		"Routes": row.Routes, "Undocumented": row.Undocumented, "Admission": serviceAdmission(p.admission(e.Service))})
+		"Routes": row.Routes, "Undocumented": row.Undocumented, "Admission": serviceAdmission(p.admission(e.Service)),
+		"Conformance": p.conformance(e.Service), "NotInDocument": undocumentedTraffic(p.conformance(e.Service))})
 }
 
 // operationView is what the operation page shows.
@@ -119,6 +120,8 @@ type operationView struct {
 	// Enforced is what the gateway asks of this operation's callers, and
 	// the try-it fields that carry it (admission.go).
 	Enforced enforcement
+	// Drift is where live traffic disagrees with the document.
+	Drift drift
 }
 
 func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +135,8 @@ func (p *portal) operationPage(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	v := operationView{Service: e.Service, Op: d, Health: p.health(e.Service), Enforced: enforce(p.admission(e.Service), d)}
+	v := operationView{Service: e.Service, Op: d, Health: p.health(e.Service), Enforced: enforce(p.admission(e.Service), d),
+		Drift: operationDrift(p.conformance(e.Service), d.Slug)}
 	if len(e.Doc.T.Servers) > 0 {
 		v.Server = strings.TrimSuffix(e.Doc.T.Servers[0].URL, "/")
 		if pub := strings.TrimSuffix(p.opts.PublicURL, "/"); pub != "" && (v.Server == pub || strings.HasPrefix(v.Server, pub+"/")) {

@@ -94,6 +94,9 @@ type Options struct {
 	// nil, or false for a service, shows nothing and keeps the document's
 	// fields.
 	Admission func(service string) (Admission, bool)
+	// Conformance reports what live traffic said about a service's
+	// document (conformance.go); nil shows nothing.
+	Conformance func(service string) (Conformance, bool)
 	// Consumers lists the gateway's configured consumers with their usage,
 	// for the consumers page (consumers.go); nil lists none.
 	Consumers func() []Consumer
