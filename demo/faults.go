@@ -13,14 +13,20 @@ import (
 //
 //	curl -X PUT 'http://INSTANCE/_demo/fault?mode=fail'           # every request answers 503
 //	curl -X PUT 'http://INSTANCE/_demo/fault?mode=slow&delay=3s'  # every request waits first
+//	curl -X PUT 'http://INSTANCE/_demo/fault?mode=drift'          # JSON answers lose their "status"
 //	curl -X PUT 'http://INSTANCE/_demo/fault?mode=off'
+//
+// drift makes the instance disagree with its own document, as a service does
+// after a change nobody documented: every JSON object it answers loses its
+// "status" member, which the pets document requires, so the gateway's
+// response check (validate.responses) has something to find.
 //
 // The endpoint answers only requests made to the instance directly: one that
 // came through the gateway carries X-Forwarded-For and is refused, so a route
 // with strip_prefix cannot expose it.
 type faults struct {
 	next  http.Handler
-	mode  atomic.Value // "off", "fail" or "slow"
+	mode  atomic.Value // "off", "fail", "slow" or "drift"
 	delay atomic.Int64 // for slow
 }
 
@@ -51,6 +57,12 @@ func (f *faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if f.mode.Load() == "drift" {
+		d := &drifting{ResponseWriter: w}
+		f.next.ServeHTTP(d, r)
+		d.flush()
+		return
+	}
 	f.next.ServeHTTP(w, r)
 }
 
@@ -66,7 +78,7 @@ func (f *faults) configure(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	switch mode := q.Get("mode"); mode {
-	case "off", "fail":
+	case "off", "fail", "drift":
 		f.mode.Store(mode)
 	case "slow":
 		d, err := time.ParseDuration(q.Get("delay"))
@@ -77,7 +89,7 @@ func (f *faults) configure(w http.ResponseWriter, r *http.Request) {
 		f.delay.Store(int64(d))
 		f.mode.Store(mode)
 	default:
-		http.Error(w, "mode must be off, fail or slow", http.StatusBadRequest)
+		http.Error(w, "mode must be off, fail, slow or drift", http.StatusBadRequest)
 		return
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]string{

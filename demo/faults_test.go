@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -69,5 +70,24 @@ func TestFaultsMakeAnInstanceFailOrSlowAndBack(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Errorf("after off: %d, want 200", res.StatusCode)
+	}
+}
+
+func TestDriftDropsTheStatusOfEveryJSONObject(t *testing.T) {
+	f := withFaults(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/list" {
+			_, _ = w.Write([]byte(`[{"id":1,"status":"available"},{"id":2,"status":"sold"}]`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":1,"name":"Rex","status":"available"}`))
+	}))
+	f.mode.Store("drift")
+	for path, want := range map[string]string{"/one": `{"id":1,"name":"Rex"}`, "/list": `[{"id":1},{"id":2}]`} {
+		w := httptest.NewRecorder()
+		f.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != 200 || w.Body.String() != want || w.Header().Get("Content-Length") != strconv.Itoa(len(want)) {
+			t.Errorf("GET %s in drift: %d %q (length %s), want %q", path, w.Code, w.Body.String(), w.Header().Get("Content-Length"), want)
+		}
 	}
 }

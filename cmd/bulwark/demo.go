@@ -60,6 +60,10 @@ portal:
 services:
   pets:
     balancer: least_request
+    # Every request and response is checked against the pets document and
+    # counted; PUT /_demo/fault?mode=drift on an instance makes its answers
+    # drop a required field, and the portal's operation pages say so.
+    validate: {requests: report, responses: report, sample: 100%}
   orders:
     balancer: round_robin
   library:

@@ -63,6 +63,7 @@ func (rt *process) startCatalog(f *config.File) {
 			return h, ok
 		},
 		Admission:     rt.portalAdmission,
+		Conformance:   rt.portalConformance,
 		Map:           rt.systemMap,
 		Routed:        rt.routedServices,
 		ShowInstances: f.PortalShowsInstances(),
