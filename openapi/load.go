@@ -77,6 +77,9 @@ type Document struct {
 
 	// security answers Security; built once in Load, read per request.
 	security *securityIndex
+	// contract is the request and response validator, compiled on first
+	// use by Contract (contract.go): most documents never need one.
+	contract contractOnce
 }
 
 // Problem is something wrong with a document, located as precisely as the

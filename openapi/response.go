@@ -1,0 +1,89 @@
+package openapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// responseOptions are the schema options for every response body: every
+// error listed, writeOnly properties refused.
+var responseOptions = []openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}
+
+// Response checks a response of the operation op (RequestResult.Operation)
+// against the document: is the status declared (exactly, as a range like
+// "2XX", or by "default"), is the content type declared for it, and, for
+// JSON, does the body match the schema. It reports only; an unknown op, a
+// response without a body and a body of another media type yield nothing.
+// The body must be whole: a truncated JSON body is reported as not JSON.
+//
+// It does not use openapi3filter.ValidateResponse, which needs a request
+// validation input and a body reader per call; the checks are the same.
+func (c *Contract) Response(op string, status int, header http.Header, body []byte) []Violation {
+	o := c.ops[op]
+	if o == nil || o.route.Operation.Responses == nil || o.route.Operation.Responses.Len() == 0 {
+		return nil
+	}
+	switch status {
+	// Redirects and 304 are the HTTP machinery's, rarely documented (as
+	// kin-openapi's ValidateResponse skips them).
+	case http.StatusMovedPermanently, http.StatusNotModified, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return nil
+	}
+	responses := o.route.Operation.Responses
+	ref := responses.Status(status)
+	if ref == nil {
+		ref = responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return []Violation{{Kind: "status", Pointer: "/status",
+			Message: fmt.Sprintf("status %d is not declared for this operation", status)}}
+	}
+	content := ref.Value.Content
+	ct := header.Get("Content-Type")
+	if len(content) == 0 || (len(body) == 0 && ct == "") {
+		return nil
+	}
+	mt := content.Get(ct)
+	if mt == nil {
+		return []Violation{{Kind: "content_type", Pointer: "/header/Content-Type",
+			Message: fmt.Sprintf("content type %q is not declared for status %d (declared: %s)",
+				mediaType(ct), status, strings.Join(slices.Sorted(maps.Keys(content)), ", "))}}
+	}
+	if mt.Schema == nil || mt.Schema.Value == nil || len(body) == 0 || !isJSON(ct) {
+		return nil
+	}
+	if jsonDeeperThan(body, MaxBodyNesting) {
+		return []Violation{{Kind: "body", Pointer: "/body", Message: tooDeep}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // as kin-openapi decodes: integers keep their precision
+	var value any
+	if err := dec.Decode(&value); err != nil || dec.More() {
+		return []Violation{{Kind: "body", Pointer: "/body", Message: "body is not valid JSON"}}
+	}
+	err := mt.Schema.Value.VisitJSON(value, responseOptions...)
+	if err == nil {
+		return nil
+	}
+	var v violations
+	v.value("body", "/body", err, "body does not match the schema")
+	return v.list
+}
+
+// mediaType is a Content-Type without its parameters, bounded: it is
+// quoted in a message.
+func mediaType(ct string) string {
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		return truncate(mt, 80)
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	return truncate(strings.TrimSpace(mt), 80)
+}
