@@ -1,6 +1,10 @@
 package main
 
 import (
+	"net/http"
+
+	"github.com/bulwark-gw/bulwark/gateway"
+	"github.com/bulwark-gw/bulwark/openapi"
 	"github.com/bulwark-gw/bulwark/portal"
 )
 
@@ -27,4 +31,45 @@ func (rt *process) portalConformance(service string) (portal.Conformance, bool) 
 		c.Operations[o.Operation] = oc
 	}
 	return c, true
+}
+
+// contracts is the catalog's validators in the gateway's types, set on the
+// gateway's Config at every apply; nil without a catalog (the portal off):
+// there is no document to hold traffic to.
+func (rt *process) contracts() gateway.Contracts {
+	c := rt.catalog
+	if c == nil {
+		return nil
+	}
+	return func(service string) (gateway.Contract, string) {
+		ct, problem := c.Contract(service)
+		if ct == nil {
+			return nil, problem
+		}
+		return contractAdapter{ct}, ""
+	}
+}
+
+// contractAdapter is an openapi.Contract as a gateway.Contract.
+type contractAdapter struct{ c *openapi.Contract }
+
+func (a contractAdapter) Request(r *http.Request, body []byte) gateway.ContractResult {
+	res := a.c.Request(r, body)
+	return gateway.ContractResult{Found: res.Found, Operation: res.Operation, Template: res.Template,
+		Violations: toGatewayViolations(res.Violations), Status: res.Status}
+}
+
+func (a contractAdapter) Response(op string, status int, header http.Header, body []byte) []gateway.Violation {
+	return toGatewayViolations(a.c.Response(op, status, header, body))
+}
+
+func toGatewayViolations(vs []openapi.Violation) []gateway.Violation {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]gateway.Violation, len(vs))
+	for i, v := range vs {
+		out[i] = gateway.Violation{Kind: v.Kind, Pointer: v.Pointer, Message: v.Message}
+	}
+	return out
 }

@@ -121,6 +121,7 @@ func (rt *process) apply(f *config.File) error {
 		return err
 	}
 	gcfg.Security = rt.operationSecurity() // the documents auth.from_openapi enforces (security.go)
+	gcfg.Contracts = rt.contracts()        // the documents validate holds traffic to (contract.go)
 	static, err := discovery.NewStatic(f.StaticServices())
 	if err != nil {
 		return err
