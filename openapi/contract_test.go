@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"bytes"
-	"context"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -313,5 +312,3 @@ func TestContractIsCompiledOnceAndSharedByConcurrentCallers(t *testing.T) {
 		}
 	}
 }
-
-var _ = context.Background

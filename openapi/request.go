@@ -35,7 +35,8 @@ type RequestResult struct {
 type Violation struct {
 	// Kind is "path", "query", "header", "cookie", "body", "content_type" or
 	// "security" for requests; "status", "content_type" or "body" for
-	// responses.
+	// responses; "request" for an error kin-openapi gives that fits none
+	// of them (not expected; counted rather than dropped).
 	Kind string `json:"kind"`
 	// Pointer is an RFC 6901 JSON Pointer into the request or response:
 	// "/query/limit", "/header/X-Rate", "/body/items/0/name", "/status".
