@@ -20,6 +20,9 @@ type Contract interface {
 	Request(r *http.Request, body []byte) ContractResult
 	// Response checks a response of the operation Request found.
 	Response(op string, status int, header http.Header, body []byte) []Violation
+	// Notes say what the document has that is not checked (OpenAPI 3.1
+	// keywords the validator does not know), for the admin API.
+	Notes() []string
 }
 
 // ContractResult is what a request's check found.

@@ -24,7 +24,9 @@ type contractStats struct {
 // serviceContract is one service's share of contractStats.
 type serviceContract struct {
 	mu           sync.Mutex
-	problem      string // why its document cannot be validated against, or ""
+	problem      string   // why its document cannot be validated against, or ""
+	notes        []string // what its document has that is not checked
+	notesOf      Contract // the contract notes were read from
 	ops          map[string]*opContract
 	undocumented map[string]uint64 // "GET /users/{id}" → requests
 	uncheckedN   uint64            // bodies too large to check
@@ -78,6 +80,16 @@ func (s *serviceContract) setProblem(p string) {
 	s.mu.Lock()
 	s.problem = p
 	s.mu.Unlock()
+}
+
+// setNotes keeps what the service's document has that is not checked; the
+// contract's notes are fixed per document, so one read per change is enough.
+func (s *serviceContract) setNotes(c Contract) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.notesOf != c {
+		s.notesOf, s.notes = c, c.Notes()
+	}
 }
 
 func (s *serviceContract) unchecked() {
@@ -194,6 +206,7 @@ func looksLikeID(s string) bool {
 type ContractView struct {
 	Service      string             `json:"service"`
 	Problem      string             `json:"problem,omitempty"`
+	NotChecked   []string           `json:"not_checked,omitempty"`
 	Operations   []OperationTraffic `json:"operations"`
 	Undocumented map[string]uint64  `json:"undocumented,omitempty"`
 	Unchecked    uint64             `json:"unchecked,omitempty"`
@@ -220,7 +233,7 @@ type ResponseTraffic struct {
 func (s *serviceContract) view(service string) ContractView {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v := ContractView{Service: service, Problem: s.problem, Unchecked: s.uncheckedN, Operations: []OperationTraffic{}}
+	v := ContractView{Service: service, Problem: s.problem, NotChecked: slices.Clone(s.notes), Unchecked: s.uncheckedN, Operations: []OperationTraffic{}}
 	if len(s.undocumented) > 0 {
 		v.Undocumented = maps.Clone(s.undocumented)
 	}

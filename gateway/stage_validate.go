@@ -41,6 +41,7 @@ func (s validateStage) request(w http.ResponseWriter, r *http.Request, ex *excha
 		return nil
 	}
 	st.setProblem("")
+	st.setNotes(c)
 	ex.contract = c
 	sampled := responses && rand.Float64() < validateSample.Of(p)
 	if mode == "off" {

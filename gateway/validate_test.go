@@ -55,6 +55,8 @@ func (f *fakeContract) Response(op string, status int, _ http.Header, body []byt
 	return nil
 }
 
+func (f *fakeContract) Notes() []string { return []string{"const (2 schemas)"} }
+
 func validatedHarness(t *testing.T, up *upstream, set map[string]any, c Contract) *harness {
 	t.Helper()
 	return admitHarness(t, up, set, nil, func(cfg *Config) {
@@ -128,6 +130,9 @@ func TestReportLetsEverythingThroughAndCountsWhatDisagrees(t *testing.T) {
 	v, ok := h.g.Contract("svc")
 	if !ok || len(v.Operations) != 1 || v.Operations[0].Requests != 4 || v.Operations[0].Invalid != 3 || v.Operations[0].ByKind["body"] != 3 {
 		t.Fatalf("contract view %+v", v)
+	}
+	if len(v.NotChecked) != 1 {
+		t.Errorf("not checked %q, want the contract's note", v.NotChecked)
 	}
 	if ex := v.Operations[0].Examples; len(ex) == 0 || ex[0].Pointer != "/body/name" || ex[0].Direction != "request" {
 		t.Errorf("examples %+v", ex)

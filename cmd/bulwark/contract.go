@@ -63,6 +63,8 @@ func (a contractAdapter) Response(op string, status int, header http.Header, bod
 	return toGatewayViolations(a.c.Response(op, status, header, body))
 }
 
+func (a contractAdapter) Notes() []string { return a.c.Notes() }
+
 func toGatewayViolations(vs []openapi.Violation) []gateway.Violation {
 	if len(vs) == 0 {
 		return nil
