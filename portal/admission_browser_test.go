@@ -3,8 +3,6 @@ package portal
 import (
 	"context"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -19,16 +17,7 @@ import (
 // gateway's header, and the request it sends to the gateway's route
 // carries the key there.
 func TestTryItCarriesTheGatewaysAPIKeyInChromium(t *testing.T) {
-	path := os.Getenv("BULWARK_CHROMIUM")
-	if path == "" {
-		path, _ = exec.LookPath("chromium")
-	}
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no Chromium: run eval \"$(scripts/conformance-tools.sh)\"")
-		}
-		t.Skip("no Chromium: run eval \"$(scripts/conformance-tools.sh)\"")
-	}
+	ctx, _ := chromium(t, nil)
 	var mu sync.Mutex
 	var got []string // the X-Gateway-Key of each request the route received
 	srv := admissionSite(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -40,11 +29,6 @@ func TestTryItCarriesTheGatewaysAPIKeyInChromium(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"id":"7"}`))
 	}))
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
 	ctx, cancelRun := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelRun()
 

@@ -3,14 +3,10 @@ package portal
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -19,40 +15,10 @@ import (
 // error or exception (a CSP violation included). Chromium comes from
 // scripts/conformance-tools.sh; without it the test skips, or fails under CI.
 func TestEveryFixtureRendersInChromium(t *testing.T) {
-	path := os.Getenv("BULWARK_CHROMIUM")
-	if path == "" {
-		path, _ = exec.LookPath("chromium")
-	}
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no Chromium: run eval \"$(scripts/conformance-tools.sh)\"")
-		}
-		t.Skip("no Chromium: run eval \"$(scripts/conformance-tools.sh)\"")
-	}
+	ctx, problems := chromium(t, nil)
 	h, names := fixtureSite(t)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	var mu sync.Mutex
-	var problems []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, e.ExceptionDetails.Text)
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError {
-				problems = append(problems, "console error")
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
 	for _, name := range names {
 		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
 		err := chromedp.Do(sctx, chromedp.Navigate(srv.URL+"/portal/services/"+name), chromedp.WaitVisible(chromedp.CSS("h1")))
@@ -98,9 +64,7 @@ func TestEveryFixtureRendersInChromium(t *testing.T) {
 	if kept != "QUM6c2VjcmV0" {
 		t.Errorf("after sending and reloading, the field holds %q", kept)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Errorf("the pages logged errors: %s", strings.Join(problems, "; "))
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages logged errors: %s", strings.Join(p, "; "))
 	}
 }
