@@ -21,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -240,13 +239,7 @@ func (a *Agent) stop() {
 	if a.cmd == nil {
 		return
 	}
-	_ = a.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-a.done:
-	case <-time.After(5 * time.Second):
-		_ = a.cmd.Process.Kill()
-		<-a.done
-	}
+	nettest.Stop(a.cmd.Process, a.done)
 	a.cmd = nil
 }
 

@@ -1,6 +1,11 @@
 package nettest
 
-import "sync"
+import (
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
 
 // Tail keeps the last 16 KiB written to it: a test process's output (a
 // Consul agent, a redis-server), for the message of a test that fails
@@ -24,4 +29,16 @@ func (w *Tail) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return string(w.buf)
+}
+
+// Stop ends a test server process: SIGTERM, then SIGKILL if it has not
+// exited (done closed) within 5 s, and waits for done.
+func Stop(p *os.Process, done <-chan struct{}) {
+	_ = p.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = p.Kill()
+		<-done
+	}
 }
