@@ -131,7 +131,7 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	if t.Info != nil {
 		doc.Title, doc.Version = t.Info.Title, t.Info.Version
 	}
-	doc.Problems = append(prep.problems, validate(ctx, t)...)
+	doc.Problems = append(append(prep.problems, dropEmptyPathItems(t)...), validate(ctx, t)...)
 	doc.OriginalServers = rewriteServers(t, opts)
 	doc.Operations = index(t)
 	ix, problems := buildSecurity(t)
@@ -142,6 +142,24 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 		}
 	}
 	return doc, nil
+}
+
+// dropEmptyPathItems removes paths whose item is null ("/a:" with nothing
+// after it, or a key kin-openapi matched case-insensitively): every walker
+// after loading expects a path item, and a fuzzed document once crashed the
+// index with one.
+func dropEmptyPathItems(t *openapi3.T) []Problem {
+	if t.Paths == nil {
+		return nil
+	}
+	var out []Problem
+	for p, item := range t.Paths.Map() {
+		if item == nil {
+			t.Paths.Delete(p)
+			out = append(out, Problem{Severity: "warning", Where: "/paths/" + pointerToken(p), Message: "an empty path item: no operations"})
+		}
+	}
+	return out
 }
 
 func loadSwagger2(ctx context.Context, data []byte, opts Options, read refReader) (*openapi3.T, error) {
