@@ -35,7 +35,7 @@ func TestGoldenDocuments(t *testing.T) {
 		"oas30-petstore-expanded.yaml": {}, "oas30-link-example.yaml": {}, "oas30-twilio-messaging-v1.json": {},
 		"oas31-museum.yaml": {}, "oas31-webhook-example.json": {},
 		"oas31-redocly-cafe/openapi.yaml":              {Location: "/openapi.yaml", ReadRef: readFrom("oas31-redocly-cafe")},
-		"swagger2-petstore-separate/spec/swagger.yaml": {Location: "/spec/swagger.yaml", ReadRef: readFrom("swagger2-petstore-separate")},
+		"swagger2-petstore-separate/spec/swagger.yaml": {Location: "/spec/swagger.yaml", RefRoot: "/", ReadRef: readFrom("swagger2-petstore-separate")},
 	}
 	for file, opts := range cases {
 		t.Run(file, func(t *testing.T) {

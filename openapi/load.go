@@ -50,8 +50,15 @@ type Options struct {
 	// relative $refs resolve against it.
 	Location string
 	// ReadRef fetches a relative external $ref, already resolved against
-	// Location, from the same instance. Nil refuses every external $ref.
+	// Location, from the same instance. Nil refuses every external $ref. It
+	// is called at most once per file, for at most 200 files of at most
+	// 16 MiB in all (bundle.go); it should stop reading at its own size cap.
 	ReadRef func(ctx context.Context, path string) ([]byte, error)
+	// RefRoot is the folder on the instance that external $refs must stay
+	// in ("/" allows the whole instance). "" is the document's own folder:
+	// a $ref that climbs out of it with ".." is refused, and listed as a
+	// problem.
+	RefRoot string
 	// PublicURL is the gateway's public base ("https://api.example.com"); the
 	// normalized document's servers start with it ("" keeps them relative).
 	PublicURL string
@@ -110,12 +117,15 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	if err := checkNesting(data, MaxNesting); err != nil {
 		return nil, err
 	}
+	// Bundle external refs and rewrite draft-4 forms first: kin-openapi
+	// rejects both, and either would cost the whole document.
+	prep := prepare(ctx, data, kind, opts)
 	var t *openapi3.T
 	switch kind {
 	case Swagger2:
-		t, err = loadSwagger2(ctx, data, opts)
+		t, err = loadSwagger2(ctx, prep.data, opts, prep.read)
 	default:
-		t, err = loadOpenAPI3(ctx, data, opts)
+		t, err = loadOpenAPI3(ctx, prep.data, opts, prep.read)
 	}
 	if err != nil {
 		return nil, readError(err)
@@ -124,7 +134,7 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	if t.Info != nil {
 		doc.Title, doc.Version = t.Info.Title, t.Info.Version
 	}
-	doc.Problems = validate(ctx, t)
+	doc.Problems = append(append(prep.problems, dropEmptyPathItems(t)...), validate(ctx, t)...)
 	doc.OriginalServers = rewriteServers(t, opts)
 	doc.Operations = index(t)
 	ix, problems := buildSecurity(t)
@@ -137,14 +147,32 @@ func Load(ctx context.Context, data []byte, opts Options) (*Document, error) {
 	return doc, nil
 }
 
-func loadSwagger2(ctx context.Context, data []byte, opts Options) (*openapi3.T, error) {
+// dropEmptyPathItems removes paths whose item is null ("/a:" with nothing
+// after it, or a key kin-openapi matched case-insensitively): every walker
+// after loading expects a path item, and a fuzzed document once crashed the
+// index with one.
+func dropEmptyPathItems(t *openapi3.T) []Problem {
+	if t.Paths == nil {
+		return nil
+	}
+	var out []Problem
+	for p, item := range t.Paths.Map() {
+		if item == nil {
+			t.Paths.Delete(p)
+			out = append(out, Problem{Severity: "warning", Where: "/paths/" + pointerToken(p), Message: "an empty path item: no operations"})
+		}
+	}
+	return out
+}
+
+func loadSwagger2(ctx context.Context, data []byte, opts Options, read refReader) (*openapi3.T, error) {
 	var d2 openapi2.T
 	if err := openapi2.UnmarshalFromData(data, &d2); err != nil {
 		return nil, err
 	}
 	// A multi-file Swagger 2.0 document needs the loader (and so the same
 	// guard on external refs) for its conversion.
-	loader := newLoader(ctx, opts)
+	loader := newLoader(ctx, read)
 	t, err := openapi2conv.ToV3WithLoader(&d2, loader, &url.URL{Path: location(opts)})
 	if err != nil {
 		return nil, err
@@ -157,25 +185,30 @@ func loadSwagger2(ctx context.Context, data []byte, opts Options) (*openapi3.T, 
 	return t, nil
 }
 
-func loadOpenAPI3(ctx context.Context, data []byte, opts Options) (*openapi3.T, error) {
-	return newLoader(ctx, opts).LoadFromDataWithPath(data, &url.URL{Path: location(opts)})
+func loadOpenAPI3(ctx context.Context, data []byte, opts Options, read refReader) (*openapi3.T, error) {
+	return newLoader(ctx, read).LoadFromDataWithPath(data, &url.URL{Path: location(opts)})
 }
 
+// refReader reads one file of a multi-file document by its absolute path on
+// the instance.
+type refReader = func(ctx context.Context, path string) ([]byte, error)
+
 // newLoader is a kin-openapi loader whose external $refs go only through
-// opts.ReadRef, and only when relative: kin's IsExternalRefsAllowed does not
-// apply once a custom reader is set, so the guard is here.
-func newLoader(ctx context.Context, opts Options) *openapi3.Loader {
+// read (the files the bundler read and checked), and only when relative:
+// kin's IsExternalRefsAllowed does not apply once a custom reader is set, so
+// the guard is here too.
+func newLoader(ctx context.Context, read refReader) *openapi3.Loader {
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
-	loader.IsExternalRefsAllowed = opts.ReadRef != nil
+	loader.IsExternalRefsAllowed = read != nil
 	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		if u.Scheme != "" || u.Host != "" || u.User != nil {
 			return nil, fmt.Errorf("$ref %q points outside the service's instance: refused", u.String())
 		}
-		if opts.ReadRef == nil {
+		if read == nil {
 			return nil, fmt.Errorf("$ref %q: external references are not followed for this document", u.Path)
 		}
-		return opts.ReadRef(ctx, path.Clean("/"+u.Path))
+		return read(ctx, path.Clean("/"+u.Path))
 	}
 	return loader
 }

@@ -57,7 +57,7 @@ func TestRealDocumentsLoadNormalizedThroughTheGateway(t *testing.T) {
 		{"OpenAPI 3.1 with only webhooks", "oas31-webhook-example.json", gw, OpenAPI3_1, "Webhook Example", 0, "https://gw.test/api", false},
 		{"a multi-file Swagger 2.0 document follows its relative refs (kin-openapi's conversion leaves one warning)",
 			"swagger2-petstore-separate/spec/swagger.yaml",
-			Options{Location: "/spec/swagger.yaml", ReadRef: readFrom("swagger2-petstore-separate")},
+			Options{Location: "/spec/swagger.yaml", RefRoot: "/", ReadRef: readFrom("swagger2-petstore-separate")},
 			Swagger2, "Swagger Petstore", 4, "", true},
 		{"a multi-file 3.1 document follows its relative refs on the same instance", "oas31-redocly-cafe/openapi.yaml",
 			Options{PublicURL: "https://gw.test", Location: "/openapi.yaml", ReadRef: readFrom("oas31-redocly-cafe")},
@@ -154,7 +154,8 @@ func TestUnreadableDocumentsSayWhereAndWhy(t *testing.T) {
 }
 
 // A $ref to another server, even on loopback, is refused before anything is
-// fetched: that server receives nothing.
+// fetched: that server receives nothing, and the document still loads with
+// the refusal listed (issue 18: a refused $ref costs that part only).
 func TestRefsToOtherServersAreRefusedUnfetched(t *testing.T) {
 	var hits atomic.Int64
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -165,13 +166,16 @@ func TestRefsToOtherServersAreRefusedUnfetched(t *testing.T) {
 	var asked []string
 	doc := "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Evil: {$ref: '" +
 		other.URL + "/schema.yaml'}\n    Local: {$ref: 'parts/local.yaml'}\n"
-	_, err := Load(context.Background(), []byte(doc), Options{Location: "/docs/openapi.yaml",
+	got, err := Load(context.Background(), []byte(doc), Options{Location: "/docs/openapi.yaml",
 		ReadRef: func(_ context.Context, p string) ([]byte, error) {
 			asked = append(asked, p)
 			return []byte("type: string\n"), nil
 		}})
-	if err == nil || !strings.Contains(err.Error(), "points outside the service's instance") {
-		t.Fatalf("err = %v, want the outside $ref refused", err)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if !hasProblem(got, "/components/schemas/Evil", "points outside the service's instance") {
+		t.Errorf("problems %v, want the outside $ref refused at /components/schemas/Evil", got.Problems)
 	}
 	if hits.Load() != 0 {
 		t.Errorf("the other server received %d requests", hits.Load())
@@ -181,6 +185,19 @@ func TestRefsToOtherServersAreRefusedUnfetched(t *testing.T) {
 			t.Errorf("ReadRef asked for %q: relative refs must resolve against the document's location", p)
 		}
 	}
+	if s := got.T.Components.Schemas["Local"]; s == nil || s.Value == nil || !s.Value.Type.Is("string") {
+		t.Errorf("the local $ref was not followed: %+v", s)
+	}
+}
+
+// hasProblem reports whether doc lists a problem at where saying what.
+func hasProblem(doc *Document, where, what string) bool {
+	for _, p := range doc.Problems {
+		if p.Where == where && strings.Contains(p.Message, what) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestValidationWarningsAreLocatedByJSONPointer(t *testing.T) {
