@@ -20,8 +20,17 @@ func TestTheConsumersPageRendersInChromium(t *testing.T) {
 	srv := consumersSite(t, true)
 	ctx, cancelRun := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelRun()
-	err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/portal/"), chromedp.WaitVisible(chromedp.CSS("h1")),
-		chromedp.Click(chromedp.CSS(`header a[href="/portal/consumers"]`)), chromedp.WaitVisible(chromedp.CSS("#consumers")))
+	// The header's link is followed by its href rather than clicked: a
+	// click can land on a node the page has just replaced ("no node with
+	// given id"), which says nothing about the link.
+	err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/portal/"), chromedp.WaitVisible(chromedp.CSS(`header a[href="/portal/consumers"]`)))
+	var href string
+	if err == nil {
+		href, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('header a[href="/portal/consumers"]').getAttribute("href")`))
+	}
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(chromedp.CSS("#consumers")))
+	}
 	var names string
 	if err == nil {
 		names, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#consumers tbody")))
