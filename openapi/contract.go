@@ -335,25 +335,9 @@ func paramNames(tmpl string) [][]string {
 // parameters, taking each middle literal at its leftmost place as
 // matchMixed does; ok is false when the segment does not fit.
 func splitMixed(lits []string, s string) ([]string, bool) {
-	if !strings.HasPrefix(s, lits[0]) {
-		return nil, false
-	}
-	pos := len(lits[0])
 	vals := make([]string, 0, len(lits)-1)
-	for _, l := range lits[1 : len(lits)-1] {
-		if pos+1 > len(s) {
-			return nil, false
-		}
-		i := strings.Index(s[pos+1:], l)
-		if i < 0 {
-			return nil, false
-		}
-		vals = append(vals, s[pos:pos+1+i])
-		pos += 1 + i + len(l)
-	}
-	last := lits[len(lits)-1]
-	if !strings.HasSuffix(s, last) || len(s)-len(last) < pos+1 {
+	if !walkMixed(lits, s, func(v string) { vals = append(vals, v) }) {
 		return nil, false
 	}
-	return append(vals, s[pos:len(s)-len(last)]), true
+	return vals, true
 }

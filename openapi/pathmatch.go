@@ -3,6 +3,7 @@ package openapi
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // The path matcher finds which path template of a document a request path
@@ -93,23 +94,52 @@ func compileSegment(p string) segment {
 // leftmost place after at least one byte is never worse than a later
 // place, so one pass decides; no regexp, whose compiler refuses the invalid
 // UTF-8 a document or a fuzzer can put in a template.
-func matchMixed(lits []string, s string) bool {
+func matchMixed(lits []string, s string) bool { return walkMixed(lits, s, nil) }
+
+// walkMixed matches s against the literals of a mixed segment, each
+// parameter between them taking at least one character, as few as it can,
+// and hands each parameter's value to value when it is not nil (the
+// contract's path parameters, splitMixed). One function for both, so the
+// gateway's auth and its validation read a segment the same way.
+func walkMixed(lits []string, s string, value func(string)) bool {
 	if !strings.HasPrefix(s, lits[0]) {
 		return false
 	}
 	pos := len(lits[0])
 	for _, l := range lits[1 : len(lits)-1] {
-		if pos+1 > len(s) {
+		n := firstRune(s[pos:])
+		if n == 0 {
 			return false
 		}
-		i := strings.Index(s[pos+1:], l)
+		i := strings.Index(s[pos+n:], l)
 		if i < 0 {
 			return false
 		}
-		pos += 1 + i + len(l)
+		if value != nil {
+			value(s[pos : pos+n+i])
+		}
+		pos += n + i + len(l)
 	}
 	last := lits[len(lits)-1]
-	return strings.HasSuffix(s, last) && len(s)-len(last) >= pos+1
+	n := firstRune(s[pos:])
+	if n == 0 || !strings.HasSuffix(s, last) || len(s)-len(last) < pos+n {
+		return false
+	}
+	if value != nil {
+		value(s[pos : len(s)-len(last)])
+	}
+	return true
+}
+
+// firstRune is the length of s's first character (a parameter holds at
+// least one, never part of one), 0 for an empty s; a byte that is not
+// UTF-8 counts as one.
+func firstRune(s string) int {
+	if s == "" {
+		return 0
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return n
 }
 
 // decoded is a segment percent-decoded, or as written when it cannot be.
