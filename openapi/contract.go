@@ -70,6 +70,10 @@ type contractOp struct {
 	// (without kin reading the body once more for it).
 	route    *routers.Route
 	security openapi3.SecurityRequirements
+	// unchecked is why the operation could not be compiled: its traffic is
+	// found and counted, never checked (nor refused), and the others of the
+	// document are still checked.
+	unchecked string
 }
 
 // contractOnce is the lazily compiled contract of a Document.
@@ -153,7 +157,11 @@ func compileContract(d *Document) (*Contract, error) {
 				name = strings.ToUpper(m) + " " + p
 			}
 			if err := checkOperation(item, op, w); err != nil {
-				errs = append(errs, fmt.Sprintf("%s %s: %v", strings.ToUpper(m), p, err))
+				why := fmt.Sprintf("%s %s: %v", strings.ToUpper(m), p, err)
+				errs = append(errs, why)
+				co := &contractOp{name: name, template: p, unchecked: why}
+				ops[strings.ToUpper(m)] = co
+				c.ops[name] = co
 				continue
 			}
 			opCopy := *op
@@ -173,13 +181,21 @@ func compileContract(d *Document) (*Contract, error) {
 			c.byLen[len(cp.segs)] = append(c.byLen[len(cp.segs)], cp)
 		}
 	}
-	if len(errs) > 0 {
+	if len(errs) > 0 && len(errs) == len(c.ops) {
+		// Nothing could be compiled: validation is off for the document.
 		more := ""
 		if len(errs) > maxCompileErrors {
 			more = fmt.Sprintf(" (and %d more)", len(errs)-maxCompileErrors)
 			errs = errs[:maxCompileErrors]
 		}
 		return nil, fmt.Errorf("compiling the contract: %s%s", strings.Join(errs, "; "), more)
+	}
+	for i, why := range errs {
+		if i == maxCompileErrors {
+			c.notes = append(c.notes, fmt.Sprintf("%d more operations are not checked", len(errs)-i))
+			break
+		}
+		c.notes = append(c.notes, "not checked: "+why)
 	}
 	for _, list := range c.byLen {
 		slices.SortStableFunc(list, func(a, b *contractPath) int {

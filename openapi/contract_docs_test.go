@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -121,6 +122,38 @@ func TestContractChecksRealDocumentsOfEveryVersion(t *testing.T) {
 				t.Errorf("violations %q, want %q (%+v)", got, tt.want, res.Violations)
 			}
 		})
+	}
+}
+
+// One operation that cannot be compiled leaves it unchecked, never
+// refused, and every other operation of the document checked.
+func TestAnOperationThatCannotBeCompiledIsUncheckedAndTheOthersAreChecked(t *testing.T) {
+	d, err := Load(context.Background(), []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{
+"/bad":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"string","pattern":"(?<=a)b"}}}},"responses":{"200":{"description":"ok"}}}},
+"/good":{"post":{"requestBody":{"required":true,"content":{"application/json":{"schema":{"type":"object","required":["n"]}}}},"responses":{"200":{"description":"ok"}}}}}}`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.Contract()
+	if err != nil {
+		t.Fatalf("one bad operation turned the whole document off: %v", err)
+	}
+	if notes := strings.Join(c.Notes(), "\n"); !strings.Contains(notes, "not checked: POST /bad") {
+		t.Errorf("notes %q do not name the unchecked operation", notes)
+	}
+	req := func(path, body string) RequestResult {
+		r := httptest.NewRequest("POST", path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		return c.Request(r, []byte(body))
+	}
+	if res := req("/bad", `"zzz"`); !res.Found || len(res.Violations) != 0 || res.Status != 0 {
+		t.Errorf("the unchecked operation: %+v, want found and nothing refused", res)
+	}
+	if res := req("/good", `{}`); len(res.Violations) == 0 {
+		t.Errorf("the good operation was not checked: %+v", res)
+	}
+	if vs := c.Response(req("/bad", `"a"`).Operation, 500, http.Header{}, nil); vs != nil {
+		t.Errorf("an unchecked operation's response was checked: %v", vs)
 	}
 }
 
