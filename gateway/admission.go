@@ -62,6 +62,9 @@ func (g *Gateway) buildAdmission(st *state, p *policies.Policy) *admission {
 	}
 	if r := limitRate.Of(p); r.N > 0 {
 		a.limit = newLimitPlan(p, r)
+		// Chosen once per state: retain set the Redis client before the
+		// state was published, so no request takes a lock for it.
+		a.limit.limiter = g.admitters.limiter(a.limit.shared)
 	}
 	return a
 }

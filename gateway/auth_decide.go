@@ -248,9 +248,9 @@ func schemeVerifier(s SecurityScheme) string {
 	switch s.Type {
 	case "http":
 		switch {
-		case equalFold(s.Scheme, "bearer"):
+		case strings.EqualFold(s.Scheme, "bearer"):
 			return "jwt"
-		case equalFold(s.Scheme, "basic"):
+		case strings.EqualFold(s.Scheme, "basic"):
 			return "basic"
 		}
 	case "oauth2", "openIdConnect":
@@ -264,8 +264,6 @@ func schemeVerifier(s SecurityScheme) string {
 	}
 	return ""
 }
-
-func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
 
 func missing(what string) error {
 	return &AdmissionError{Kind: ErrUnauthorized, Reason: "missing", Detail: "this route needs " + what}

@@ -35,7 +35,7 @@ func (s ratelimitStage) request(w http.ResponseWriter, r *http.Request, ex *exch
 			lim.Burst = 0
 		}
 	}
-	d := s.g.admitters.limiter(plan.shared).Allow(r.Context(), plan.scope+key, lim)
+	d := plan.limiter.Allow(r.Context(), plan.scope+key, lim)
 	d.SetHeaders(w.Header(), plan.name, lim)
 	decision := "allowed"
 	if !d.Allowed {
@@ -54,8 +54,9 @@ func (s ratelimitStage) request(w http.ResponseWriter, r *http.Request, ex *exch
 
 // limitPlan is one policy's rate limit.
 type limitPlan struct {
-	limit ratelimit.Limit
-	rate  string // as written, for the problem's detail
+	limit   ratelimit.Limit
+	limiter ratelimit.Limiter // the gateway's buckets, or Redis when shared
+	rate    string            // as written, for the problem's detail
 	// name is the policy's name in the RateLimit headers: the key kind.
 	name   string
 	shared bool
