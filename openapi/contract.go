@@ -51,6 +51,9 @@ type Contract struct {
 	// ops are the operations by Operation name, for Response.
 	ops   map[string]*contractOp
 	notes []string
+	// strict are the 2020-12 schemas of a 3.1 document's JSON bodies that
+	// use keywords the 3.0 visitor ignores (strict.go).
+	strict strictSchemas
 }
 
 // contractPath is one path template under one server base path.
@@ -140,6 +143,10 @@ func compileContract(d *Document) (*Contract, error) {
 		bases = []string{""}
 	}
 	w := &schemaWalk{seen: map[*openapi3.Schema]bool{}, keywords: map[string]int{}}
+	var sc *strictCompiler
+	if t.IsOpenAPI31OrLater() {
+		sc = newStrictCompiler(t)
+	}
 	var errs []string
 	paths := t.Paths.Map()
 	for _, p := range slices.Sorted(maps.Keys(paths)) {
@@ -163,6 +170,9 @@ func compileContract(d *Document) (*Contract, error) {
 				ops[strings.ToUpper(m)] = co
 				c.ops[name] = co
 				continue
+			}
+			if sc != nil {
+				sc.operation(p, m, op)
 			}
 			opCopy := *op
 			opCopy.Security = &openapi3.SecurityRequirements{}
@@ -208,9 +218,11 @@ func compileContract(d *Document) (*Contract, error) {
 			return 0
 		})
 	}
-	if t.IsOpenAPI31OrLater() {
-		for _, k := range slices.Sorted(maps.Keys(w.keywords)) {
-			c.notes = append(c.notes, fmt.Sprintf("JSON Schema keyword %q (%d schemas) is not checked", k, w.keywords[k]))
+	if sc != nil {
+		c.strict = sc.out
+		unchecked := c.uncheckedKeywords()
+		for _, k := range slices.Sorted(maps.Keys(unchecked)) {
+			c.notes = append(c.notes, fmt.Sprintf("JSON Schema keyword %q (%d schemas) is not checked", k, unchecked[k]))
 		}
 	}
 	return c, nil

@@ -109,6 +109,11 @@ func (c *Contract) Request(r *http.Request, body []byte) RequestResult {
 		rr.Body = http.NoBody
 	}
 	v.add(openapi3filter.ValidateRequest(ctx, input))
+	if len(c.strict) > 0 && len(body) > 0 && !v.has("body", "content_type") {
+		if rb := op.route.Operation.RequestBody; rb != nil && rb.Value != nil {
+			c.strict.check(&v, rb.Value.Content.Get(r.Header.Get("Content-Type")), body, "/body")
+		}
+	}
 	res.Violations = v.list
 	if len(res.Violations) > 0 {
 		res.Status = http.StatusBadRequest

@@ -69,11 +69,12 @@ func (c *Contract) Response(op string, status int, header http.Header, body []by
 	if err := dec.Decode(&value); err != nil || dec.More() {
 		return []Violation{{Kind: "body", Pointer: "/body", Message: "body is not valid JSON"}}
 	}
+	var v violations
 	err := mt.Schema.Value.VisitJSON(value, responseOptions...)
 	if err == nil {
-		return nil
+		c.strict.check(&v, mt, body, "/body")
+		return v.list
 	}
-	var v violations
 	v.value("body", "/body", err, "body does not match the schema")
 	return v.list
 }

@@ -34,6 +34,11 @@ func (v *violations) push(kind, pointer, msg string) {
 	}
 }
 
+// has reports whether a violation of one of the kinds was found.
+func (v *violations) has(kinds ...string) bool {
+	return slices.ContainsFunc(v.list, func(x Violation) bool { return slices.Contains(kinds, x.Kind) })
+}
+
 // add turns what ValidateRequest or ValidateSecurityRequirements returned
 // into violations.
 func (v *violations) add(err error) {
