@@ -42,17 +42,21 @@ func (f *fakeContract) Request(r *http.Request, body []byte) ContractResult {
 	return ContractResult{Status: 404}
 }
 
-func (f *fakeContract) Response(op string, status int, _ http.Header, body []byte) []Violation {
+func (f *fakeContract) Response(op string, status int, h http.Header, body []byte) []Violation {
 	f.mu.Lock()
 	f.resps++
 	f.mu.Unlock()
 	if status != 200 {
 		return []Violation{{Kind: "status", Message: "status not declared"}}
 	}
+	var v []Violation
 	if !bytes.Contains(body, []byte(`"name"`)) {
-		return []Violation{{Kind: "body", Pointer: "/body/name", Message: "property \"name\" is missing"}}
+		v = append(v, Violation{Kind: "body", Pointer: "/body/name", Message: "property \"name\" is missing"})
 	}
-	return nil
+	if h.Get("X-Total-Count") == "" {
+		v = append(v, Violation{Kind: "header", Pointer: "/header/X-Total-Count", Message: "required response header is missing"})
+	}
+	return v
 }
 
 func (f *fakeContract) Notes() []string { return []string{"const (2 schemas)"} }
@@ -172,6 +176,9 @@ func TestABodyOverTheLimitIsRefusedUnderEnforceAndStreamsUnderReport(t *testing.
 
 func TestSampledResponsesAreCheckedOffThePath(t *testing.T) {
 	up := newUpstream(t, "svc", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/pets/3" {
+			w.Header().Set("X-Total-Count", "1") // a declared header the contract sees
+		}
 		if r.URL.Path == "/pets/1" {
 			_, _ = io.WriteString(w, `{"name":"rex"}`)
 			return
@@ -190,8 +197,8 @@ func TestSampledResponsesAreCheckedOffThePath(t *testing.T) {
 		return len(v.Operations) == 1 && v.Operations[0].Responses["200"].Checked == 3
 	})
 	v, _ := h.g.Contract("svc")
-	if r := v.Operations[0].Responses["200"]; r.Invalid != 2 || r.ByKind["body"] != 2 {
-		t.Errorf("responses %+v, want 2 of 3 invalid in body", r)
+	if r := v.Operations[0].Responses["200"]; r.Invalid != 2 || r.ByKind["body"] != 2 || r.ByKind["header"] != 1 {
+		t.Errorf("responses %+v, want 2 of 3 invalid: 2 in body, 1 in a header", r)
 	}
 	h.g.Close() // the checker stops; goleak in TestMain sees it gone
 }

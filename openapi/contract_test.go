@@ -252,6 +252,14 @@ func TestContractRefusesADeeplyNestedBodyWithoutDecodingIt(t *testing.T) {
 func TestContractResponse(t *testing.T) {
 	c := shopContract(t)
 	js := http.Header{"Content-Type": {"application/json"}}
+	withHeaders := func(kv ...string) http.Header {
+		h := js.Clone()
+		for i := 0; i < len(kv); i += 2 {
+			h.Set(kv[i], kv[i+1])
+		}
+		return h
+	}
+	withCount := withHeaders("X-Total-Count", "2")
 	for _, tt := range []struct {
 		name   string
 		op     string
@@ -262,7 +270,11 @@ func TestContractResponse(t *testing.T) {
 	}{
 		{"a declared status with a matching body passes", "createpet", 201, js, `{"id":1,"name":"rex","items":[]}`, nil},
 		{"a required field missing points at it", "createpet", 201, js, `{"id":1,"items":[]}`, []string{"body /body/name"}},
-		{"every error of a body is listed", "listpets", 200, js, `[{"id":"x","name":"a","items":[]},{"id":2,"items":[]}]`, []string{"body /body/0/id", "body /body/1/name"}},
+		{"every error of a body is listed", "listpets", 200, withCount, `[{"id":"x","name":"a","items":[]},{"id":2,"items":[]}]`, []string{"body /body/0/id", "body /body/1/name"}},
+		{"a required response header missing is reported", "listpets", 200, js, `[]`, []string{"header /header/X-Total-Count"}},
+		{"declared headers that match pass", "listpets", 200, withHeaders("X-Total-Count", "3", "X-Tags", "cat,dog"), `[]`, nil},
+		{"a header against its schema", "listpets", 200, withHeaders("X-Total-Count", "-1", "X-Tags", "cow"), `[]`, []string{"header /header/X-Tags/0", "header /header/X-Total-Count"}},
+		{"a header that is not an integer", "listpets", 200, withHeaders("X-Total-Count", "many"), `[]`, []string{"header /header/X-Total-Count"}},
 		{"an undeclared status is reported", "createpet", 500, js, `{}`, []string{"status /status"}},
 		{"a status range covers its statuses", "createpet", 409, nil, "", nil},
 		{"default covers what is not declared", "listpets", 503, http.Header{"Content-Type": {"application/problem+json"}}, `{"title":"down"}`, nil},

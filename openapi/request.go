@@ -34,8 +34,8 @@ type RequestResult struct {
 // Violation is one way a request or response breaks the document.
 type Violation struct {
 	// Kind is "path", "query", "header", "cookie", "body", "content_type" or
-	// "security" for requests; "status", "content_type" or "body" for
-	// responses; "request" for an error kin-openapi gives that fits none
+	// "security" for requests; "status", "header", "content_type" or
+	// "body" for responses; "request" for an error kin-openapi gives that fits none
 	// of them (not expected; counted rather than dropped).
 	Kind string `json:"kind"`
 	// Pointer is an RFC 6901 JSON Pointer into the request or response:
