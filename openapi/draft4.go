@@ -2,7 +2,10 @@ package openapi
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -21,13 +24,19 @@ import (
 // change as a warning, so the portal says what it shows differently:
 //
 //   - items: [] → items: {}; items: [a] → items: a; items: [a, b] → items:
-//     {anyOf: [a, b]} in 3.0, and items: a in Swagger 2.0, whose schema
-//     object has no anyOf for the conversion to carry;
+//     {anyOf: [a, b]};
 //   - "null" in a type list → nullable: true (x-nullable in 2.0, which the
 //     conversion turns into nullable); one other type → that type; several →
-//     anyOf of one schema per type in 3.0, the first type in 2.0;
+//     anyOf of one schema per type (the first type when the schema has an
+//     anyOf already);
 //   - required: true on a property → the property's name in its object's
 //     required list; required: false is dropped.
+//
+// Swagger 2.0's schema object has no anyOf, so kin-openapi's conversion to
+// 3.0 would drop one. There the alternatives go into an allOf marked with
+// anyOfMarker, which the conversion carries (with its $refs converted), and
+// anyOfFromMarkers turns each marked allOf into the anyOf after it. The
+// marker is removed from the document first wherever it is written by hand.
 //
 // Values under example, examples, default, enum, const and x- extensions are
 // data, not schemas, and are never touched. OpenAPI 3.1 documents are not
@@ -41,6 +50,9 @@ func rewriteDraft4(doc *yaml.Node, swagger2 bool, prefix string, report func(whe
 	walk = func(n *yaml.Node, where string) {
 		switch n.Kind {
 		case yaml.MappingNode:
+			if m := mapGet(n, anyOfMarker); swagger2 && m != nil && m != markedByUs {
+				mapDel(n, anyOfMarker) // only the rewrite may say "this allOf is an anyOf"
+			}
 			if tupleItems(n, swagger2) {
 				report(prefix+where+"/items", "tuple-form items (a list of schemas) read as %s", itemsAs(swagger2))
 				changed = true
@@ -75,11 +87,22 @@ func rewriteDraft4(doc *yaml.Node, swagger2 bool, prefix string, report func(whe
 	return changed
 }
 
-func itemsAs(swagger2 bool) string {
+func itemsAs(bool) string { return "anyOf of its schemas" }
+
+// anyOfMarker marks, in a Swagger 2.0 document, an allOf that the rewrite
+// made to carry an anyOf through the conversion to 3.0.
+const anyOfMarker = "x-bulwark-draft4-anyof"
+
+// markedByUs is the marker's value as the rewrite writes it: the walk
+// tells its own markers from a document's by this node's identity.
+var markedByUs = boolean(true)
+
+// alternatives is {anyOf: alts} in 3.0 and the marked allOf in 2.0.
+func alternatives(swagger2 bool, alts *yaml.Node) *yaml.Node {
 	if swagger2 {
-		return "its first schema (Swagger 2.0 has no anyOf)"
+		return mapping(scalar("allOf"), alts, scalar(anyOfMarker), markedByUs)
 	}
-	return "anyOf of its schemas"
+	return mapping(scalar("anyOf"), alts)
 }
 
 // tupleItems rewrites items: [ ... ] in schema n.
@@ -91,10 +114,10 @@ func tupleItems(n *yaml.Node, swagger2 bool) bool {
 	switch {
 	case len(items.Content) == 0:
 		mapSet(n, "items", mapping())
-	case len(items.Content) == 1 || swagger2:
+	case len(items.Content) == 1:
 		mapSet(n, "items", items.Content[0])
 	default:
-		mapSet(n, "items", mapping(scalar("anyOf"), items))
+		mapSet(n, "items", alternatives(swagger2, items))
 	}
 	return true
 }
@@ -128,7 +151,7 @@ func typeList(n *yaml.Node, swagger2 bool) (string, bool) {
 	switch {
 	case len(types) == 0:
 		mapDel(n, "type")
-	case len(types) == 1 || swagger2 || mapGet(n, "anyOf") != nil:
+	case len(types) == 1 || mapGet(n, "anyOf") != nil || swagger2 && mapGet(n, "allOf") != nil:
 		mapSet(n, "type", scalar(types[0]))
 	default:
 		mapDel(n, "type")
@@ -136,7 +159,10 @@ func typeList(n *yaml.Node, swagger2 bool) (string, bool) {
 		for _, t := range types {
 			alts.Content = append(alts.Content, mapping(scalar("type"), scalar(t)))
 		}
-		mapSet(n, "anyOf", alts)
+		carrier := alternatives(swagger2, alts)
+		for i := 0; i+1 < len(carrier.Content); i += 2 {
+			mapSet(n, carrier.Content[i].Value, carrier.Content[i+1])
+		}
 	}
 	return was, true
 }
@@ -153,7 +179,7 @@ func describeType(n *yaml.Node) string {
 	var parts []string
 	if t := mapGet(n, "type"); t != nil {
 		parts = append(parts, "type "+t.Value)
-	} else if a := mapGet(n, "anyOf"); a != nil {
+	} else if mapGet(n, "anyOf") != nil || mapGet(n, anyOfMarker) != nil {
 		parts = append(parts, "anyOf of each type")
 	} else {
 		parts = append(parts, "any type")
@@ -192,4 +218,100 @@ func requiredFlags(n *yaml.Node) []string {
 		list.Content = append(list.Content, scalar(name))
 	}
 	return names
+}
+
+// anyOfFromMarkers turns every allOf marked by the Swagger 2.0 rewrite into
+// the anyOf it stands for, once the document is in its 3.0 form.
+func anyOfFromMarkers(t *openapi3.T) {
+	seen := map[*openapi3.Schema]bool{}
+	var visit func(r *openapi3.SchemaRef)
+	visit = func(r *openapi3.SchemaRef) {
+		if r == nil || r.Value == nil || seen[r.Value] {
+			return
+		}
+		s := r.Value
+		seen[s] = true
+		for _, ext := range []map[string]any{s.Extensions, r.Extensions} {
+			if marked, _ := ext[anyOfMarker].(bool); marked && len(s.AnyOf) == 0 {
+				s.AnyOf, s.AllOf = s.AllOf, nil
+			}
+			delete(ext, anyOfMarker)
+		}
+		for _, sub := range slices.Concat(s.AllOf, s.AnyOf, s.OneOf,
+			openapi3.SchemaRefs{s.Not, s.Items, s.AdditionalProperties.Schema}) {
+			visit(sub)
+		}
+		for _, sub := range s.Properties {
+			visit(sub)
+		}
+	}
+	eachSchema(t, visit)
+}
+
+// eachSchema calls fn with every schema a 3.0 document holds at its top:
+// components, and the parameters, bodies and responses of every operation
+// (fn follows what they reach).
+func eachSchema(t *openapi3.T, fn func(*openapi3.SchemaRef)) {
+	content := func(c openapi3.Content) {
+		for _, mt := range c {
+			if mt != nil {
+				fn(mt.Schema)
+			}
+		}
+	}
+	params := func(ps openapi3.Parameters) {
+		for _, p := range ps {
+			if p != nil && p.Value != nil {
+				fn(p.Value.Schema)
+				content(p.Value.Content)
+			}
+		}
+	}
+	response := func(r *openapi3.ResponseRef) {
+		if r == nil || r.Value == nil {
+			return
+		}
+		content(r.Value.Content)
+		for _, h := range r.Value.Headers {
+			if h != nil && h.Value != nil {
+				fn(h.Value.Schema)
+			}
+		}
+	}
+	if c := t.Components; c != nil {
+		for _, s := range c.Schemas {
+			fn(s)
+		}
+		for _, p := range c.Parameters {
+			params(openapi3.Parameters{p})
+		}
+		for _, rb := range c.RequestBodies {
+			if rb != nil && rb.Value != nil {
+				content(rb.Value.Content)
+			}
+		}
+		for _, r := range c.Responses {
+			response(r)
+		}
+	}
+	if t.Paths == nil {
+		return
+	}
+	for _, item := range t.Paths.Map() {
+		if item == nil {
+			continue
+		}
+		params(item.Parameters)
+		for _, op := range item.Operations() {
+			params(op.Parameters)
+			if rb := op.RequestBody; rb != nil && rb.Value != nil {
+				content(rb.Value.Content)
+			}
+			if op.Responses != nil {
+				for _, r := range op.Responses.Map() {
+					response(r)
+				}
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -16,10 +17,35 @@ func TestDraft4FormsAreReadInTheirNearestOpenAPI3Form(t *testing.T) {
 		name, doc, where, says string
 		check                  func(t *testing.T, d *Document)
 	}{
-		{"Swagger 2.0 tuple items become the first item", sw + "{type: array, items: [{type: string}, {type: integer}]}\n",
-			where2 + "/items", "tuple-form items", func(t *testing.T, d *Document) {
-				if s := resp200(d); !s.Items.Value.Type.Is("string") {
-					t.Errorf("items %+v", s.Items.Value.Type)
+		{"Swagger 2.0 tuple items become anyOf too", sw + "{type: array, items: [{type: string}, {$ref: '#/definitions/N'}]}\ndefinitions: {N: {type: integer}}\n",
+			where2 + "/items", "anyOf", func(t *testing.T, d *Document) {
+				s := resp200(d).Items
+				if any := s.Value.AnyOf; len(any) != 2 || len(s.Value.AllOf) != 0 || any[1].Ref != "#/components/schemas/N" ||
+					!any[1].Value.Type.Is("integer") || len(s.Extensions)+len(s.Value.Extensions) != 0 {
+					t.Errorf("items %+v", s.Value)
+				}
+				c, err := d.Contract()
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := http.Header{"Content-Type": {"application/json"}}
+				if v := c.Response(d.Operations[0].Slug, 200, h, []byte(`["a", 1]`)); len(v) > 0 {
+					t.Errorf("both alternatives are items: %+v", v)
+				}
+				if v := c.Response(d.Operations[0].Slug, 200, h, []byte(`[true]`)); len(v) != 1 {
+					t.Errorf("an item of neither: %+v", v)
+				}
+			}},
+		{"Swagger 2.0 type lists become anyOf too", sw + "{type: [string, integer, 'null']}\n", where2 + "/type", "anyOf of each type, nullable",
+			func(t *testing.T, d *Document) {
+				if s := resp200(d); len(s.AnyOf) != 2 || len(s.AllOf) != 0 || !s.Nullable || s.Type != nil && len(*s.Type) > 0 {
+					t.Errorf("schema %+v", s)
+				}
+			}},
+		{"a hand-written marker is not taken for the rewrite's", sw + "{allOf: [{type: string}, {maxLength: 2}], x-bulwark-draft4-anyof: true, type: [string]}\n",
+			where2 + "/type", "type string", func(t *testing.T, d *Document) {
+				if s := resp200(d); len(s.AllOf) != 2 || len(s.AnyOf) != 0 {
+					t.Errorf("schema %+v", s)
 				}
 			}},
 		{"OpenAPI 3.0 tuple items become anyOf", oas + "{type: array, items: [{type: string}, {type: integer}]}}}\n",

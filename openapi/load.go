@@ -182,6 +182,7 @@ func loadSwagger2(ctx context.Context, data []byte, opts Options, read refReader
 	if d2.Host == "" && d2.BasePath != "" && d2.BasePath != "/" {
 		t.Servers = openapi3.Servers{{URL: d2.BasePath}}
 	}
+	anyOfFromMarkers(t) // draft4.go: the alternatives Swagger 2.0 cannot say
 	return t, nil
 }
 
