@@ -223,8 +223,10 @@ func (c *fastCompiler) object(s *openapi3.Schema, excused []string) *fastObject 
 	o := &fastObject{minProps: s.MinProps, maxProps: s.MaxProps, props: map[string]*fastNode{}, closed: ap.Has != nil && !*ap.Has}
 	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 		p := s.Properties[name]
-		o.props[name] = c.ref(p, nil)
-		if p != nil && p.Value != nil && c.hides(p.Value) {
+		prop := fastProp{name: name, node: c.ref(p, nil), hidden: p != nil && p.Value != nil && c.hides(p.Value)}
+		prop.required = slices.Contains(s.Required, name) && !slices.Contains(excused, name)
+		o.props[name], o.list = prop.node, append(o.list, prop)
+		if prop.hidden {
 			o.hidden = append(o.hidden, name)
 		}
 	}
@@ -232,11 +234,14 @@ func (c *fastCompiler) object(s *openapi3.Schema, excused []string) *fastObject 
 		o.additional = c.ref(ap.Schema, nil)
 	}
 	for _, k := range s.Required {
-		if !slices.Contains(excused, k) {
-			o.required = append(o.required, k)
+		if slices.Contains(excused, k) {
+			continue
+		}
+		o.required = append(o.required, k)
+		if o.props[k] == nil {
+			o.others = append(o.others, k)
 		}
 	}
-	o.walk = len(o.props) > 0 || o.closed || o.additional != nil
 	return o
 }
 

@@ -77,14 +77,21 @@ type fastArray struct {
 }
 
 type fastObject struct {
-	hidden     []string // readOnly in a request, writeOnly in a response
 	minProps   uint64
 	maxProps   *uint64
 	props      map[string]*fastNode
-	closed     bool // additionalProperties: false
+	list       []fastProp // the same properties, in name order
+	hidden     []string   // readOnly in a request, writeOnly in a response
+	closed     bool       // additionalProperties: false
 	additional *fastNode
 	required   []string // less those excused as hidden
-	walk       bool     // whether any member has a schema or is refused
+	others     []string // those of required no property describes
+}
+
+type fastProp struct {
+	name             string
+	node             *fastNode
+	required, hidden bool
 }
 
 // ok is kin-openapi's visitJSON, in its order wherever the order decides:
@@ -183,9 +190,12 @@ func (n *fastNode) inEnum(v any) bool {
 // number is visitJSONNumber on the float64 kin-openapi converts a
 // json.Number to. A non-finite number is left to kin-openapi.
 func (n *fastNode) number(x json.Number) bool {
-	f, err := x.Float64()
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return false
+	f, ok := fastSmallInt(x)
+	if !ok {
+		var err error
+		if f, err = x.Float64(); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return false
+		}
 	}
 	integer := n.types&tInteger != 0 && n.types&tNumber == 0
 	switch {
@@ -201,6 +211,31 @@ func (n *fastNode) number(x json.Number) bool {
 	return r == nil || (r.exMin == nil || f > *r.exMin) && (r.exMax == nil || f < *r.exMax) &&
 		(r.min == nil || *r.min <= f) && (r.max == nil || *r.max >= f) &&
 		(r.multipleOf == nil || fastMultipleOf(f, *r.multipleOf))
+}
+
+// fastSmallInt reads the common number, a short integer, without
+// strconv.ParseFloat, to the same float64: every integer of up to 15
+// digits is exact in a float64.
+func fastSmallInt(x json.Number) (float64, bool) {
+	digits := string(x)
+	neg := len(digits) > 0 && digits[0] == '-'
+	if neg {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 {
+		return 0, false
+	}
+	var i int64
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int64(c-'0')
+	}
+	if neg {
+		return -float64(i), true // -0 too, as ParseFloat reads "-0"
+	}
+	return float64(i), true
 }
 
 // fastNumberFormat runs the format validator kin-openapi would: an integer
@@ -308,15 +343,24 @@ func (n *fastNode) object(m map[string]any, depth int) bool {
 	if r == nil {
 		return true
 	}
+	if r.minProps != 0 && int64(len(m)) < int64(r.minProps) || r.maxProps != nil && int64(len(m)) > int64(*r.maxProps) {
+		return false
+	}
+	if r.closed || r.additional != nil || len(m) < len(r.list) {
+		return r.byMember(m, depth)
+	}
+	return r.byProperty(m, depth)
+}
+
+// byMember checks each member of m against its property, or as an
+// additional one, as kin-openapi does.
+func (r *fastObject) byMember(m map[string]any, depth int) bool {
 	for _, k := range r.hidden {
 		if m[k] != nil { // a null one is no error to kin-openapi
 			return false
 		}
 	}
-	if r.minProps != 0 && int64(len(m)) < int64(r.minProps) || r.maxProps != nil && int64(len(m)) > int64(*r.maxProps) {
-		return false
-	}
-	if r.walk {
+	if len(r.props) > 0 || r.closed || r.additional != nil {
 		for k, x := range m {
 			if p, ok := r.props[k]; ok {
 				if !p.ok(x, depth+1) {
@@ -327,7 +371,26 @@ func (n *fastNode) object(m map[string]any, depth int) bool {
 			}
 		}
 	}
-	for _, k := range r.required {
+	return r.present(m, r.required)
+}
+
+// byProperty comes to the same when every member not a property is
+// allowed, looking up each property instead of ranging over the members:
+// cheaper when the object has as many members as properties or more.
+func (r *fastObject) byProperty(m map[string]any, depth int) bool {
+	for i := range r.list {
+		p := &r.list[i]
+		x, ok := m[p.name]
+		switch {
+		case !ok && p.required, ok && p.hidden && x != nil, ok && !p.node.ok(x, depth+1):
+			return false
+		}
+	}
+	return r.present(m, r.others)
+}
+
+func (r *fastObject) present(m map[string]any, names []string) bool {
+	for _, k := range names {
 		if _, ok := m[k]; !ok {
 			return false
 		}

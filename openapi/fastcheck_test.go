@@ -3,6 +3,7 @@ package openapi
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -290,6 +291,21 @@ func TestFastCheckOnGoValues(t *testing.T) {
 	}
 	if check(deep(10 * fastMaxDepth)) {
 		t.Error("a value deeper than the check goes is accepted")
+	}
+}
+
+// TestFastSmallIntReadsAsParseFloat: the shortcut for short integers must
+// give the very float64 kin-openapi gets, the sign of zero included.
+func TestFastSmallIntReadsAsParseFloat(t *testing.T) {
+	for _, x := range []string{"0", "-0", "7", "-7", "999999999999999", "-999999999999999", "1000000000000000", "1.0", "1e3", "", "-", "--1", "1-", "+1", "0x1"} {
+		want, err := json.Number(x).Float64()
+		got, ok := fastSmallInt(json.Number(x))
+		switch {
+		case ok && (err != nil || math.Float64bits(got) != math.Float64bits(want)):
+			t.Errorf("%q: %v, ParseFloat %v (%v)", x, got, want, err)
+		case !ok && err == nil && len(strings.TrimPrefix(x, "-")) <= 15 && !strings.ContainsAny(x, ".ex+"):
+			t.Errorf("%q: not read", x)
+		}
 	}
 }
 
