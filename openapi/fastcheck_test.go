@@ -3,6 +3,7 @@ package openapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -16,18 +17,25 @@ import (
 // the one named S.
 func fastSchemas(t testing.TB, schemas string) *openapi3.SchemaRef {
 	t.Helper()
+	s, err := loadFastSchemas(schemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func loadFastSchemas(schemas string) (*openapi3.SchemaRef, error) {
 	doc := "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n" +
 		"    " + strings.ReplaceAll(strings.TrimSpace(schemas), "\n", "\n    ") + "\n"
-	l := openapi3.NewLoader()
-	d, err := l.LoadFromData([]byte(doc))
+	d, err := openapi3.NewLoader().LoadFromData([]byte(doc))
 	if err != nil {
-		t.Fatalf("%v\n%s", err, doc)
+		return nil, fmt.Errorf("%w\n%s", err, doc)
 	}
 	s := d.Components.Schemas["S"]
 	if s == nil {
-		t.Fatalf("no schema S in\n%s", doc)
+		return nil, fmt.Errorf("no schema S in\n%s", doc)
 	}
-	return s
+	return s, nil
 }
 
 // fastDecode decodes JSON as the contract does: numbers stay json.Number.
