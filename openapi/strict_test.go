@@ -132,3 +132,27 @@ func TestStrictLoadsNothing(t *testing.T) {
 		t.Errorf("the 2020-12 compiler fetched %d times", hits)
 	}
 }
+
+// TestCompiledChecksCoverTheShopBodies: the JSON bodies of the shop
+// document, the benchmark's, are checked by compiled checks (a valid body
+// then skips kin-openapi's visitor), and a 3.1 body with const by its
+// 2020-12 schema as well.
+func TestCompiledChecksCoverTheShopBodies(t *testing.T) {
+	c := shopContract(t)
+	op := c.ops["createpet"]
+	if op == nil {
+		t.Fatal("no createpet")
+	}
+	mt := op.route.Operation.RequestBody.Value.Content.Get("application/json")
+	if c.fast[mt] == nil {
+		t.Error("createpet's request body has no compiled check")
+	}
+	if mt := op.route.Operation.Responses.Status(201).Value.Content.Get("application/json"); c.fast[mt] == nil {
+		t.Error("createpet's 201 body has no compiled check")
+	}
+	s := strictContract(t)
+	rb := s.ops["post-orders"].route.Operation.RequestBody.Value.Content.Get("application/json")
+	if s.strict[rb] == nil || s.fast[rb] != nil {
+		t.Errorf("the const body: strict %v, fast %v; want only strict", s.strict[rb] != nil, s.fast[rb] != nil)
+	}
+}
