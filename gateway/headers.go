@@ -33,37 +33,67 @@ func isTrusted(remoteAddr string, trusted []netip.Prefix) bool {
 }
 
 // setForwarded removes the headers an upstream could mistake for the gateway's
-// (removeUntrusted), then sets X-Forwarded-For/Host/Proto (SetXForwarded),
-// X-Forwarded-Prefix and X-Real-Ip. From an untrusted peer the inbound values are discarded; from a
+// (removeUntrusted), then sets X-Forwarded-For/Host/Proto (as
+// httputil.ProxyRequest.SetXForwarded does), X-Forwarded-Prefix and
+// X-Real-Ip. From an untrusted peer the inbound values are discarded; from a
 // trusted one, X-Forwarded-For is extended and Host/Proto/Prefix are kept.
-func setForwarded(pr *httputil.ProxyRequest, ex *exchange) {
+//
+// The values share one backing array (outValues): Header.Set allocates a
+// slice per header, and these are set on every proxied request.
+func setForwarded(pr *httputil.ProxyRequest, ex *exchange, vals *outValues) {
 	in, out := pr.In.Header, pr.Out.Header
 	removeUntrusted(out, ex.trusted)
+	var prior []string
 	if ex.trusted {
-		if prior := in.Values("X-Forwarded-For"); len(prior) > 0 {
-			out["X-Forwarded-For"] = prior
-		}
+		prior = in.Values("X-Forwarded-For")
 	}
-	pr.SetXForwarded()
+	if peer, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+		if len(prior) > 0 {
+			peer = strings.Join(prior, ", ") + ", " + peer
+		}
+		vals.set(out, "X-Forwarded-For", peer)
+	} else {
+		delete(out, "X-Forwarded-For")
+	}
+	host, proto := pr.In.Host, "http"
+	if pr.In.TLS != nil {
+		proto = "https"
+	}
 	prefix := ""
 	if ex.trusted {
 		if v := in.Get("X-Forwarded-Host"); v != "" {
-			out.Set("X-Forwarded-Host", v)
+			host = v
 		}
 		if v := in.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
-			out.Set("X-Forwarded-Proto", v)
+			proto = v
 		}
 		prefix = strings.TrimSuffix(in.Get("X-Forwarded-Prefix"), "/")
 	}
+	vals.set(out, "X-Forwarded-Host", host)
+	vals.set(out, "X-Forwarded-Proto", proto)
 	if ex.route.StripPrefix {
 		prefix += ex.route.Prefix
 	}
 	if prefix != "" {
-		out.Set("X-Forwarded-Prefix", prefix)
+		vals.set(out, "X-Forwarded-Prefix", prefix)
 	} else {
-		out.Del("X-Forwarded-Prefix") // ReverseProxy keeps it; an untrusted one must go
+		delete(out, "X-Forwarded-Prefix") // ReverseProxy keeps it; an untrusted one must go
 	}
-	out.Set("X-Real-Ip", clientIP(pr.In, ex.trusted))
+	vals.set(out, "X-Real-Ip", clientIP(pr.In, ex.trusted))
+}
+
+// outValues is one backing array for the single values the gateway sets on
+// an outbound request. Each header gets a slice of it capped at its length,
+// so a later Add to one header copies rather than writing into the next.
+type outValues struct{ v []string }
+
+func newOutValues() *outValues { return &outValues{v: make([]string, 0, 8)} }
+
+// set is Header.Set for a canonical key, without a slice of its own.
+func (o *outValues) set(h http.Header, key, value string) {
+	o.v = append(o.v, value)
+	n := len(o.v)
+	h[key] = o.v[n-1 : n : n]
 }
 
 // clientIP is the peer's address, or for a trusted peer the right-most address in

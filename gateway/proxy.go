@@ -95,11 +95,12 @@ func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
 	if ex.route.StripPrefix && ex.route.Prefix != "" {
 		stripPrefix(out, ex.route.Prefix)
 	}
-	setForwarded(pr, ex)
+	vals := newOutValues()
+	setForwarded(pr, ex, vals)
 	for name, vals := range ex.identity { // who authentication found (stage_auth.go)
 		out.Header[name] = vals
 	}
-	out.Header.Set("X-Request-Id", ex.requestID)
+	vals.set(out.Header, "X-Request-Id", ex.requestID)
 	ex.sentAt = time.Now()
 }
 
@@ -154,7 +155,31 @@ func (p *proxy) modifyResponse(res *http.Response) error {
 			res.Body = watchIdle(res.Body, ex.svc.policy.StreamIdleTimeout, ex)
 		}
 	}
-	return p.g.chain.respond(res, ex)
+	if err := p.g.chain.respond(res, ex); err != nil {
+		return err
+	}
+	if !isStream(res) {
+		handOver(ex.rec.Header(), res.Header)
+	}
+	return nil
+}
+
+// handOver moves the upstream's response header into the client's, as
+// ReverseProxy's copyHeader would copy it next, but without a new slice per
+// header: the values are the transport's, read for this response alone, and
+// each is capped at its length so a later Add copies instead of writing
+// past it. ReverseProxy then finds res.Header empty and copies nothing.
+// A stream keeps the copy: ReverseProxy reads an upgrade's headers and an
+// event stream's Content-Type after this point.
+func handOver(dst, src http.Header) {
+	for k, vv := range src {
+		if old, ok := dst[k]; ok {
+			dst[k] = append(old[:len(old):len(old)], vv...)
+		} else {
+			dst[k] = vv[:len(vv):len(vv)]
+		}
+		delete(src, k)
+	}
 }
 
 // isStream reports responses whose length is unbounded by design: upgraded
