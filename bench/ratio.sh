@@ -7,8 +7,19 @@
 # rotates each round. The report gives each target's median req/s and the median
 # of its per-round ratio to bare-tuned (same round, so same machine weather).
 #
+# Per proxy core: each run also reads the proxy's own CPU time (user + system,
+# from /proc, the process and its children, as nginx's workers) and divides the
+# req/s by the share of a core it used. On two cores the client's core saturates
+# before a fast proxy does, so raw req/s hides what a request costs the proxy;
+# req/s per proxy core does not.
+#
+# Peers in the same rounds: nginx (Debian's, one worker, keep-alive to the
+# upstream) and Traefik (TRAEFIK_VERSION from the git directory TRAEFIK_GIT,
+# built into .cache/bench, never committed; file provider, defaults).
+#
 #   bash bench/ratio.sh                          # ROUNDS=7 DURATION=5 CONNS=64
 #   ROUNDS=9 TARGETS="bare-tuned bulwark bulwark-gogc100 bulwark-nolog" bash bench/ratio.sh
+#   TRAEFIK_GIT=/path/to/traefik.git TARGETS="bare-tuned nginx traefik bulwark" bash bench/ratio.sh
 #   BASE_BIN=/tmp/bulwark-before TARGETS="bare-tuned bulwark bulwark-base" bash bench/ratio.sh
 #       # bulwark-base: another build (an earlier commit) in the same rounds, for "within 5% of before"
 set -euo pipefail
@@ -22,6 +33,23 @@ readonly PROXY_CPU=0 LOAD_CPU=1
 read -r -a targets <<<"$TARGETS"
 [[ " $TARGETS " == *" bare-tuned "* ]] || { echo "ratio.sh: TARGETS must include bare-tuned, the baseline" >&2; exit 2; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+if [[ " $TARGETS " == *" nginx "* ]] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+	apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
+	systemctl disable --now nginx >/dev/null 2>&1 || service nginx stop >/dev/null 2>&1 || true
+fi
+TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.7.9}
+traefik_bin=$PWD/.cache/bench/traefik-$TRAEFIK_VERSION/traefik
+if [[ " $TARGETS " == *" traefik "* ]] && [ ! -x "$traefik_bin" ]; then
+	# Its source comes from a git directory of traefik/traefik holding the tag
+	# (TRAEFIK_GIT; the module proxy's zip leaves out a nested module its
+	# go.mod replaces, so `go install pkg@version` cannot build it).
+	: "${TRAEFIK_GIT:?ratio.sh: the traefik target needs TRAEFIK_GIT, a git directory of traefik/traefik with tag $TRAEFIK_VERSION}"
+	echo "[ratio] building Traefik $TRAEFIK_VERSION (once, into .cache/bench)" >&2
+	src=$(dirname "$traefik_bin")/src
+	rm -rf "$src" && mkdir -p "$src"
+	git --git-dir="$TRAEFIK_GIT" archive "$TRAEFIK_VERSION" | tar -x -C "$src"
+	(cd "$src" && go build -o "$traefik_bin" ./cmd/traefik)
+fi
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
@@ -36,12 +64,42 @@ up=127.0.0.1:$port
 taskset -c "$LOAD_CPU" "$tmp/upstream" -addr "$up" >/dev/null 2>&1 &
 pids+=($!)
 
-declare -A url
+declare -A url pid
 for t in "${targets[@]}"; do
 	free_port
 	p=$port
 	case $t in
 	bare-tuned) taskset -c "$PROXY_CPU" "$tmp/bareproxy" -addr "127.0.0.1:$p" -upstream "http://$up" -tuned >/dev/null 2>&1 & ;;
+	nginx)
+		mkdir -p "$tmp/nginx"
+		cat >"$tmp/nginx.conf" <<-NGINX
+			worker_processes 1;
+			daemon off;
+			pid $tmp/nginx/nginx.pid;
+			error_log $tmp/nginx/error.log warn;
+			events { worker_connections 4096; }
+			http {
+			  access_log off;
+			  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx;
+			  fastcgi_temp_path $tmp/nginx; uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
+			  upstream bench { server $up; keepalive 64; }
+			  server {
+			    listen 127.0.0.1:$p;
+			    location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; }
+			  }
+			}
+		NGINX
+		taskset -c "$PROXY_CPU" /usr/sbin/nginx -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" >/dev/null 2>&1 &
+		;;
+	traefik)
+		cat >"$tmp/traefik-dynamic.yaml" <<-YAML
+			http:
+			  routers: {bench: {rule: "PathPrefix(\`/\`)", service: bench, entryPoints: [web]}}
+			  services: {bench: {loadBalancer: {servers: [{url: "http://$up"}]}}}
+		YAML
+		taskset -c "$PROXY_CPU" "$traefik_bin" --entrypoints.web.address="127.0.0.1:$p" \
+			--providers.file.filename="$tmp/traefik-dynamic.yaml" --log.level=ERROR >/dev/null 2>&1 &
+		;;
 	bulwark | bulwark-base | bulwark-gogc100 | bulwark-nolog | bulwark-noresilience | bulwark-cached)
 		free_port
 		log=true
@@ -73,37 +131,60 @@ for t in "${targets[@]}"; do
 		fi
 		taskset -c "$PROXY_CPU" "${gogc[@]}" "$bin" serve -c "$tmp/$t.yaml" >/dev/null 2>&1 &
 		;;
-	*) echo "ratio.sh: unknown target $t (bare-tuned, bulwark, bulwark-base, bulwark-gogc100, bulwark-nolog, bulwark-noresilience, bulwark-cached)" >&2; exit 2 ;;
+	*) echo "ratio.sh: unknown target $t (bare-tuned, nginx, traefik, bulwark, bulwark-base, bulwark-gogc100, bulwark-nolog, bulwark-noresilience, bulwark-cached)" >&2; exit 2 ;;
 	esac
 	pids+=($!)
+	pid[$t]=$!
 	url[$t]="http://127.0.0.1:$p/"
 done
+
+# cpu_ticks PID: the user and system clock ticks of the process and its
+# children so far (fields 14 and 15 of /proc/PID/stat, counted after the
+# command name, which may hold spaces).
+cpu_ticks() {
+	local total=0 p
+	for p in "$1" $(pgrep -P "$1" || true); do
+		total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+	done
+	echo "$total"
+}
+hz=$(getconf CLK_TCK)
 for t in "${targets[@]}"; do
 	for _ in $(seq 100); do curl -sf -o /dev/null "${url[$t]}" && break; sleep 0.1; done
 	curl -sf -o /dev/null "${url[$t]}" || { echo "ratio.sh: $t did not start" >&2; exit 1; }
 	timeout 20 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d2s "${url[$t]}" >/dev/null # warm-up
 done
 
-declare -A rps
+declare -A rps cpu core
 n=${#targets[@]}
 for ((r = 0; r < ROUNDS; r++)); do
 	for ((i = 0; i < n; i++)); do
 		t=${targets[$(((i + r) % n))]}
+		before=$(cpu_ticks "${pid[$t]}")
+		start=$(date +%s.%N)
 		v=$(timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "${url[$t]}" |
 			awk '$1 == "Requests/sec:" { print $2 }')
+		share=$(awk -v a="$before" -v b="$(cpu_ticks "${pid[$t]}")" -v hz="$hz" -v s="$start" -v e="$(date +%s.%N)" \
+			'BEGIN { printf "%.4f", (b - a) / hz / (e - s) }')
 		rps[$t,$r]=$v
-		echo "[ratio] round $((r + 1))/$ROUNDS $t $v req/s" >&2
+		cpu[$t,$r]=$share
+		core[$t,$r]=$(awk -v v="$v" -v c="$share" 'BEGIN { printf "%.0f", c > 0 ? v / c : 0 }')
+		echo "[ratio] round $((r + 1))/$ROUNDS $t $v req/s, proxy CPU $share, ${core[$t,$r]} req/s per proxy core" >&2
 	done
 done
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?): ROUNDS=$ROUNDS DURATION=$DURATION CONNS=$CONNS, proxy on CPU $PROXY_CPU, wrk and upstream on CPU $LOAD_CPU"
 echo
-echo "| target | median req/s | min–max req/s | median ratio to bare-tuned (per round) |"
-echo "|---|---:|---:|---:|"
+echo "| target | median req/s | min–max req/s | median ratio to bare-tuned (per round) | proxy CPU share | **req/s per proxy core** | per-core ratio to bare-tuned |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for t in "${targets[@]}"; do
 	vals=$(for ((r = 0; r < ROUNDS; r++)); do echo "${rps[$t,$r]}"; done)
 	ratios=$(for ((r = 0; r < ROUNDS; r++)); do awk -v a="${rps[$t,$r]}" -v b="${rps[bare-tuned,$r]}" 'BEGIN { printf "%.4f\n", a / b }'; done)
-	printf "| %s | %.0f | %.0f–%.0f | %.2fx |\n" "$t" "$(echo "$vals" | median)" \
-		"$(echo "$vals" | sort -g | head -1)" "$(echo "$vals" | sort -g | tail -1)" "$(echo "$ratios" | median)"
+	shares=$(for ((r = 0; r < ROUNDS; r++)); do echo "${cpu[$t,$r]}"; done)
+	cores=$(for ((r = 0; r < ROUNDS; r++)); do echo "${core[$t,$r]}"; done)
+	coreratios=$(for ((r = 0; r < ROUNDS; r++)); do awk -v a="${core[$t,$r]}" -v b="${core[bare-tuned,$r]}" 'BEGIN { printf "%.4f\n", a / b }'; done)
+	printf "| %s | %.0f | %.0f–%.0f | %.2fx | %.2f | %.0f | %.2fx |\n" "$t" "$(echo "$vals" | median)" \
+		"$(echo "$vals" | sort -g | head -1)" "$(echo "$vals" | sort -g | tail -1)" "$(echo "$ratios" | median)" \
+		"$(echo "$shares" | median)" "$(echo "$cores" | median)" "$(echo "$coreratios" | median)"
 done

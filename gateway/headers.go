@@ -87,7 +87,8 @@ func setForwarded(pr *httputil.ProxyRequest, ex *exchange, vals *outValues) {
 // so a later Add to one header copies rather than writing into the next.
 type outValues struct{ v []string }
 
-func newOutValues() *outValues { return &outValues{v: make([]string, 0, 8)} }
+// newOutValues has room for n values before set allocates again.
+func newOutValues(n int) outValues { return outValues{v: make([]string, 0, n)} }
 
 // set is Header.Set for a canonical key, without a slice of its own.
 func (o *outValues) set(h http.Header, key, value string) {

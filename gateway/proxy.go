@@ -95,8 +95,8 @@ func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
 	if ex.route.StripPrefix && ex.route.Prefix != "" {
 		stripPrefix(out, ex.route.Prefix)
 	}
-	vals := newOutValues()
-	setForwarded(pr, ex, vals)
+	vals := newOutValues(6)
+	setForwarded(pr, ex, &vals)
 	for name, vals := range ex.identity { // who authentication found (stage_auth.go)
 		out.Header[name] = vals
 	}

@@ -10,7 +10,12 @@ type traceStage struct{}
 
 func (traceStage) response(res *http.Response, ex *exchange) error {
 	h := res.Header
-	h.Add("Server-Timing", serverTiming(ex))
-	h.Set("X-Request-Id", ex.requestID)
+	vals := newOutValues(2) // one array for both values (headers.go)
+	if prior := h["Server-Timing"]; len(prior) > 0 {
+		h.Add("Server-Timing", serverTiming(ex)) // after the upstream's own
+	} else {
+		vals.set(h, "Server-Timing", serverTiming(ex))
+	}
+	vals.set(h, "X-Request-Id", ex.requestID)
 	return nil
 }
