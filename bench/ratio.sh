@@ -168,23 +168,56 @@ for ((r = 0; r < ROUNDS; r++)); do
 			'BEGIN { printf "%.4f", (b - a) / hz / (e - s) }')
 		rps[$t,$r]=$v
 		cpu[$t,$r]=$share
-		core[$t,$r]=$(awk -v v="$v" -v c="$share" 'BEGIN { printf "%.0f", c > 0 ? v / c : 0 }')
+		core[$t,$r]=$(awk -v v="$v" -v c="$share" 'BEGIN { printf "%.0f", (c > 0 ? v / c : 0) }')
 		echo "[ratio] round $((r + 1))/$ROUNDS $t $v req/s, proxy CPU $share, ${core[$t,$r]} req/s per proxy core" >&2
 	done
 done
 
+# Added latency at one connection: wrk -c1 against each target and, just
+# before it, straight against the upstream; the difference of the p50s, the
+# median over LAT_ROUNDS rounds.
+LAT_ROUNDS=${LAT_ROUNDS:-3}
+p50_us() {
+	timeout 20 taskset -c "$LOAD_CPU" wrk -t1 -c1 -d2s --latency "$1" |
+		awk '$1 == "50%" { v = $2; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1000000; sub(/[a-z]+$/, "", v); printf "%.1f", v * u }'
+}
+declare -A added
+for ((r = 0; r < LAT_ROUNDS; r++)); do
+	for t in "${targets[@]}"; do
+		direct=$(p50_us "http://$up/")
+		through=$(p50_us "${url[$t]}")
+		added[$t,$r]=$(awk -v a="$through" -v b="$direct" 'BEGIN { printf "%.1f", a - b }')
+		echo "[ratio] latency round $((r + 1))/$LAT_ROUNDS $t p50 ${through}us, direct ${direct}us" >&2
+	done
+done
+
+# peak_rss_mib PID: the peak resident set (VmHWM) of the process and its
+# children, in MiB.
+peak_rss_mib() {
+	local total=0 p
+	for p in "$1" $(pgrep -P "$1" || true); do
+		total=$((total + $(awk '$1 == "VmHWM:" { print $2 }' "/proc/$p/status")))
+	done
+	awk -v k="$total" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+has_traefik=false
+[[ " $TARGETS " == *" traefik "* ]] && has_traefik=true
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?): ROUNDS=$ROUNDS DURATION=$DURATION CONNS=$CONNS, proxy on CPU $PROXY_CPU, wrk and upstream on CPU $LOAD_CPU"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?): ROUNDS=$ROUNDS DURATION=$DURATION CONNS=$CONNS LAT_ROUNDS=$LAT_ROUNDS, proxy on CPU $PROXY_CPU, wrk and upstream on CPU $LOAD_CPU"
 echo
-echo "| target | median req/s | min–max req/s | median ratio to bare-tuned (per round) | proxy CPU share | **req/s per proxy core** | per-core ratio to bare-tuned |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| target | median req/s | min–max req/s | proxy CPU share | **req/s per proxy core** | per-core ratio to bare-tuned | per-core ratio to traefik | added p50 at 1 connection | peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for t in "${targets[@]}"; do
 	vals=$(for ((r = 0; r < ROUNDS; r++)); do echo "${rps[$t,$r]}"; done)
-	ratios=$(for ((r = 0; r < ROUNDS; r++)); do awk -v a="${rps[$t,$r]}" -v b="${rps[bare-tuned,$r]}" 'BEGIN { printf "%.4f\n", a / b }'; done)
 	shares=$(for ((r = 0; r < ROUNDS; r++)); do echo "${cpu[$t,$r]}"; done)
 	cores=$(for ((r = 0; r < ROUNDS; r++)); do echo "${core[$t,$r]}"; done)
-	coreratios=$(for ((r = 0; r < ROUNDS; r++)); do awk -v a="${core[$t,$r]}" -v b="${core[bare-tuned,$r]}" 'BEGIN { printf "%.4f\n", a / b }'; done)
-	printf "| %s | %.0f | %.0f–%.0f | %.2fx | %.2f | %.0f | %.2fx |\n" "$t" "$(echo "$vals" | median)" \
-		"$(echo "$vals" | sort -g | head -1)" "$(echo "$vals" | sort -g | tail -1)" "$(echo "$ratios" | median)" \
-		"$(echo "$shares" | median)" "$(echo "$cores" | median)" "$(echo "$coreratios" | median)"
+	per_round() { for ((r = 0; r < ROUNDS; r++)); do awk -v a="${core[$t,$r]}" -v b="${core[$1,$r]}" 'BEGIN { printf "%.4f\n", a / b }'; done; }
+	vs_traefik="–"
+	$has_traefik && vs_traefik=$(printf "%.2fx" "$(per_round traefik | median)")
+	lat=$(for ((r = 0; r < LAT_ROUNDS; r++)); do echo "${added[$t,$r]}"; done | median)
+	printf "| %s | %.0f | %.0f–%.0f | %.2f | %.0f | %.2fx | %s | +%.0f µs | %s MiB |\n" "$t" "$(echo "$vals" | median)" \
+		"$(echo "$vals" | sort -g | head -1)" "$(echo "$vals" | sort -g | tail -1)" \
+		"$(echo "$shares" | median)" "$(echo "$cores" | median)" "$(per_round bare-tuned | median)" "$vs_traefik" \
+		"$lat" "$(peak_rss_mib "${pid[$t]}")"
 done
