@@ -142,6 +142,11 @@ func NewConsul(cfg ConsulConfig) (*Consul, error) {
 	// each change; at a thousand services the service list is the biggest
 	// answer, re-sent whole whenever a service comes or goes.
 	ac.Transport.DisableCompression = true
+	// Each long poll holds its own connection, and each connection its own
+	// buffers: at a thousand services the default 4 KiB write buffer was
+	// 9 MiB of heap for request lines and headers of a few hundred bytes.
+	// bufio writes a longer request through in parts, so nothing breaks.
+	ac.Transport.WriteBufferSize = 1 << 10
 	client, err := api.NewClient(ac)
 	if err != nil {
 		return nil, fmt.Errorf("consul: %w", err)

@@ -58,31 +58,83 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 // routeMetrics caches a route's series so the hot path does no label hashing.
+// Nothing is created until the route's first request (issue 20: a thousand
+// routes that see no traffic cost a thousand small structs, not a thousand
+// histograms and 600-slot code tables).
 type routeMetrics struct {
-	duration prometheus.Observer
-	inflight prometheus.Gauge
-	vec      *prometheus.CounterVec
-	labels   [2]string
+	m      *metrics
+	labels [2]string
+	// live holds the duration histogram and in-flight gauge, made by the
+	// first request (series).
+	live atomic.Pointer[liveSeries]
+	// retired is set when the last table holding the route dropped it: a
+	// request still finishing then gets series that are not exported.
+	retired atomic.Bool
 	// refs counts the routes of live tables holding the series (metrics.mu).
 	refs int
 	// oddCodes is set once a status outside codes was counted.
 	oddCodes atomic.Bool
-	// codes caches a counter per status code, filled on first use.
-	codes [600]atomic.Pointer[prometheus.Counter]
+	// codes caches a counter per status code by class (code/100), each
+	// class's block made on its first status.
+	codes [6]atomic.Pointer[codeBlock]
 	// plain counts what the series count, for Stats.
 	plain plainCounts
 }
 
-func (rm *routeMetrics) counter(code int) prometheus.Counter {
-	if code < 0 || code >= len(rm.codes) {
-		rm.oddCodes.Store(true)
-		return rm.vec.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
+type codeBlock [100]atomic.Pointer[prometheus.Counter]
+
+// liveSeries are a route's series that exist from its first request on.
+type liveSeries struct {
+	duration prometheus.Observer
+	inflight prometheus.Gauge
+}
+
+// unexported are the series of a retired route: counted, never scraped.
+var unexported = &liveSeries{
+	duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "retired_route_duration"}),
+	inflight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "retired_route_inflight"}),
+}
+
+var unexportedCount = prometheus.NewCounter(prometheus.CounterOpts{Name: "retired_route_requests"})
+
+// series returns the route's histogram and gauge, making them on first use.
+// Two first requests may both ask the vecs; WithLabelValues gives both the
+// same child, so either result is the one.
+func (rm *routeMetrics) series() *liveSeries {
+	if s := rm.live.Load(); s != nil {
+		return s
 	}
-	if c := rm.codes[code].Load(); c != nil {
+	if rm.retired.Load() {
+		return unexported
+	}
+	s := &liveSeries{
+		duration: rm.m.duration.WithLabelValues(rm.labels[0], rm.labels[1]),
+		inflight: rm.m.inflight.WithLabelValues(rm.labels[0], rm.labels[1]),
+	}
+	if !rm.live.CompareAndSwap(nil, s) {
+		return rm.live.Load()
+	}
+	return s
+}
+
+func (rm *routeMetrics) counter(code int) prometheus.Counter {
+	if rm.retired.Load() {
+		return unexportedCount
+	}
+	if code < 0 || code >= 100*len(rm.codes) {
+		rm.oddCodes.Store(true)
+		return rm.m.requests.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
+	}
+	slot := rm.codes[code/100].Load()
+	if slot == nil {
+		rm.codes[code/100].CompareAndSwap(nil, new(codeBlock))
+		slot = rm.codes[code/100].Load()
+	}
+	if c := slot[code%100].Load(); c != nil {
 		return *c
 	}
-	c := rm.vec.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
-	rm.codes[code].Store(&c)
+	c := rm.m.requests.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
+	slot[code%100].Store(&c)
 	return c
 }
 
@@ -107,11 +159,18 @@ func (m *metrics) bindRoutes(added, removed []*route) {
 			continue
 		}
 		// Exact deletes: a partial match would scan every series of the vec.
+		rm.retired.Store(true)
 		m.duration.DeleteLabelValues(key[0], key[1])
 		m.inflight.DeleteLabelValues(key[0], key[1])
-		for code := range rm.codes {
-			if rm.codes[code].Load() != nil {
-				m.requests.DeleteLabelValues(key[0], key[1], strconv.Itoa(code))
+		for class := range rm.codes {
+			block := rm.codes[class].Load()
+			if block == nil {
+				continue
+			}
+			for code := range block {
+				if block[code].Load() != nil {
+					m.requests.DeleteLabelValues(key[0], key[1], strconv.Itoa(100*class+code))
+				}
 			}
 		}
 		if rm.oddCodes.Load() {
@@ -129,13 +188,7 @@ func (m *metrics) seriesFor(route, service string) *routeMetrics {
 		rm.refs++
 		return rm
 	}
-	rm := &routeMetrics{
-		refs:     1,
-		duration: m.duration.WithLabelValues(route, service),
-		inflight: m.inflight.WithLabelValues(route, service),
-		vec:      m.requests,
-		labels:   key,
-	}
+	rm := &routeMetrics{refs: 1, m: m, labels: key}
 	m.series[key] = rm
 	return rm
 }

@@ -142,3 +142,49 @@ func TestAReloadDeletesTheSeriesOfRemovedRoutes(t *testing.T) {
 		t.Errorf("the kept route's count is %v after the reload, want 1 (kept, not reset)", v)
 	}
 }
+
+// TestRouteSeriesAreMadeByTraffic: a route's series appear with its first
+// request (issue 20: a thousand idle routes export nothing), and a request
+// that finishes after its route was removed does not bring them back.
+func TestRouteSeriesAreMadeByTraffic(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	up := newUpstream(t, "up", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/slow") {
+			<-release
+		}
+	})
+	snap := snapshot(t, map[string][]string{"svc": {up.Addr()}})
+	both := Config{Routes: []Route{{Name: "busy", Path: "/", Service: "svc"}, {Name: "idle", Path: "/idle", Service: "svc"}}}
+	h := newHarness(t, both, snap)
+	h.get(t, "/")
+	for _, name := range []string{"bulwark_request_duration_seconds", "bulwark_requests_in_flight"} {
+		if _, found := metricValue(t, h.reg, name, map[string]string{"route": "idle"}); found {
+			t.Errorf("%s has a series for a route that saw no request", name)
+		}
+		if _, found := metricValue(t, h.reg, name, map[string]string{"route": "busy"}); !found {
+			t.Errorf("%s has no series for a route that saw a request", name)
+		}
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err := h.client.Get(h.url("/idle/slow"))
+		if err == nil {
+			res.Body.Close()
+		}
+	}()
+	eventually(t, "the slow request in flight", func() bool {
+		v, _ := metricValue(t, h.reg, "bulwark_requests_in_flight", map[string]string{"route": "idle"})
+		return v == 1
+	})
+	h.g.Configure(Config{Routes: []Route{{Name: "busy", Path: "/", Service: "svc"}}}, snap)
+	close(release)
+	<-done
+	for _, name := range []string{"bulwark_requests_total", "bulwark_request_duration_seconds", "bulwark_requests_in_flight"} {
+		if _, found := metricValue(t, h.reg, name, map[string]string{"route": "idle"}); found {
+			t.Errorf("%s has a series for the removed route after its last request finished", name)
+		}
+	}
+}

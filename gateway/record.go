@@ -75,10 +75,10 @@ func (g *Gateway) record(ex *exchange, rec *recorder, r *http.Request) {
 	rm := g.metrics.unrouted
 	if ex.route != nil {
 		rm = ex.route.Data
-		rm.inflight.Dec()
+		rm.series().inflight.Dec()
 	}
 	rm.counter(status).Inc()
-	rm.duration.Observe(elapsed.Seconds())
+	rm.series().duration.Observe(elapsed.Seconds())
 	rm.plain.add(status, elapsed)
 	if ex.up != nil && ex.err != nil && !clientFault(ex.err) {
 		g.metrics.upstreamErrors.WithLabelValues(ex.svc.name, errorKind(ex.err)).Inc()

@@ -30,7 +30,7 @@ func (matchStage) request(w http.ResponseWriter, r *http.Request, ex *exchange) 
 		return err
 	}
 	ex.route = rt
-	rt.Data.inflight.Inc() // record decrements it
+	rt.Data.series().inflight.Inc() // record decrements it
 	return nil
 }
 

@@ -1,0 +1,55 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"testing"
+
+	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// heapInUse is the live heap after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// manyServices is a snapshot of n services with 5 instances each, and the
+// routes to them (as bench/consul/run.sh registers them).
+func manyServices(t testing.TB, n int) (Config, *discovery.Snapshot) {
+	var cfg Config
+	list := make([]discovery.StaticService, 0, n)
+	for i := range n {
+		name := fmt.Sprintf("svc-%04d", i)
+		addrs := make([]string, 5)
+		for j := range addrs {
+			addrs[j] = fmt.Sprintf("127.0.%d.%d:%d", i/250, i%250+1, 9000+j)
+		}
+		list = append(list, discovery.StaticService{Name: name, Instances: addrs})
+		cfg.Routes = append(cfg.Routes, Route{Name: name, Path: "/" + name, Service: name})
+	}
+	s, err := discovery.NewStatic(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, s.Snapshot()
+}
+
+func TestHeapPerService(t *testing.T) {
+	for _, n := range []int{10, 1000} {
+		cfg, snap := manyServices(t, n)
+		before := heapInUse()
+		g := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
+		g.Configure(cfg, snap)
+		after := heapInUse()
+		t.Logf("%d services x 5 instances: %.1f MiB, %.1f KiB per service", n, float64(after-before)/(1<<20), float64(after-before)/1024/float64(n))
+		runtime.KeepAlive(g)
+		g.Close()
+	}
+}
