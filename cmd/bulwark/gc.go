@@ -2,7 +2,10 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
 )
 
 // defaultGCPercent is the garbage collector's pacing when the operator sets no
@@ -12,10 +15,62 @@ import (
 // measured ~20% more requests per core for a few MiB more heap (bench/RESULTS.md).
 const defaultGCPercent = 400
 
-// tuneGC applies defaultGCPercent unless GOGC is set; GOMEMLIMIT, when set, still
-// bounds the heap as usual.
-func tuneGC() {
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(defaultGCPercent)
+// But the percentage is of the live heap, and at a thousand services the live
+// heap is tens of MiB (issue 20): 400% let the heap grow by 120 MiB between
+// collections, most of the gateway's peak RSS. So after every collection the
+// percentage is set for at most maxHeadroom of growth, and never below
+// minGCPercent: a small heap keeps 400%, a large one collects more often.
+const (
+	maxHeadroom  = 32 << 20
+	minGCPercent = 25
+)
+
+// gcPercentFor is the percentage for a live heap of live bytes.
+func gcPercentFor(live uint64) int {
+	if live == 0 {
+		return defaultGCPercent
+	}
+	p := uint64(100) * maxHeadroom / live
+	return int(max(minGCPercent, min(defaultGCPercent, p)))
+}
+
+// tuneGC applies the gateway's pacing unless GOGC is set, and reports whether
+// it did; GOMEMLIMIT, when set, still bounds the heap as usual.
+func tuneGC() bool {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return false
+	}
+	debug.SetGCPercent(defaultGCPercent)
+	return true
+}
+
+// gcPacer re-reads the live heap after each collection, until stopped.
+type gcPacer struct {
+	last    atomic.Int64
+	stopped atomic.Bool
+}
+
+// gcSentinel is an object made to die in the next collection: its cleanup
+// is the pacer's hook into every GC cycle. It holds a pointer so that it is
+// not a tiny allocation (those may share a block and outlive a cycle).
+type gcSentinel struct{ _ *byte }
+
+func pace(p *gcPacer) {
+	runtime.AddCleanup(&gcSentinel{}, func(p *gcPacer) {
+		if !p.stopped.Load() {
+			p.tune()
+			pace(p)
+		}
+	}, p)
+}
+
+func (p *gcPacer) tune() {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	if pct := int64(gcPercentFor(s[0].Value.Uint64())); p.last.Swap(pct) != pct {
+		debug.SetGCPercent(int(pct))
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -45,5 +46,49 @@ func TestTuneGC(t *testing.T) {
 				t.Errorf("GC percent after tuneGC = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestGCPercentFor(t *testing.T) {
+	for _, tt := range []struct {
+		live uint64
+		want int
+	}{
+		{0, defaultGCPercent},
+		{4 << 20, defaultGCPercent}, // a small gateway keeps the throughput pacing
+		{8 << 20, defaultGCPercent}, // 400% of 8 MiB is the 32 MiB headroom exactly
+		{16 << 20, 200},
+		{64 << 20, 50},
+		{1 << 30, minGCPercent}, // never collecting all the time
+	} {
+		if got := gcPercentFor(tt.live); got != tt.want {
+			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", tt.live>>20, got, tt.want)
+		}
+	}
+}
+
+// TestTheGCPacerFollowsTheLiveHeap: with 64 MiB live, a collection makes the
+// pacer lower the percentage (a real GC cycle, the real hook).
+func TestTheGCPacerFollowsTheLiveHeap(t *testing.T) {
+	keepGCPercent(t)
+	debug.SetGCPercent(defaultGCPercent)
+	p := new(gcPacer)
+	pace(p)
+	t.Cleanup(func() { p.stopped.Store(true) })
+	live := make([][]byte, 64)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	deadline := 200
+	for gcPercent() > 60 {
+		if deadline--; deadline == 0 {
+			t.Fatalf("GC percent %d after 200 collections with 64 MiB live, want about 50", gcPercent())
+		}
+		runtime.GC()
+		runtime.Gosched()
+	}
+	runtime.KeepAlive(live)
+	if got := gcPercent(); got < minGCPercent {
+		t.Errorf("GC percent %d, below the floor %d", got, minGCPercent)
 	}
 }

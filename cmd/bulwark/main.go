@@ -51,7 +51,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	tuneGC()
+	if tuneGC() {
+		p := new(gcPacer)
+		pace(p)
+		defer p.stopped.Store(true)
+	}
 
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
