@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/bulwark-gw/bulwark/internal/h1"
 	"github.com/hashicorp/consul/api"
 )
 
@@ -158,6 +161,14 @@ func NewConsul(cfg ConsulConfig) (*Consul, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
+	if tr, ok := next.(*http.Transport); ok && tr == ac.Transport && !proxied(tr, ac.Address) {
+		// A long poll is a body-less GET that waits: h1 sends it and reads
+		// the answer on the watch's own goroutine, where http.Transport
+		// keeps a read and a write goroutine per connection, two stacks per
+		// watched service (about 20 MiB at 1,000 services, issue 20). TLS,
+		// and anything else h1 does not carry, still goes through tr.
+		next = h1.New(tr)
+	}
 	ac.HttpClient.Transport = tapTransport{next: next}
 	return &Consul{cfg: cfg, client: client, log: cfg.Logger.With("component", "consul"),
 		status: newConsulStatus(ac.Address)}, nil
@@ -271,3 +282,18 @@ type watchKey struct{ service, dc string }
 // errIndexZero is logged when Consul answers a blocking query with index 0,
 // which its documentation calls a bug to be worked around by resetting to 1.
 var errIndexZero = errors.New("consul answered index 0; reset to 1")
+
+// proxied reports whether the transport would send requests to the agent at
+// address through a proxy (HTTP_PROXY and friends): h1 speaks to the agent
+// directly, so such a client keeps its http.Transport.
+func proxied(tr *http.Transport, address string) bool {
+	if tr.Proxy == nil {
+		return false
+	}
+	u, err := url.Parse("http://" + strings.TrimPrefix(strings.TrimPrefix(address, "http://"), "https://"))
+	if err != nil {
+		return true
+	}
+	p, err := tr.Proxy(&http.Request{URL: u})
+	return err != nil || p != nil
+}

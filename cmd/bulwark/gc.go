@@ -20,6 +20,13 @@ const defaultGCPercent = 400
 // collections, most of the gateway's peak RSS. So after every collection the
 // percentage is set for at most maxHeadroom of growth, and never below
 // minGCPercent: a small heap keeps 400%, a large one collects more often.
+//
+// The price: the collector's CPU per request goes as 1/percentage, so a
+// gateway with a large live heap (thousands of services) under full load
+// spends more of its core collecting than at 400% (about what 100% cost a
+// small one, some 20% of req/s, bench/RESULTS.md). An operator who would
+// rather spend the memory sets GOGC (and GOMEMLIMIT as a ceiling), which
+// turns this off.
 const (
 	maxHeadroom  = 32 << 20
 	minGCPercent = 25

@@ -12,6 +12,7 @@ package h1
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -51,6 +52,8 @@ type Transport struct {
 	maxHeader     int64         // response header bytes before giving up
 	idleTimeout   time.Duration // 0: no limit
 	maxIdle       int           // idle connections kept per upstream address
+	readBuf       int           // bytes of each connection's read buffer
+	writeBuf      int           // and of its write buffer
 
 	mu    sync.Mutex
 	idle  map[string][]*conn // by host:port, most recently used last
@@ -59,9 +62,10 @@ type Transport struct {
 
 // New returns a Transport whose direct path takes its settings from fallback,
 // which carries every other request: its dialer (DialContext), pool size
-// (MaxIdleConnsPerHost), idle timeout (IdleConnTimeout) and header limits
-// (ResponseHeaderTimeout, MaxResponseHeaderBytes), each zero value meaning what
-// it means to http.Transport. Both paths so connect and give up alike, whichever
+// (MaxIdleConnsPerHost), idle timeout (IdleConnTimeout), header limits
+// (ResponseHeaderTimeout, MaxResponseHeaderBytes) and buffer sizes
+// (ReadBufferSize, WriteBufferSize), each zero value meaning what it means to
+// http.Transport. Both paths so connect and give up alike, whichever
 // a request takes. The direct path uses no proxy: give it a fallback without one.
 func New(fallback *http.Transport) *Transport {
 	t := &Transport{
@@ -71,6 +75,8 @@ func New(fallback *http.Transport) *Transport {
 		maxHeader:     fallback.MaxResponseHeaderBytes,
 		idleTimeout:   fallback.IdleConnTimeout,
 		maxIdle:       fallback.MaxIdleConnsPerHost,
+		readBuf:       cmp.Or(fallback.ReadBufferSize, 4<<10),
+		writeBuf:      cmp.Or(fallback.WriteBufferSize, 4<<10),
 		idle:          map[string][]*conn{},
 	}
 	if t.dial == nil {
@@ -170,8 +176,8 @@ func (t *Transport) get(ctx context.Context, addr string) (*conn, error) {
 		}
 	}
 	pc.lr.R = nc
-	pc.br = bufio.NewReaderSize(&pc.lr, 4<<10)
-	pc.bw = bufio.NewWriterSize(nc, 4<<10)
+	pc.br = bufio.NewReaderSize(&pc.lr, t.readBuf)
+	pc.bw = bufio.NewWriterSize(nc, t.writeBuf)
 	return pc, nil
 }
 
