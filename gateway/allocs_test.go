@@ -56,10 +56,16 @@ func TestProxiedGETAllocations(t *testing.T) {
 	for range 50 {
 		serve() // connections, pools and lazily built state
 	}
-	allocs := testing.AllocsPerRun(500, serve)
-	t.Logf("%.1f allocations per proxied GET (budget %d)", allocs, maxProxiedGETAllocs)
-	if allocs > maxProxiedGETAllocs {
-		t.Errorf("%.1f allocations per proxied GET, over the budget of %d: find the new one (go test -bench GatewayProxy -memprofile)", allocs, maxProxiedGETAllocs)
+	// The fewest of three counts: AllocsPerRun counts the whole process, and
+	// a goroutine an earlier test left (a timer, a refresh) only ever adds.
+	allocs := testing.AllocsPerRun(300, serve)
+	for range 2 {
+		allocs = min(allocs, testing.AllocsPerRun(300, serve))
+	}
+	budget := float64(maxProxiedGETAllocs + raceAllocs)
+	t.Logf("%.1f allocations per proxied GET (budget %.0f)", allocs, budget)
+	if allocs > budget {
+		t.Errorf("%.1f allocations per proxied GET, over the budget of %.0f: find the new one (go test -bench GatewayProxy -memprofile)", allocs, budget)
 	}
 }
 
