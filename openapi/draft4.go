@@ -54,7 +54,7 @@ func rewriteDraft4(doc *yaml.Node, swagger2 bool, prefix string, report func(whe
 				mapDel(n, anyOfMarker) // only the rewrite may say "this allOf is an anyOf"
 			}
 			if tupleItems(n, swagger2) {
-				report(prefix+where+"/items", "tuple-form items (a list of schemas) read as %s", itemsAs(swagger2))
+				report(prefix+where+"/items", "tuple-form items (a list of schemas) read as anyOf of its schemas")
 				changed = true
 			}
 			if was, ok := typeList(n, swagger2); ok {
@@ -86,8 +86,6 @@ func rewriteDraft4(doc *yaml.Node, swagger2 bool, prefix string, report func(whe
 	walk(doc, "")
 	return changed
 }
-
-func itemsAs(bool) string { return "anyOf of its schemas" }
 
 // anyOfMarker marks, in a Swagger 2.0 document, an allOf that the rewrite
 // made to carry an anyOf through the conversion to 3.0.
