@@ -129,7 +129,19 @@ func portalConfig() string {
 // profile saves a CPU profile of bulwark over the next d (PROFILE_DIR=dir),
 // to see where the CPU per change goes; the polls are in it too.
 func (g *gateway) profile(ctx context.Context, path string, d time.Duration) {
-	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", g.admin, int(d.Seconds())), nil)
+	g.pprof(ctx, path, fmt.Sprintf("profile?seconds=%d", int(d.Seconds())), d)
+}
+
+// snapshot saves bulwark's heap (after a GC) and goroutine profiles under
+// PROFILE_DIR, to see what each service and instance costs in memory.
+func (g *gateway) snapshot(ctx context.Context, dir string, n int) {
+	g.pprof(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.heap", n)), "heap?gc=1", 0)
+	g.pprof(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.goroutine", n)), "goroutine", 0)
+}
+
+// pprof saves one of bulwark's /debug/pprof/ answers to path.
+func (g *gateway) pprof(ctx context.Context, path, what string, d time.Duration) {
+	req, err := http.NewRequestWithContext(ctx, "GET", g.admin+"/debug/pprof/"+what, nil)
 	if err != nil {
 		return
 	}

@@ -144,6 +144,9 @@ func measureSize(ctx context.Context, o options, n int) (_ *sizeResult, err erro
 		r.convergenceMean = (after["bulwark_discovery_convergence_seconds_sum"] - before["bulwark_discovery_convergence_seconds_sum"]) / dc
 	}
 	r.discoveryErrors = after["bulwark_discovery_errors_total"]
+	if dir := os.Getenv("PROFILE_DIR"); dir != "" {
+		gw.snapshot(ctx, dir, n)
+	}
 	logf("%d services: control phase (%v, same polls, no change)", n, r.eventDur.Round(time.Millisecond))
 	if err := controlPhase(ctx, ag, gw, r); err != nil {
 		return nil, err
