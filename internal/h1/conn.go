@@ -25,8 +25,9 @@ type conn struct {
 	peekE  error
 	peekB  [1]byte
 	lr     io.LimitedReader // between nc and br: bounds the response header
-	br     *bufio.Reader
-	bw     *bufio.Writer
+	first  firstByte        // a long poll's first byte, between lr and br
+	br     *bufio.Reader    // from the answer's first byte to its end; nil between (buffers.go)
+	bw     *bufio.Writer    // while the request is written; nil after
 	reused bool
 	idleAt time.Time
 }
@@ -48,7 +49,7 @@ type conn struct {
 // Neither client can tell such bytes from the answer; an upstream that splits
 // responses has to be fixed, the client can only keep the window small.
 func (pc *conn) usable() bool {
-	if pc.br.Buffered() > 0 || pc.raw == nil {
+	if pc.br != nil || pc.raw == nil { // a pooled connection buffers nothing (connBody.release)
 		return false
 	}
 	if err := pc.raw.Read(pc.peek); err != nil {
@@ -77,6 +78,7 @@ func (pc *conn) roundTrip(req *http.Request) (*http.Response, error) {
 	fail := func(err error, stale bool) (*http.Response, error) {
 		stop()
 		pc.nc.Close()
+		pc.dropBuffers()
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
@@ -89,13 +91,19 @@ func (pc *conn) roundTrip(req *http.Request) (*http.Response, error) {
 	if pc.t.headerTimeout > 0 {
 		pc.nc.SetReadDeadline(time.Now().Add(pc.t.headerTimeout))
 	}
+	pc.bw = pc.t.writes.writer(pc.nc)
 	if err := req.Write(pc.bw); err != nil {
 		return fail(err, false)
 	}
 	if err := pc.bw.Flush(); err != nil {
 		return fail(err, true)
 	}
+	pc.t.writes.putWriter(pc.bw)
+	pc.bw = nil
 	pc.lr.N = pc.t.maxHeader
+	if err := pc.awaitAnswer(); err != nil {
+		return fail(err, true)
+	}
 	var res *http.Response
 	for informational := 0; ; informational++ {
 		var err error
@@ -176,8 +184,51 @@ func (b *connBody) Close() error {
 func (b *connBody) release(clean bool) {
 	b.done = true
 	if b.stop() && clean && b.reuse && b.pc.br.Buffered() == 0 {
+		// clean is only ever true on Read's own goroutine, at the body's
+		// end: nothing reads the buffer any more, so it can be reused.
+		b.pc.t.reads.putReader(b.pc.br)
+		b.pc.br = nil
 		b.pc.t.put(b.pc)
 		return
 	}
+	// Not pooled: a Close may come from another goroutine while a Read
+	// is still using the buffer; it goes with the connection.
 	b.pc.nc.Close()
+}
+
+// awaitAnswer takes the read buffer the answer is read through. A long poll
+// first waits for the answer's first byte without one (Transport.LongPoll):
+// the wait is a blocking read of one byte into the connection itself, which
+// the read buffer then returns first. An error before that byte means
+// nothing was read.
+func (pc *conn) awaitAnswer() error {
+	if !pc.t.LongPoll {
+		pc.br = pc.t.reads.reader(&pc.lr)
+		return nil
+	}
+	for {
+		n, err := pc.lr.Read(pc.first.b[:])
+		if n == 1 {
+			break // an error with the byte comes again from the next read
+		}
+		if err != nil {
+			return err
+		}
+	}
+	pc.first.done, pc.first.r = false, &pc.lr
+	pc.br = pc.t.reads.reader(&pc.first)
+	return nil
+}
+
+// dropBuffers gives back the buffers of a connection that failed before its
+// answer was handed out, so no one else can be reading them.
+func (pc *conn) dropBuffers() {
+	if pc.bw != nil {
+		pc.t.writes.putWriter(pc.bw)
+		pc.bw = nil
+	}
+	if pc.br != nil {
+		pc.t.reads.putReader(pc.br)
+		pc.br = nil
+	}
 }

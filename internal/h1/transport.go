@@ -11,7 +11,6 @@
 package h1
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -52,8 +51,14 @@ type Transport struct {
 	maxHeader     int64         // response header bytes before giving up
 	idleTimeout   time.Duration // 0: no limit
 	maxIdle       int           // idle connections kept per upstream address
-	readBuf       int           // bytes of each connection's read buffer
-	writeBuf      int           // and of its write buffer
+	reads, writes bufPool       // connections' buffers while a request is on them (buffers.go)
+
+	// LongPoll says answers may take minutes (Consul's blocking queries):
+	// a request then waits for its answer's first byte before it takes a
+	// read buffer, so a parked poll holds none. It costs a read(2) of one
+	// byte per answer, which a long poll can afford and a proxied request
+	// should not pay. Set it before the first request.
+	LongPoll bool
 
 	mu    sync.Mutex
 	idle  map[string][]*conn // by host:port, most recently used last
@@ -75,8 +80,8 @@ func New(fallback *http.Transport) *Transport {
 		maxHeader:     fallback.MaxResponseHeaderBytes,
 		idleTimeout:   fallback.IdleConnTimeout,
 		maxIdle:       fallback.MaxIdleConnsPerHost,
-		readBuf:       cmp.Or(fallback.ReadBufferSize, 4<<10),
-		writeBuf:      cmp.Or(fallback.WriteBufferSize, 4<<10),
+		reads:         poolOf(&readPools, cmp.Or(fallback.ReadBufferSize, 4<<10)),
+		writes:        poolOf(&writePools, cmp.Or(fallback.WriteBufferSize, 4<<10)),
 		idle:          map[string][]*conn{},
 	}
 	if t.dial == nil {
@@ -176,8 +181,6 @@ func (t *Transport) get(ctx context.Context, addr string) (*conn, error) {
 		}
 	}
 	pc.lr.R = nc
-	pc.br = bufio.NewReaderSize(&pc.lr, t.readBuf)
-	pc.bw = bufio.NewWriterSize(nc, t.writeBuf)
 	return pc, nil
 }
 

@@ -407,6 +407,12 @@ func TestDirectTransportAgreesWithHTTPTransportOnHostileUpstreams(t *testing.T) 
 		t.Run(c.name, func(t *testing.T) {
 			cl := newDiffClients(t)
 			c.run(t, "direct path", cl.direct, c.want, func() {})
+			// A long poll waits for the answer's first byte before it
+			// takes a read buffer (Transport.LongPoll): the same bytes
+			// must get the same outcome.
+			poll := newDiffClients(t)
+			poll.direct.LongPoll = true
+			c.run(t, "direct path, long poll", poll.direct, c.want, func() {})
 			w := c.want
 			if c.wantStd != nil {
 				w = c.wantStd
