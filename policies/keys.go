@@ -133,16 +133,20 @@ func Keys() []Key {
 	return out
 }
 
-// keysByName and keysByLabel find a declaration by Name or by Label.
-var keysByName, keysByLabel = index(keys)
+// keysByName and keysByLabel find a declaration by Name or by Label;
+// labels[i] is keys[i].Label(), made once: FromMeta reads every key's label
+// for each service, a thousand services at a time when Consul starts.
+var keysByName, keysByLabel, labels = index(keys)
 
-func index(keys []Key) (byName, byLabel map[string]*Key) {
+func index(keys []Key) (byName, byLabel map[string]*Key, labels []string) {
 	byName, byLabel = map[string]*Key{}, map[string]*Key{}
+	labels = make([]string, len(keys))
 	for i := range keys {
 		byName[keys[i].Name] = &keys[i]
 		if l := keys[i].Label(); l != "" {
 			byLabel[l] = &keys[i]
+			labels[i] = l
 		}
 	}
-	return byName, byLabel
+	return byName, byLabel, labels
 }

@@ -50,10 +50,13 @@ func MetaKeys() []string {
 func FromMeta(meta map[string]string) (Overrides, []string) {
 	var o Overrides
 	var problems []string
-	for _, k := range keys {
-		l := k.Label()
+	for i, k := range keys {
+		l := labels[i]
+		if l == "" {
+			continue
+		}
 		s, ok := meta[MetaPrefix+l]
-		if l == "" || !ok {
+		if !ok {
 			continue
 		}
 		v, why := k.fromLabel(s)
