@@ -29,7 +29,7 @@ type HealthCounts struct {
 // cannot be routed (no address, a bad port, an address listed twice) are
 // skipped and reported; a bad weight is reported and the instance kept at its
 // default weight. Nothing here drops the rest of the service.
-func (c *Consul) convert(service, dc string, entries []*api.ServiceEntry) (update, []string) {
+func (c *Consul) convert(service, dc string, entries []*healthEntry) (update, []string) {
 	u := update{service: service, dc: dc, observed: time.Now(), registered: len(entries) > 0}
 	var problems []string
 	var counts HealthCounts
@@ -98,7 +98,7 @@ func (c *Consul) convert(service, dc string, entries []*api.ServiceEntry) (updat
 // any critical check makes it critical, else any warning makes it warning.
 // Maintenance mode, of the node or the service, is reported apart: Consul
 // implements it as a critical check, but it is a deliberate drain, not a fault.
-func aggregateHealth(checks api.HealthChecks) (h Health, maintenance bool) {
+func aggregateHealth(checks []*healthCheck) (h Health, maintenance bool) {
 	h = Passing
 	for _, ch := range checks {
 		if ch == nil {
@@ -121,7 +121,7 @@ func aggregateHealth(checks api.HealthChecks) (h Health, maintenance bool) {
 
 // instanceAddr is the service's address, or its node's when the service has
 // none (Consul's own rule), with a port in range.
-func instanceAddr(e *api.ServiceEntry) (string, error) {
+func instanceAddr(e *healthEntry) (string, error) {
 	host := e.Service.Address
 	if host == "" && e.Node != nil {
 		host = e.Node.Address
@@ -138,7 +138,7 @@ func instanceAddr(e *api.ServiceEntry) (string, error) {
 // instanceWeight is the weight the instance's labels set (ConsulConfig.Weight),
 // else the service's Consul passing weight, else 1. A bad label returns the
 // fallback with an error saying why.
-func (c *Consul) instanceWeight(s *api.AgentService) (int, error) {
+func (c *Consul) instanceWeight(s *healthService) (int, error) {
 	fallback := max(s.Weights.Passing, 1)
 	if c.cfg.Weight == nil {
 		return fallback, nil

@@ -11,17 +11,17 @@ import (
 
 // entry builds one health answer entry: a service instance on a node, with
 // checks given as "status" or "status:checkID".
-func entry(node, id, addr string, port int, tags []string, meta map[string]string, checks ...string) *api.ServiceEntry {
-	e := &api.ServiceEntry{
-		Node:    &api.Node{Node: node, Address: "10.0.0." + node[len(node)-1:]},
-		Service: &api.AgentService{ID: id, Service: "svc", Address: addr, Port: port, Tags: tags, Meta: meta},
+func entry(node, id, addr string, port int, tags []string, meta map[string]string, checks ...string) *healthEntry {
+	e := &healthEntry{
+		Node:    &healthNode{Node: node, Address: "10.0.0." + node[len(node)-1:]},
+		Service: &healthService{ID: id, Address: addr, Port: port, Tags: tags, Meta: meta},
 	}
 	for i, c := range checks {
 		status, checkID, _ := strings.Cut(c, ":")
 		if checkID == "" {
 			checkID = "check" + string(rune('a'+i))
 		}
-		e.Checks = append(e.Checks, &api.HealthCheck{CheckID: checkID, Status: status})
+		e.Checks = append(e.Checks, &healthCheck{CheckID: checkID, Status: status})
 	}
 	return e
 }
@@ -49,30 +49,30 @@ func TestConsulConvertRoutesOnlyHealthyInstances(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		policy  WarningPolicy
-		entries []*api.ServiceEntry
+		entries []*healthEntry
 		want    string
 		counts  HealthCounts
 	}{
 		{"a passing instance is routed", WarningExclude,
-			[]*api.ServiceEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing")},
+			[]*healthEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing")},
 			"127.0.0.1:9001", HealthCounts{Passing: 1}},
 		{"a critical check on the node or the service excludes it", WarningExclude,
-			[]*api.ServiceEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing", "critical")},
+			[]*healthEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing", "critical")},
 			"", HealthCounts{Critical: 1}},
 		{"warning is excluded by default", WarningExclude,
-			[]*api.ServiceEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "warning")},
+			[]*healthEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "warning")},
 			"", HealthCounts{Warning: 1}},
 		{"warning is routed under include", WarningInclude,
-			[]*api.ServiceEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "warning")},
+			[]*healthEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "warning")},
 			"127.0.0.1:9001", HealthCounts{Warning: 1}},
 		{"service maintenance is excluded and counted apart", WarningInclude,
-			[]*api.ServiceEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing", "critical:"+api.ServiceMaintPrefix+"a")},
+			[]*healthEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing", "critical:"+api.ServiceMaintPrefix+"a")},
 			"", HealthCounts{Maintenance: 1}},
 		{"node maintenance is excluded", WarningInclude,
-			[]*api.ServiceEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "critical:"+api.NodeMaint)},
+			[]*healthEntry{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "critical:"+api.NodeMaint)},
 			"", HealthCounts{Maintenance: 1}},
 		{"a service without an address uses its node's", WarningExclude,
-			[]*api.ServiceEntry{entry("n7", "a", "", 9001, nil, nil, "passing")},
+			[]*healthEntry{entry("n7", "a", "", 9001, nil, nil, "passing")},
 			"10.0.0.7:9001", HealthCounts{Passing: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,7 +96,7 @@ func TestConsulConvertRoutesOnlyHealthyInstances(t *testing.T) {
 func TestConsulConvertReportsBadRegistrationsAndKeepsTheRest(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		bad     *api.ServiceEntry
+		bad     *healthEntry
 		problem string
 		want    string // routed addresses, the good instance included
 	}{
@@ -113,7 +113,7 @@ func TestConsulConvertReportsBadRegistrationsAndKeepsTheRest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			good := entry("n1", "good", "127.0.0.1", 9001, nil, nil, "passing")
-			u, problems := consulWith(t, WarningExclude).convert("svc", "", []*api.ServiceEntry{good, tc.bad})
+			u, problems := consulWith(t, WarningExclude).convert("svc", "", []*healthEntry{good, tc.bad})
 			if got := addrs(u.instances); got != tc.want {
 				t.Errorf("instances = %q, want %q", got, tc.want)
 			}
@@ -125,7 +125,7 @@ func TestConsulConvertReportsBadRegistrationsAndKeepsTheRest(t *testing.T) {
 	t.Run("an instance without any address is skipped", func(t *testing.T) {
 		e := entry("n1", "none", "", 9001, nil, nil, "passing")
 		e.Node.Address = ""
-		u, problems := consulWith(t, WarningExclude).convert("svc", "", []*api.ServiceEntry{e})
+		u, problems := consulWith(t, WarningExclude).convert("svc", "", []*healthEntry{e})
 		if len(u.instances) != 0 || len(problems) != 1 || !strings.Contains(problems[0], "no address") {
 			t.Errorf("instances %v problems %q", u.instances, problems)
 		}
@@ -136,8 +136,8 @@ func TestConsulConvertWeights(t *testing.T) {
 	tagged := entry("n1", "a", "127.0.0.1", 9001, []string{"bulwark.weight=5"}, nil, "passing")
 	warned := entry("n1", "b", "127.0.0.1", 9002, nil, nil, "warning")
 	native := entry("n1", "c", "127.0.0.1", 9003, nil, nil, "passing")
-	native.Service.Weights = api.AgentWeights{Passing: 3, Warning: 1}
-	u, _ := consulWith(t, WarningReduced).convert("svc", "", []*api.ServiceEntry{tagged, warned, native})
+	native.Service.Weights = struct{ Passing int }{Passing: 3}
+	u, _ := consulWith(t, WarningReduced).convert("svc", "", []*healthEntry{tagged, warned, native})
 	got := map[string]int{}
 	for _, in := range u.instances {
 		got[in.Addr] = in.Weight
@@ -159,8 +159,8 @@ func TestConsulConvertWithoutAWeightReaderUsesTheConsulWeight(t *testing.T) {
 		t.Fatal(err)
 	}
 	tagged := entry("n1", "a", "127.0.0.1", 9001, []string{"bulwark.weight=heavy"}, map[string]string{"bulwark-weight": "5"}, "passing")
-	tagged.Service.Weights = api.AgentWeights{Passing: 3}
-	u, problems := c.convert("svc", "", []*api.ServiceEntry{tagged})
+	tagged.Service.Weights = struct{ Passing int }{Passing: 3}
+	u, problems := c.convert("svc", "", []*healthEntry{tagged})
 	if len(u.instances) != 1 || u.instances[0].Weight != 3 || len(problems) != 0 {
 		t.Errorf("instances %+v, problems %q: want weight 3 and no problem", u.instances, problems)
 	}
@@ -169,7 +169,7 @@ func TestConsulConvertWithoutAWeightReaderUsesTheConsulWeight(t *testing.T) {
 func TestConsulConvertLabelsIgnoreHealth(t *testing.T) {
 	a := entry("n1", "a", "127.0.0.1", 9001, []string{"bulwark.route=/inv", "x"}, map[string]string{"bulwark-timeout": "2s"}, "critical")
 	b := entry("n1", "b", "127.0.0.1", 9002, []string{"bulwark.route=/inv", "y"}, map[string]string{"bulwark-timeout": "9s"}, "critical")
-	u, _ := consulWith(t, WarningExclude).convert("svc", "", []*api.ServiceEntry{b, a})
+	u, _ := consulWith(t, WarningExclude).convert("svc", "", []*healthEntry{b, a})
 	if len(u.instances) != 0 {
 		t.Fatalf("critical instances routed: %v", u.instances)
 	}

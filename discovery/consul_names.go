@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/consul/api"
 )
@@ -45,6 +47,7 @@ func (c *Consul) listServices(opts *api.QueryOptions) (serviceNames, *api.QueryM
 	if tap.body == nil {
 		return nil, nil, errors.New("consul: the service list's body was not captured")
 	}
+	defer tap.release()
 	names, err := parseServiceNames(tap.body)
 	return names, meta, err
 }
@@ -53,8 +56,29 @@ func (c *Consul) listServices(opts *api.QueryOptions) (serviceNames, *api.QueryM
 // tapTransport keeps.
 type bodyTapKey struct{}
 
-// bodyTap receives the body of a successful answer.
-type bodyTap struct{ body []byte }
+// bodyTap receives the body of a successful answer, read into a pooled
+// buffer: answers come one after another on each watch, and a buffer grown
+// for one serves the next (io.ReadAll would grow a new one from 512 bytes
+// each time, twice the answer in garbage).
+type bodyTap struct {
+	body []byte
+	buf  *bytes.Buffer
+}
+
+// tapBuffers holds the buffers answers are read into.
+var tapBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledTap is the largest buffer kept for reuse: a rare huge service
+// list is not held for every watch after it.
+const maxPooledTap = 256 << 10
+
+// release gives the body's buffer back; the body must not be used after.
+func (t *bodyTap) release() {
+	if t.buf != nil && t.buf.Cap() <= maxPooledTap {
+		tapBuffers.Put(t.buf)
+	}
+	t.body, t.buf = nil, nil
+}
 
 // tapTransport wraps the Consul client's transport. For a request whose
 // context carries a bodyTap it reads a 200 answer's body (at most
@@ -68,15 +92,17 @@ func (t tapTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || tap == nil || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxServiceList+1))
+	buf := tapBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxServiceList+1))
 	resp.Body.Close()
 	switch {
 	case err != nil:
 		return nil, err
-	case len(b) > maxServiceList:
-		return nil, errors.New("consul: the service list is larger than 64 MiB")
+	case buf.Len() > maxServiceList:
+		return nil, errors.New("consul: the answer is larger than 64 MiB")
 	}
-	tap.body = b
+	tap.body, tap.buf = buf.Bytes(), buf
 	resp.Body = io.NopCloser(strings.NewReader("{}"))
 	resp.ContentLength = 2
 	return resp, nil

@@ -137,7 +137,7 @@ func (c *Consul) watchService(ctx context.Context, service, dc string, out chan<
 	var last *update
 	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
 		opts.Datacenter = dc
-		entries, meta, err := c.client.Health().Service(service, "", false, opts)
+		entries, meta, err := c.serviceHealth(service, opts)
 		if err != nil {
 			return 0, err
 		}
