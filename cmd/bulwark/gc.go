@@ -32,12 +32,17 @@ const (
 	minGCPercent = 25
 )
 
-// gcPercentFor is the percentage for a live heap of live bytes.
-func gcPercentFor(live uint64) int {
-	if live == 0 {
+// gcPercentFor is the percentage for base bytes of what the percentage is
+// of. That base is not the live heap alone: since Go 1.18 the heap may grow
+// by GOGC% of the live heap plus the stacks and globals the collector scans,
+// and at a thousand services the watches' stacks are as large as the heap.
+// Counting the live heap alone let the heap goal pass 59 MiB with 7 MiB live
+// when Consul's first answers came in, which made the gateway's peak RSS.
+func gcPercentFor(base uint64) int {
+	if base == 0 {
 		return defaultGCPercent
 	}
-	p := uint64(100) * maxHeadroom / live
+	p := uint64(100) * maxHeadroom / base
 	return int(max(minGCPercent, min(defaultGCPercent, p)))
 }
 
@@ -72,12 +77,15 @@ func pace(p *gcPacer) {
 }
 
 func (p *gcPacer) tune() {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return
+	var base uint64
+	for _, v := range s {
+		if v.Value.Kind() == metrics.KindUint64 {
+			base += v.Value.Uint64()
+		}
 	}
-	if pct := int64(gcPercentFor(s[0].Value.Uint64())); p.last.Swap(pct) != pct {
+	if pct := int64(gcPercentFor(base)); p.last.Swap(pct) != pct {
 		debug.SetGCPercent(int(pct))
 	}
 }
