@@ -68,7 +68,8 @@ type sizeResult struct {
 	perPollNs           [nClasses]float64 // control: bulwark CPU per poll of each class
 	idleNsPerSec        float64           // control: bulwark CPU per second without polls
 	setupDur, readyDur  time.Duration
-	rssKiB              int64
+	rssKiB              int64   // peak RSS over the whole run
+	readyRSSKiB         int64   // peak RSS when every route first answered: start-up's share
 	convergenceMean     float64 // bulwark_discovery_convergence_seconds over the events, mean
 	publishes           float64 // snapshots bulwark published during the events (that histogram's count)
 	discoveryErrors     float64
@@ -125,6 +126,7 @@ func measureSize(ctx context.Context, o options, n int) (_ *sizeResult, err erro
 		return nil, fmt.Errorf("bulwark not converged on the initial %d services: %w", n, err)
 	}
 	r.readyDur = time.Since(t0)
+	r.readyRSSKiB, _ = peakRSS(gw.pid())
 	logf("%d services: every route answers after %v; measuring %d events of each kind", n, r.readyDur.Round(time.Millisecond), o.events)
 	if err := sleepCtx(ctx, 2*time.Second); err != nil { // let start-up work (GC, idle conns) settle
 		return nil, err
