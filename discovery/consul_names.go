@@ -36,7 +36,7 @@ const maxServiceList = 64 << 20
 // worked. Only the answer's body is taken before consul/api decodes it:
 // bodyTap, on the client's transport, reads it for this request and hands
 // consul/api an empty object instead.
-func (c *Consul) listServices(opts *api.QueryOptions) (serviceNames, *api.QueryMeta, error) {
+func (c *Consul) listServices(opts *api.QueryOptions, sizeHint int) (serviceNames, *api.QueryMeta, error) {
 	tap := &bodyTap{}
 	q := opts.WithContext(context.WithValue(opts.Context(), bodyTapKey{}, tap))
 	var empty struct{}
@@ -48,7 +48,7 @@ func (c *Consul) listServices(opts *api.QueryOptions) (serviceNames, *api.QueryM
 		return nil, nil, errors.New("consul: the service list's body was not captured")
 	}
 	defer tap.release()
-	names, err := parseServiceNames(tap.body)
+	names, err := parseServiceNames(tap.body, sizeHint)
 	return names, meta, err
 }
 
@@ -111,9 +111,13 @@ func (t tapTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // parseServiceNames reads {"name": ["tag", ...] or null, ...} strictly:
 // anything else, HTML or a truncated answer included, is an error that
 // says where it went wrong.
-func parseServiceNames(b []byte) (serviceNames, error) {
+//
+// sizeHint is the number of services expected (the previous list's): the
+// map is made that large at once rather than grown ten times on the way to
+// a thousand.
+func parseServiceNames(b []byte, sizeHint int) (serviceNames, error) {
 	p := &listParser{b: b}
-	out := serviceNames{}
+	out := make(serviceNames, sizeHint)
 	if !p.byte('{') {
 		return nil, p.fail("an object")
 	}
@@ -121,7 +125,7 @@ func parseServiceNames(b []byte) (serviceNames, error) {
 		if !first && !p.byte(',') {
 			return nil, p.fail(`"," or "}"`)
 		}
-		name, ok := p.str()
+		name, ok := p.str(true)
 		if !ok {
 			return nil, p.fail("a service name")
 		}
@@ -137,6 +141,17 @@ func parseServiceNames(b []byte) (serviceNames, error) {
 		return nil, p.fail("the end of the answer")
 	}
 	return out, nil
+}
+
+// plain reports a string's contents that need no decoding and hold no byte
+// JSON forbids there: ASCII, without escapes or control characters.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 type listParser struct {
@@ -176,25 +191,38 @@ func (p *listParser) tags() bool {
 		if !first && !p.byte(',') {
 			return false
 		}
-		if _, ok := p.str(); !ok {
+		if _, ok := p.str(false); !ok { // checked, not kept: routing reads tags from health answers
 			return false
 		}
 	}
 	return true
 }
 
-// str consumes a JSON string and returns its value; a string with escapes
-// (rare in Consul's names and tags) is decoded by encoding/json.
-func (p *listParser) str() (string, bool) {
+// str consumes a JSON string and returns its value when keep is set (else
+// only checks it, allocating nothing); a string with escapes (rare in
+// Consul's names and tags) is decoded by encoding/json.
+func (p *listParser) str(keep bool) (string, bool) {
 	if !p.byte('"') {
 		return "", false
 	}
 	start, escaped := p.i-1, false
+	// The common string, without escapes, in one scan for its closing
+	// quote; anything else takes the byte loop below from the start.
+	if j := bytes.IndexByte(p.b[p.i:], '"'); j >= 0 && plain(p.b[p.i:p.i+j]) {
+		p.i += j + 1
+		if !keep {
+			return "", true
+		}
+		return string(p.b[start+1 : p.i-1]), true
+	}
 	for p.i < len(p.b) {
 		switch c := p.b[p.i]; {
 		case c == '"':
 			p.i++
 			if !escaped {
+				if !keep {
+					return "", true
+				}
 				return string(p.b[start+1 : p.i-1]), true
 			}
 			var s string
@@ -207,6 +235,11 @@ func (p *listParser) str() (string, bool) {
 			p.i += 2
 		case c < 0x20:
 			return "", false
+		case c >= 0x80:
+			// Not ASCII: encoding/json decodes it, so that invalid UTF-8
+			// reads as U+FFFD here as it does there.
+			escaped = true
+			p.i++
 		default:
 			p.i++
 		}

@@ -42,7 +42,7 @@ func TestServiceListRequestIsConsulAPIs(t *testing.T) {
 	opts := func() *api.QueryOptions {
 		return &api.QueryOptions{WaitIndex: 7, WaitTime: 3 * time.Second, Datacenter: "dc2"}
 	}
-	names, meta, err := c.listServices(opts())
+	names, meta, err := c.listServices(opts(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func TestServiceNamesReadsOnlyTheNames(t *testing.T) {
 		` { "web" : [ "bulwark.route=/w", "a,b]}" ] ,"db":[],"x\"y":["\\"], "caf\u00e9": null }`: {"web", "db", `x"y`, "café"},
 		"{\n\t\"a\": [\"[\", \"{\"],\r\n\"b\": []\n}":                                            {"a", "b"},
 	} {
-		got, err := parseServiceNames([]byte(in))
+		got, err := parseServiceNames([]byte(in), 0)
 		if err != nil {
 			t.Errorf("%s: %v", in, err)
 			continue
@@ -28,7 +28,7 @@ func TestServiceNamesReadsOnlyTheNames(t *testing.T) {
 	}
 	for _, bad := range []string{``, `[]`, `"x"`, `null`, `{"a" "b"}`, `<html>`, `{"a": [`, `{"a": [}`, `{"a": ["x"]`,
 		`{"a": ["x",]}`, `{"a": [1]}`, `{"a": {}}`, `{"a": []}}`, `{"a": []} x`, `{"a": ["\q"]}`, "{\"a\n\": []}", `{,}`} {
-		if got, err := parseServiceNames([]byte(bad)); err == nil {
+		if got, err := parseServiceNames([]byte(bad), 0); err == nil {
 			t.Errorf("%s: no error, names %v", bad, got)
 		}
 	}
@@ -56,7 +56,7 @@ func TestServiceNamesAgreesWithEncodingJSON(t *testing.T) {
 			list[fmt.Sprintf("svc-%s", word())] = tags
 		}
 		raw, _ := json.MarshalIndent(list, "", " ")
-		got, err := parseServiceNames(raw)
+		got, err := parseServiceNames(raw, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", raw, err)
 		}
@@ -92,7 +92,7 @@ func TestServiceNamesRejectsWhatEncodingJSONRejects(t *testing.T) {
 		if strings.TrimSpace(string(b)) == "null" {
 			continue // a full decode takes a bare null as an empty map; Consul never sends one
 		}
-		got, err := parseServiceNames(b)
+		got, err := parseServiceNames(b, 0)
 		if (err == nil) != (wantErr == nil) {
 			t.Fatalf("%q: scan error %v, encoding/json error %v", b, err, wantErr)
 		}
@@ -100,4 +100,30 @@ func TestServiceNamesRejectsWhatEncodingJSONRejects(t *testing.T) {
 			t.Fatalf("%q: names %q, want %q", b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 		}
 	}
+}
+
+// FuzzServiceNames holds the scan to encoding/json's reading of the same
+// bytes as map[string][]string: both fail, or both find the same names
+// (invalid UTF-8, escapes and duplicate names included).
+func FuzzServiceNames(f *testing.F) {
+	for _, seed := range []string{
+		`{"web": ["bulwark.route=/w", "v\"2"], "db": [], "cache": null, "caf\u00e9": ["x"]}`,
+		"{\"a\xff\": [\"\xfe\"], \"a\": []}", `{"a":[],"a":null}`, `{"\ud800": []}`, `{}`, `null`, `{"a": [1]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want map[string][]string
+		wantErr := json.Unmarshal(b, &want)
+		if strings.TrimSpace(string(b)) == "null" {
+			return // a full decode takes a bare null as an empty map; Consul never sends one
+		}
+		got, err := parseServiceNames(b, 0)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%q: scan error %v, encoding/json error %v", b, err, wantErr)
+		}
+		if err == nil && !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+			t.Fatalf("%q: names %q, want %q", b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+		}
+	})
 }

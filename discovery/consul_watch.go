@@ -105,14 +105,16 @@ func sleep(ctx context.Context, d time.Duration) {
 // watchCatalog sends the service list (name → tags) whenever it changes.
 func (c *Consul) watchCatalog(ctx context.Context, out chan serviceNames) {
 	w := c.status.watch("catalog")
+	size := 0 // the last list's, for the next one's map
 	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
-		list, meta, err := c.listServices(opts)
+		list, meta, err := c.listServices(opts, size+1)
 		if err != nil {
 			return 0, err
 		}
 		if meta.LastIndex == index {
 			return index, nil // the wait ended without a change
 		}
+		size = len(list)
 		delete(list, "consul") // the servers themselves are never an upstream
 		w.seen()
 		select { // only the newest list matters: replace one not yet taken
