@@ -59,13 +59,22 @@ func (c *Consul) serviceHealth(service string, opts *api.QueryOptions) ([]*healt
 	if err != nil {
 		return nil, nil, err
 	}
+	entries, err := decodeHealth(service, tap)
+	return entries, meta, err
+}
+
+// decodeHealth reads the answer tap took, in a frame of its own: the query
+// above waits with serviceHealth's frame on its stack (see blocking).
+//
+//go:noinline
+func decodeHealth(service string, tap *bodyTap) ([]*healthEntry, error) {
 	if tap.body == nil {
-		return nil, nil, errors.New("consul: the health answer's body was not captured")
+		return nil, errors.New("consul: the health answer's body was not captured")
 	}
 	defer tap.release()
 	var entries []*healthEntry
 	if err := json.Unmarshal(tap.body, &entries); err != nil {
-		return nil, nil, fmt.Errorf("consul: reading the health answer for %s: %w", service, err)
+		return nil, fmt.Errorf("consul: reading the health answer for %s: %w", service, err)
 	}
-	return entries, meta, nil
+	return entries, nil
 }

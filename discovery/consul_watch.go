@@ -23,49 +23,86 @@ const minQueryGap = 10 * time.Millisecond
 // outage costs one immediate answer rather than a wait on a stale index. After
 // an error the loop backs off exponentially with jitter, capped, and keeps
 // trying: Consul being down is a state to recover from, not a reason to stop.
+//
+// A watch spends its life parked inside query, and every frame above the
+// parked read (this loop's, query's, consul/api's, net/http's) stays on its
+// stack. Go shrinks a parked goroutine's stack only while it uses less than
+// a quarter of it, so a few hundred bytes here decide between 8 and 16 KiB
+// for each of a thousand watches (issue 20). Hence the loop keeps to the
+// query, and what it does with the answer is in after, a frame of its own
+// that is gone while the watch waits.
 func (c *Consul) blocking(ctx context.Context, w *watchStatus, query func(opts *api.QueryOptions, index uint64) (uint64, error)) {
-	var index uint64
-	backoff := c.cfg.BackoffMin
+	l := &pollLoop{c: c, w: w, backoff: c.cfg.BackoffMin}
 	for ctx.Err() == nil {
 		started := time.Now()
-		qctx, cancel := context.WithTimeout(ctx, c.cfg.Wait+c.cfg.Wait/16+c.cfg.Timeout)
-		opts := (&api.QueryOptions{WaitIndex: index, WaitTime: c.cfg.Wait}).WithContext(qctx)
-		next, err := query(opts, index)
-		cancel()
+		next, err := l.ask(ctx, query)
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
-			// The index cannot be trusted across a failure: Consul may have
-			// restarted with a lower one, and waiting on the old index would
-			// hide every change until the new index passed it (up to the
-			// whole wait). Index 0 answers at once with the current state.
-			index = 0
-			c.logOutage(w.failed(err))
-			// One WARN per outage (logOutage), not one per watch and retry:
-			// five watches retrying logged 25 lines in 10 s. Each failure is
-			// counted (bulwark_discovery_watch_errors_total) and shown in
-			// GET /api/v1/discovery; the detail is here at debug level.
-			c.log.Debug("consul query failed", "watch", w.name, "err", err, "retry_in", backoff)
-			sleep(ctx, jitter(backoff))
-			backoff = min(2*backoff, c.cfg.BackoffMax)
-			continue
-		}
-		backoff = c.cfg.BackoffMin
-		switch {
-		case next < index:
-			c.log.Info("consul index went backwards; resetting the watch", "watch", w.name,
-				"from", index, "to", next)
-			index = 0
-		case next == 0:
-			c.log.Warn(errIndexZero.Error(), "watch", w.name)
-			index = 1
-		default:
-			index = next
-		}
-		c.logOutage(w.succeeded(index))
-		sleep(ctx, minQueryGap-time.Since(started))
+		l.after(ctx, next, err, started)
 	}
+}
+
+// pollLoop is a blocking-query loop's state between queries.
+type pollLoop struct {
+	c       *Consul
+	w       *watchStatus
+	index   uint64
+	backoff time.Duration
+}
+
+// ask runs one query from the loop's index, bounded by the wait and the
+// timeout beyond it.
+func (l *pollLoop) ask(ctx context.Context, query func(opts *api.QueryOptions, index uint64) (uint64, error)) (uint64, error) {
+	qctx, cancel := context.WithTimeout(ctx, l.c.cfg.Wait+l.c.cfg.Wait/16+l.c.cfg.Timeout)
+	defer cancel()
+	return query(queryOptions(qctx, l.index, l.c.cfg.Wait), l.index)
+}
+
+// queryOptions builds a query's options outside ask's frame: QueryOptions
+// is a large struct, and ask's frame stays on the stack while it waits.
+//
+//go:noinline
+func queryOptions(ctx context.Context, index uint64, wait time.Duration) *api.QueryOptions {
+	return (&api.QueryOptions{WaitIndex: index, WaitTime: wait}).WithContext(ctx)
+}
+
+// after moves the index on from a query's answer, or backs off after its
+// failure, and waits before the next query.
+//
+//go:noinline
+func (l *pollLoop) after(ctx context.Context, next uint64, err error, started time.Time) {
+	c, w := l.c, l.w
+	if err != nil {
+		// The index cannot be trusted across a failure: Consul may have
+		// restarted with a lower one, and waiting on the old index would
+		// hide every change until the new index passed it (up to the
+		// whole wait). Index 0 answers at once with the current state.
+		l.index = 0
+		c.logOutage(w.failed(err))
+		// One WARN per outage (logOutage), not one per watch and retry:
+		// five watches retrying logged 25 lines in 10 s. Each failure is
+		// counted (bulwark_discovery_watch_errors_total) and shown in
+		// GET /api/v1/discovery; the detail is here at debug level.
+		c.log.Debug("consul query failed", "watch", w.name, "err", err, "retry_in", l.backoff)
+		sleep(ctx, jitter(l.backoff))
+		l.backoff = min(2*l.backoff, c.cfg.BackoffMax)
+		return
+	}
+	l.backoff = c.cfg.BackoffMin
+	switch {
+	case next < l.index:
+		c.log.Info("consul index went backwards; resetting the watch", "watch", w.name,
+			"from", l.index, "to", next)
+		l.index = 0
+	case next == 0:
+		c.log.Warn(errIndexZero.Error(), "watch", w.name)
+		l.index = 1
+	default:
+		l.index = next
+	}
+	c.logOutage(w.succeeded(l.index))
+	sleep(ctx, minQueryGap-time.Since(started))
 }
 
 // logOutage logs the beginning and the end of an outage of discovery as a
@@ -136,30 +173,48 @@ func (c *Consul) watchService(ctx context.Context, service, dc string, out chan<
 	}
 	w := c.status.watch(name)
 	defer func() { c.logOutage(c.status.unwatch(name)) }()
-	var last *update
+	sw := &serviceWatch{c: c, w: w, service: service, dc: dc, out: out}
 	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
 		opts.Datacenter = dc
 		entries, meta, err := c.serviceHealth(service, opts)
 		if err != nil {
 			return 0, err
 		}
-		if meta.LastIndex == index && last != nil {
-			return index, nil
-		}
-		u, problems := c.convert(service, dc, entries)
-		w.setProblems(problems)
-		if last != nil && last.equal(&u) {
-			return meta.LastIndex, nil
-		}
-		for _, p := range problems {
-			c.log.Warn("consul registration problem", "service", service, "problem", p)
-		}
-		last = &u
-		w.seen()
-		select {
-		case out <- u:
-		case <-ctx.Done():
-		}
-		return meta.LastIndex, nil
+		return sw.answer(ctx, entries, meta.LastIndex, index), nil
 	})
+}
+
+// serviceWatch is what a service's watch keeps between answers.
+type serviceWatch struct {
+	c           *Consul
+	w           *watchStatus
+	service, dc string
+	out         chan<- update
+	last        *update
+}
+
+// answer handles one health answer at index next (the query waited on
+// index) and returns the index to wait on. It is a frame of its own, not
+// part of the query's, for the reason blocking gives.
+//
+//go:noinline
+func (sw *serviceWatch) answer(ctx context.Context, entries []*healthEntry, next, index uint64) uint64 {
+	if next == index && sw.last != nil {
+		return index
+	}
+	u, problems := sw.c.convert(sw.service, sw.dc, entries)
+	sw.w.setProblems(problems)
+	if sw.last != nil && sw.last.equal(&u) {
+		return next
+	}
+	for _, p := range problems {
+		sw.c.log.Warn("consul registration problem", "service", sw.service, "problem", p)
+	}
+	sw.last = &u
+	sw.w.seen()
+	select {
+	case sw.out <- u:
+	case <-ctx.Done():
+	}
+	return next
 }

@@ -125,5 +125,8 @@ echo "h2spec: ${BULWARK_H2SPEC:-missing}  testssl: ${BULWARK_TESTSSL:-missing}  
 step "tests of the packages that use the tools: ${tool_pkgs[*]#github.com/bulwark-gw/bulwark/} (race detector on)"
 go test -race -count=1 -timeout 15m "${tool_pkgs[@]}"
 
+step "properties the race detector distorts, without it (stack sizes)"
+go test -count=1 -run '^TestParkedWatchesKeepSmallStacks$' ./discovery
+
 step "fuzz (every target, ${FUZZTIME:-10s} each; a crash is kept under testdata/fuzz)"
 ./scripts/fuzz.sh
