@@ -17,6 +17,13 @@ type aggregator struct {
 	labels   map[string]Labels
 	active   map[string]string // service → the datacenter serving it
 	changed  map[string]bool   // since the last snapshot
+
+	// published is the last snapshot's copy of labels, and relabelled says
+	// whether labels changed since: most changes are instances coming,
+	// going or changing health, and their snapshots share the labels copy
+	// rather than copying a thousand services' labels again.
+	published  map[string]Labels
+	relabelled bool
 }
 
 func newAggregator(cfg ConsulConfig) *aggregator {
@@ -38,12 +45,29 @@ func (a *aggregator) retain(list serviceNames) (changed bool) {
 			}
 			delete(a.views, svc)
 			delete(a.services, svc)
-			delete(a.labels, svc)
+			a.dropLabels(svc)
 			delete(a.active, svc)
 			a.changed[svc] = true
 		}
 	}
 	return changed
+}
+
+// setLabels records a service's labels, noting whether they changed.
+func (a *aggregator) setLabels(svc string, l Labels) {
+	if old, ok := a.labels[svc]; !ok || !slices.Equal(old.Tags, l.Tags) || !maps.Equal(old.Meta, l.Meta) ||
+		(old.Tags == nil) != (l.Tags == nil) || (old.Meta == nil) != (l.Meta == nil) {
+		a.relabelled = true
+	}
+	a.labels[svc] = l
+}
+
+// dropLabels forgets a service's labels, noting whether it had any.
+func (a *aggregator) dropLabels(svc string) {
+	if _, ok := a.labels[svc]; ok {
+		a.relabelled = true
+		delete(a.labels, svc)
+	}
 }
 
 // apply records one watcher's answer and recomputes that service alone.
@@ -91,7 +115,7 @@ func (a *aggregator) recompute(svc string) {
 		// come yet): the service is gone now, not when the catalog says so.
 		_, had := a.services[svc]
 		delete(a.services, svc)
-		delete(a.labels, svc)
+		a.dropLabels(svc)
 		delete(a.active, svc)
 		if had {
 			a.changed[svc] = true
@@ -106,9 +130,9 @@ func (a *aggregator) recompute(svc string) {
 	a.services[svc] = chosen.instances
 	a.changed[svc] = true
 	if labelled != nil {
-		a.labels[svc] = labelled.labels
+		a.setLabels(svc, labelled.labels)
 	} else {
-		delete(a.labels, svc)
+		a.dropLabels(svc)
 	}
 }
 
@@ -120,12 +144,17 @@ func dcName(dc string) string {
 }
 
 // snapshot builds an immutable snapshot. The maps are copied (the aggregator
-// keeps changing its own); the instance slices are shared, which is safe
-// because an answer's slice is never modified after it arrives.
+// keeps changing its own), labels only when they changed since the last
+// snapshot (which then shares the last copy); the instance slices are
+// shared, which is safe because an answer's slice is never modified after
+// it arrives.
 func (a *aggregator) snapshot(version uint64, observed time.Time) *Snapshot {
+	if a.relabelled || a.published == nil {
+		a.published, a.relabelled = maps.Clone(a.labels), false
+	}
 	s := &Snapshot{
 		Services: maps.Clone(a.services),
-		Labels:   maps.Clone(a.labels),
+		Labels:   a.published,
 		Source:   "consul",
 		Version:  version,
 		Observed: observed,

@@ -18,6 +18,16 @@ func buildLabels(next, prev *state, names []string) (moved []string) {
 	if next.snap != nil {
 		labels = next.snap.Labels
 	}
+	if prev.labels != nil && !slices.ContainsFunc(names, func(name string) bool {
+		l, ok := labels[name]
+		was := prev.labels[name]
+		return ok != (was != nil) || ok && !sameLabels(was.src, l)
+	}) {
+		// Instances came, went or changed health, labels did not: the
+		// views are prev's (read-only), with no copy of a thousand.
+		next.labels = prev.labels
+		return nil
+	}
 	views := maps.Clone(prev.labels)
 	if views == nil {
 		views = make(map[string]*labelView, len(names))

@@ -1,0 +1,44 @@
+package discovery
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+// A change of instances alone publishes a snapshot that shares the previous
+// one's labels (no copy of every service's labels per health flap); a change
+// of labels publishes a new copy with it, and the old snapshot keeps what it
+// had.
+func TestSnapshotsShareLabelsUntilTheyChange(t *testing.T) {
+	a := newAggregator(ConsulConfig{})
+	inst := func(addr string) []Instance { return []Instance{{ID: addr, Addr: addr, Weight: 1, Health: Passing}} }
+	web := Labels{Tags: []string{"bulwark.route=/web"}}
+	a.apply(update{service: "web", instances: inst("127.0.0.1:1"), labels: web, registered: true})
+	a.apply(update{service: "db", instances: inst("127.0.0.1:2"), labels: Labels{Tags: []string{"v1"}}, registered: true})
+	first := a.snapshot(1, time.Now())
+
+	a.apply(update{service: "web", instances: inst("127.0.0.1:3"), labels: Labels{Tags: []string{"bulwark.route=/web"}}, registered: true})
+	second := a.snapshot(2, time.Now())
+	if reflect.ValueOf(second.Labels).UnsafePointer() != reflect.ValueOf(first.Labels).UnsafePointer() {
+		t.Error("an instance change copied the labels")
+	}
+	if got := second.Services["web"][0].Addr; got != "127.0.0.1:3" {
+		t.Errorf("web's instance %s, want the new one", got)
+	}
+
+	a.apply(update{service: "db", instances: inst("127.0.0.1:2"), labels: Labels{Tags: []string{"v2"}}, registered: true})
+	third := a.snapshot(3, time.Now())
+	if reflect.ValueOf(third.Labels).UnsafePointer() == reflect.ValueOf(second.Labels).UnsafePointer() {
+		t.Fatal("a label change did not make a new copy")
+	}
+	if got, was := third.Labels["db"].Tags[0], second.Labels["db"].Tags[0]; got != "v2" || was != "v1" {
+		t.Errorf("db's tags: %s now, %s in the earlier snapshot; want v2 and v1", got, was)
+	}
+
+	a.retain(serviceNames{"web": true})
+	fourth := a.snapshot(4, time.Now())
+	if _, ok := fourth.Labels["db"]; ok || len(third.Labels) != 2 {
+		t.Errorf("after db left: labels %v now, %v before", fourth.Labels, third.Labels)
+	}
+}
