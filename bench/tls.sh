@@ -289,7 +289,6 @@ done
 echo
 printf -- "- bulwark, HTTPS over HTTP per proxy core (keep-alive): **%.2fx** (issue 19's target: at least 0.90x)\n" "$(ratio keepalive bulwark-https bulwark-http)"
 for mode in "${modes[@]}"; do
-	[[ $mode == keepalive ]] && continue
 	line="- ${label[$mode]}, bulwark-https per proxy core:"
 	has traefik-https && line+=" $(printf "%.2fx" "$(ratio "$mode" bulwark-https traefik-https)") Traefik's,"
 	line+=" $(printf "%.2fx" "$(ratio "$mode" bulwark-https nginx-https)") nginx's"
