@@ -37,22 +37,12 @@ if [[ " $TARGETS " == *" nginx "* ]] && ! command -v nginx >/dev/null && [ ! -x 
 	apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
 	systemctl disable --now nginx >/dev/null 2>&1 || service nginx stop >/dev/null 2>&1 || true
 fi
-TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.7.9}
-traefik_bin=$PWD/.cache/bench/traefik-$TRAEFIK_VERSION/traefik
-if [[ " $TARGETS " == *" traefik "* ]] && [ ! -x "$traefik_bin" ]; then
-	# Its source comes from a git directory of traefik/traefik holding the tag
-	# (TRAEFIK_GIT; the module proxy's zip leaves out a nested module its
-	# go.mod replaces, so `go install pkg@version` cannot build it).
-	: "${TRAEFIK_GIT:?ratio.sh: the traefik target needs TRAEFIK_GIT, a git directory of traefik/traefik with tag $TRAEFIK_VERSION}"
-	echo "[ratio] building Traefik $TRAEFIK_VERSION (once, into .cache/bench)" >&2
-	src=$(dirname "$traefik_bin")/src
-	rm -rf "$src" && mkdir -p "$src"
-	git --git-dir="$TRAEFIK_GIT" archive "$TRAEFIK_VERSION" | tar -x -C "$src"
-	(cd "$src" && go build -o "$traefik_bin" ./cmd/traefik)
-fi
-
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+if [[ " $TARGETS " == *" traefik "* ]] && ! traefik_binary; then
+	echo "ratio.sh: the traefik target needs .cache/bench/traefik-$TRAEFIK_VERSION/traefik or TRAEFIK_GIT, a git directory of traefik/traefik with tag $TRAEFIK_VERSION to build it from" >&2
+	exit 2
+fi
 bench_init ratio
 
 go build -o "$tmp/upstream" ./bench/cmd/upstream
@@ -98,7 +88,8 @@ for t in "${targets[@]}"; do
 			  services: {bench: {loadBalancer: {servers: [{url: "http://$up"}]}}}
 		YAML
 		taskset -c "$PROXY_CPU" "$traefik_bin" --entrypoints.web.address="127.0.0.1:$p" \
-			--providers.file.filename="$tmp/traefik-dynamic.yaml" --log.level=ERROR >/dev/null 2>&1 &
+			--providers.file.filename="$tmp/traefik-dynamic.yaml" --log.level=ERROR \
+			--global.checkNewVersion=false --global.sendAnonymousUsage=false >/dev/null 2>&1 &
 		;;
 	bulwark | bulwark-base | bulwark-gogc100 | bulwark-nolog | bulwark-noresilience | bulwark-cached)
 		free_port
@@ -138,17 +129,6 @@ for t in "${targets[@]}"; do
 	url[$t]="http://127.0.0.1:$p/"
 done
 
-# cpu_ticks PID: the user and system clock ticks of the process and its
-# children so far (fields 14 and 15 of /proc/PID/stat, counted after the
-# command name, which may hold spaces).
-cpu_ticks() {
-	local total=0 p
-	for p in "$1" $(pgrep -P "$1" || true); do
-		total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
-	done
-	echo "$total"
-}
-hz=$(getconf CLK_TCK)
 for t in "${targets[@]}"; do
 	for _ in $(seq 100); do curl -sf -o /dev/null "${url[$t]}" && break; sleep 0.1; done
 	curl -sf -o /dev/null "${url[$t]}" || { echo "ratio.sh: $t did not start" >&2; exit 1; }
