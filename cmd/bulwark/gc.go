@@ -19,7 +19,11 @@ const defaultGCPercent = 400
 // heap is tens of MiB (issue 20): 400% let the heap grow by 120 MiB between
 // collections, most of the gateway's peak RSS. So after every collection the
 // percentage is set for at most maxHeadroom of growth, and never below
-// minGCPercent: a small heap keeps 400%, a large one collects more often.
+// minGCPercent: a small heap keeps about 400%, a large one collects more
+// often. 16 MiB is about what 400% of a one-service gateway under load
+// gives (4 MiB of heap, stacks and globals), so such a gateway keeps its
+// pacing; at 1,000 services, 32 MiB of headroom was half the 64 MiB the
+// whole process has there (issue 20).
 //
 // The price: the collector's CPU per request goes as 1/percentage, so a
 // gateway with a large live heap (thousands of services) under full load
@@ -28,7 +32,7 @@ const defaultGCPercent = 400
 // rather spend the memory sets GOGC (and GOMEMLIMIT as a ceiling), which
 // turns this off.
 const (
-	maxHeadroom  = 32 << 20
+	maxHeadroom  = 16 << 20
 	minGCPercent = 25
 )
 

@@ -55,10 +55,11 @@ func TestGCPercentFor(t *testing.T) {
 		want int
 	}{
 		{0, defaultGCPercent},
-		{4 << 20, defaultGCPercent}, // a small gateway keeps the throughput pacing
-		{8 << 20, defaultGCPercent}, // 400% of 8 MiB is the 32 MiB headroom exactly
-		{16 << 20, 200},
-		{64 << 20, 50},
+		{2 << 20, defaultGCPercent}, // a small gateway keeps the throughput pacing
+		{4 << 20, defaultGCPercent}, // 400% of 4 MiB is the 16 MiB headroom exactly
+		{8 << 20, 200},
+		{32 << 20, 50},
+		{64 << 20, minGCPercent},
 		{1 << 30, minGCPercent}, // never collecting all the time
 	} {
 		if got := gcPercentFor(tt.live); got != tt.want {
