@@ -137,6 +137,7 @@ func (g *gateway) profile(ctx context.Context, path string, d time.Duration) {
 func (g *gateway) snapshot(ctx context.Context, dir string, n int) {
 	g.pprof(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.heap", n)), "heap?gc=1", 0)
 	g.pprof(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.goroutine", n)), "goroutine", 0)
+	g.pprof(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.memstats", n)), "../../metrics", 0) // go_memstats_*: stacks, heap, GC metadata
 }
 
 // pprof saves one of bulwark's /debug/pprof/ answers to path.
