@@ -253,5 +253,12 @@ func isNull(raw []byte) bool { return kind(raw) == "null" }
 
 // escape makes a key one JSON pointer reference token (RFC 6901).
 func escape(key string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+	if !strings.ContainsAny(key, "~/") {
+		return key
+	}
+	return pointerEscaper.Replace(key)
 }
+
+// pointerEscaper is built once (a strings.Replacer is safe for concurrent
+// use); one per key was garbage for every link of every document.
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -104,7 +104,9 @@ func pointerGet(n *yaml.Node, ptr string) *yaml.Node {
 		return nil
 	}
 	for _, tok := range strings.Split(ptr[1:], "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if strings.Contains(tok, "~") {
+			tok = pointerUnescaper.Replace(tok)
+		}
 		switch n.Kind {
 		case yaml.MappingNode:
 			n = mapGet(n, tok)
@@ -126,5 +128,16 @@ func pointerGet(n *yaml.Node, ptr string) *yaml.Node {
 
 // pointerToken escapes one JSON pointer segment.
 func pointerToken(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return pointerEscaper.Replace(s)
 }
+
+// The RFC 6901 replacers, built once: a strings.Replacer is safe for
+// concurrent use, and building one per segment was most of the memory the
+// catalog held while it loaded a thousand services' documents (issue 20).
+var (
+	pointerEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)

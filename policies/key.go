@@ -165,8 +165,11 @@ func (k Key) Label() string {
 	if !k.Labels {
 		return ""
 	}
-	return strings.NewReplacer(".", "-", "_", "-").Replace(k.Name)
+	return labelName.Replace(k.Name)
 }
+
+// labelName turns a key's Name into its label, built once (see labels).
+var labelName = strings.NewReplacer(".", "-", "_", "-")
 
 // Default is the built-in value, of the kind's Go type.
 func (k Key) Default() any { return k.field.builtIn() }
