@@ -169,15 +169,32 @@ func freePorts(n int) ([]int, error) {
 }
 
 // upstreams are the real instances behind every service: plain HTTP servers
-// answering 200 to everything.
+// answering 200 to everything, and a small OpenAPI document at
+// /openapi.json, the first path the portal's catalog probes (PORTAL=on: the
+// catalog of 1,000 services, each with a small document, issue 20).
 type upstreams struct {
 	servers []*http.Server
 	ports   []int
 }
 
+// smallDoc is a service's document: two paths, a schema, about 1 KiB.
+const smallDoc = `{"openapi":"3.0.3","info":{"title":"bench service","version":"1.0.0"},
+"paths":{"/items":{"get":{"summary":"List items","responses":{"200":{"description":"the items",
+"content":{"application/json":{"schema":{"type":"array","items":{"$ref":"#/components/schemas/Item"}}}}}}},
+"post":{"summary":"Add an item","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Item"}}}},
+"responses":{"201":{"description":"added"}}}},
+"/items/{id}":{"get":{"summary":"One item","parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer"}}],
+"responses":{"200":{"description":"the item","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Item"}}}},"404":{"description":"no such item"}}}}},
+"components":{"schemas":{"Item":{"type":"object","required":["id","name"],"properties":{"id":{"type":"integer"},"name":{"type":"string","maxLength":64},"tags":{"type":"array","items":{"type":"string"}}}}}}}`
+
 func startUpstreams(n int) (*upstreams, error) {
 	u := &upstreams{}
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/openapi.json" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, smallDoc)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
 	})
