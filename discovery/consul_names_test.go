@@ -87,18 +87,25 @@ func TestServiceNamesRejectsWhatEncodingJSONRejects(t *testing.T) {
 				b[i] = alphabet[rng.IntN(len(alphabet))]
 			}
 		}
-		var want map[string][]string
-		wantErr := json.Unmarshal(b, &want)
-		if strings.TrimSpace(string(b)) == "null" {
-			continue // a full decode takes a bare null as an empty map; Consul never sends one
-		}
-		got, err := parseServiceNames(b, 0)
-		if (err == nil) != (wantErr == nil) {
-			t.Fatalf("%q: scan error %v, encoding/json error %v", b, err, wantErr)
-		}
-		if err == nil && !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
-			t.Fatalf("%q: names %q, want %q", b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
-		}
+		agreeWithEncodingJSON(t, b)
+	}
+}
+
+// agreeWithEncodingJSON fails unless the scan and a full decode into
+// map[string][]string both fail on b, or both find the same names.
+func agreeWithEncodingJSON(t *testing.T, b []byte) {
+	t.Helper()
+	var want map[string][]string
+	wantErr := json.Unmarshal(b, &want)
+	if strings.TrimSpace(string(b)) == "null" {
+		return // a full decode takes a bare null as an empty map; Consul never sends one
+	}
+	got, err := parseServiceNames(b, 0)
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("%q: scan error %v, encoding/json error %v", b, err, wantErr)
+	}
+	if err == nil && !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+		t.Fatalf("%q: names %q, want %q", b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 	}
 }
 
@@ -112,18 +119,5 @@ func FuzzServiceNames(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var want map[string][]string
-		wantErr := json.Unmarshal(b, &want)
-		if strings.TrimSpace(string(b)) == "null" {
-			return // a full decode takes a bare null as an empty map; Consul never sends one
-		}
-		got, err := parseServiceNames(b, 0)
-		if (err == nil) != (wantErr == nil) {
-			t.Fatalf("%q: scan error %v, encoding/json error %v", b, err, wantErr)
-		}
-		if err == nil && !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
-			t.Fatalf("%q: names %q, want %q", b, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
-		}
-	})
+	f.Fuzz(agreeWithEncodingJSON)
 }
