@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +236,36 @@ func TestMergeJoinsSourcesWithoutDuplicates(t *testing.T) {
 	}
 	if got := addrs(static.Services["a"]); got != "127.0.0.1:1" {
 		t.Errorf("Merge modified its input: %q", got)
+	}
+}
+
+// A registration problem is logged when it appears, not again with each
+// later answer that still has it (another instance's health flapping), and
+// a new one is logged when it comes.
+func TestRegistrationProblemsAreLoggedWhenTheyAppear(t *testing.T) {
+	var log strings.Builder
+	c, err := NewConsul(ConsulConfig{Address: "127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw := &serviceWatch{c: c, w: c.status.watch("service svc"), service: "svc", out: make(chan update, 8)}
+	dup := entry("n2", "b", "127.0.0.1", 9001, nil, nil, "passing") // a's address again
+	answers := [][]*healthEntry{
+		{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing"), dup, entry("n3", "c", "127.0.0.3", 9003, nil, nil, "passing")},
+		{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing"), dup, entry("n3", "c", "127.0.0.3", 9003, nil, nil, "critical")},
+		{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing"), dup, entry("n3", "c", "127.0.0.3", 9003, nil, nil, "passing")},
+		{entry("n1", "a", "127.0.0.1", 9001, nil, nil, "passing"), dup, entry("n3", "c", "127.0.0.3", 0, nil, nil, "passing")},
+	}
+	for i, entries := range answers {
+		sw.answer(t.Context(), entries, uint64(10+i), uint64(9+i))
+	}
+	if n := strings.Count(log.String(), "is also instance"); n != 1 {
+		t.Errorf("the duplicate address was logged %d times over 4 answers, want once:\n%s", n, log.String())
+	}
+	if n := strings.Count(log.String(), "out of range"); n != 1 {
+		t.Errorf("the new bad port was logged %d times, want once:\n%s", n, log.String())
+	}
+	if got := len(sw.out); got != 4 {
+		t.Errorf("%d updates sent for 4 answers that each changed routing, want 4", got)
 	}
 }

@@ -205,13 +205,23 @@ func (w *watchStatus) seen() {
 	}
 }
 
-func (w *watchStatus) setProblems(p []string) {
+// setProblems records the watch's current problems and returns those it did
+// not have before: a registration problem is logged when it appears, not
+// again with every later answer (a bad instance would otherwise repeat its
+// warning at each health change of its service's other instances).
+func (w *watchStatus) setProblems(p []string) (appeared []string) {
 	w.parent.mu.Lock()
 	defer w.parent.mu.Unlock()
 	if !slices.Equal(w.s.Problems, p) {
 		w.s.LastChange = time.Now()
+		for _, q := range p {
+			if !slices.Contains(w.s.Problems, q) {
+				appeared = append(appeared, q)
+			}
+		}
 	}
 	w.s.Problems = p
+	return appeared
 }
 
 func (c *consulStatus) view() ConsulStatus {

@@ -203,12 +203,11 @@ func (sw *serviceWatch) answer(ctx context.Context, entries []*healthEntry, next
 		return index
 	}
 	u, problems := sw.c.convert(sw.service, sw.dc, entries)
-	sw.w.setProblems(problems)
+	for _, p := range sw.w.setProblems(problems) {
+		sw.c.log.Warn("consul registration problem", "service", sw.service, "problem", p)
+	}
 	if sw.last != nil && sw.last.equal(&u) {
 		return next
-	}
-	for _, p := range problems {
-		sw.c.log.Warn("consul registration problem", "service", sw.service, "problem", p)
 	}
 	sw.last = &u
 	sw.w.seen()
