@@ -137,7 +137,7 @@ func TestConsulConvertWeights(t *testing.T) {
 	tagged := entry("n1", "a", "127.0.0.1", 9001, []string{"bulwark.weight=5"}, nil, "passing")
 	warned := entry("n1", "b", "127.0.0.1", 9002, nil, nil, "warning")
 	native := entry("n1", "c", "127.0.0.1", 9003, nil, nil, "passing")
-	native.Service.Weights = struct{ Passing int }{Passing: 3}
+	native.Service.Weights = healthWeights{Passing: 3}
 	u, _ := consulWith(t, WarningReduced).convert("svc", "", []*healthEntry{tagged, warned, native})
 	got := map[string]int{}
 	for _, in := range u.instances {
@@ -160,7 +160,7 @@ func TestConsulConvertWithoutAWeightReaderUsesTheConsulWeight(t *testing.T) {
 		t.Fatal(err)
 	}
 	tagged := entry("n1", "a", "127.0.0.1", 9001, []string{"bulwark.weight=heavy"}, map[string]string{"bulwark-weight": "5"}, "passing")
-	tagged.Service.Weights = struct{ Passing int }{Passing: 3}
+	tagged.Service.Weights = healthWeights{Passing: 3}
 	u, problems := c.convert("svc", "", []*healthEntry{tagged})
 	if len(u.instances) != 1 || u.instances[0].Weight != 3 || len(problems) != 0 {
 		t.Errorf("instances %+v, problems %q: want weight 3 and no problem", u.instances, problems)

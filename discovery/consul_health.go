@@ -37,8 +37,11 @@ type healthService struct {
 	Port    int
 	Tags    []string
 	Meta    map[string]string
-	Weights struct{ Passing int }
+	Weights healthWeights
 }
+
+// healthWeights are an instance's Consul weights; routing reads the passing one.
+type healthWeights struct{ Passing int }
 
 // healthCheck is one check of an instance or of its node.
 type healthCheck struct {

@@ -29,7 +29,10 @@ type bufPool struct {
 }
 
 func poolOf(pools *sync.Map, size int) bufPool {
-	p, _ := pools.LoadOrStore(size, &sync.Pool{})
+	p, ok := pools.Load(size) // every service's Transport asks; the first makes it
+	if !ok {
+		p, _ = pools.LoadOrStore(size, &sync.Pool{})
+	}
 	return bufPool{size: size, p: p.(*sync.Pool)}
 }
 
