@@ -47,6 +47,12 @@ const (
 	ctlMissing = "/ctl-missing"
 )
 
+// The Go runtime's series that say what a phase allocated and collected.
+const (
+	allocBytes = "go_memstats_alloc_bytes_total"
+	gcCycles   = "go_gc_duration_seconds_count"
+)
+
 type kindResult struct {
 	latencies []time.Duration
 	timeouts  int
@@ -73,7 +79,13 @@ type sizeResult struct {
 	convergenceMean     float64 // bulwark_discovery_convergence_seconds over the events, mean
 	publishes           float64 // snapshots bulwark published during the events (that histogram's count)
 	discoveryErrors     float64
-	logLines            []string
+	// Bytes bulwark allocated and GC cycles it ran in each phase
+	// (go_memstats_alloc_bytes_total, go_gc_duration_seconds_count): at
+	// many services a cycle costs more (a thousand stacks to scan, a larger
+	// heap), so the allocation a change makes is what its share of GC costs.
+	eventAlloc, controlAlloc float64
+	eventGCs, controlGCs     float64
+	logLines                 []string
 }
 
 func measureSize(ctx context.Context, o options, n int) (_ *sizeResult, err error) {
@@ -134,13 +146,18 @@ func measureSize(ctx context.Context, o options, n int) (_ *sizeResult, err erro
 
 	pid := gw.pid()
 	if dir := os.Getenv("PROFILE_DIR"); dir != "" {
+		// The heap before the events, as a base for the one after them:
+		// go tool pprof -sample_index=alloc_space -base before after
+		// shows what the changes allocated.
+		gw.pprof(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.before.heap", n)), "heap?gc=1", 0)
 		go gw.profile(ctx, filepath.Join(dir, fmt.Sprintf("bulwark-%d.pprof", n)), profileDuration())
 	}
-	before, _ := gw.metrics("bulwark_discovery_convergence_seconds_sum", "bulwark_discovery_convergence_seconds_count")
+	before, _ := gw.metrics("bulwark_discovery_convergence_seconds_sum", "bulwark_discovery_convergence_seconds_count", allocBytes, gcCycles)
 	if err := eventPhase(ctx, o, ag, gw, ups.ports[0], r); err != nil {
 		return nil, err
 	}
-	after, _ := gw.metrics("bulwark_discovery_convergence_seconds_sum", "bulwark_discovery_convergence_seconds_count", "bulwark_discovery_errors_total")
+	after, _ := gw.metrics("bulwark_discovery_convergence_seconds_sum", "bulwark_discovery_convergence_seconds_count", "bulwark_discovery_errors_total", allocBytes, gcCycles)
+	r.eventAlloc, r.eventGCs = after[allocBytes]-before[allocBytes], after[gcCycles]-before[gcCycles]
 	r.publishes = after["bulwark_discovery_convergence_seconds_count"] - before["bulwark_discovery_convergence_seconds_count"]
 	if dc := r.publishes; dc > 0 {
 		r.convergenceMean = (after["bulwark_discovery_convergence_seconds_sum"] - before["bulwark_discovery_convergence_seconds_sum"]) / dc
@@ -150,9 +167,12 @@ func measureSize(ctx context.Context, o options, n int) (_ *sizeResult, err erro
 		gw.snapshot(ctx, dir, n)
 	}
 	logf("%d services: control phase (%v, same polls, no change)", n, r.eventDur.Round(time.Millisecond))
+	before, _ = gw.metrics(allocBytes, gcCycles)
 	if err := controlPhase(ctx, ag, gw, r); err != nil {
 		return nil, err
 	}
+	after, _ = gw.metrics(allocBytes, gcCycles)
+	r.controlAlloc, r.controlGCs = after[allocBytes]-before[allocBytes], after[gcCycles]-before[gcCycles]
 	if gw.exited() {
 		return nil, fmt.Errorf("bulwark exited during the measurement; its log: %q", gw.tail(20))
 	}

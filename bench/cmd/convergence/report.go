@@ -76,8 +76,8 @@ func printReport(w io.Writer, o options, results []*sizeResult) {
 	fmt.Fprintln(w, "control phase's cost of the same polls and idle time; **all** from utime+stime in /proc/PID/stat")
 	fmt.Fprintln(w, "(10 ms ticks): (event phase − control phase) / changes. Latency: nearest-rank percentiles.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| services | registering all | bulwark ready after | event phase | bulwark CPU: events / control (ticks) | polls 200/404/503/other | control CPU per poll 200/404/503 | control idle CPU | snapshots published per change | in-bulwark convergence (mean) | peak RSS when ready | peak RSS | Consul agent CPU per change | discovery errors | timeouts |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| services | registering all | bulwark ready after | event phase | bulwark CPU: events / control (ticks) | polls 200/404/503/other | control CPU per poll 200/404/503 | control idle CPU | snapshots published per change | in-bulwark convergence (mean) | peak RSS when ready | peak RSS | allocated per change | GC cycles: events / control | Consul agent CPU per change | discovery errors | timeouts |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		var polls [nClasses]int
 		timeouts := 0
@@ -87,11 +87,12 @@ func printReport(w io.Writer, o options, results []*sizeResult) {
 			}
 			timeouts += r.kinds[k].timeouts
 		}
-		fmt.Fprintf(w, "| %d | %.1f s | %.1f s | %.1f s | %d / %d | %d/%d/%d/%d | %.0f/%.0f/%.0f µs | %.2f ms/s | %.2f | %.2f ms | %.1f MiB | %.1f MiB | %s | %.0f | %d |\n",
+		fmt.Fprintf(w, "| %d | %.1f s | %.1f s | %.1f s | %d / %d | %d/%d/%d/%d | %.0f/%.0f/%.0f µs | %.2f ms/s | %.2f | %.2f ms | %.1f MiB | %.1f MiB | %.0f KiB | %.0f / %.0f | %s | %.0f | %d |\n",
 			r.services, r.setupDur.Seconds(), r.readyDur.Seconds(), r.eventDur.Seconds(),
 			r.eventTicks, r.controlTicks, polls[0], polls[1], polls[2], polls[3],
 			r.perPollNs[class200]/1e3, r.perPollNs[class404]/1e3, r.perPollNs[class503]/1e3,
 			r.idleNsPerSec/1e6, r.publishes/float64(max(1, r.events)), r.convergenceMean*1e3, float64(r.readyRSSKiB)/1024, float64(r.rssKiB)/1024,
+			(r.eventAlloc-r.controlAlloc)/1024/float64(max(1, r.events)), r.eventGCs, r.controlGCs,
 			fmtCPU(float64(r.consulEventTicks-r.consulControlTicks)*(1e9/clockTicks)/float64(max(1, r.events))), r.discoveryErrors, timeouts)
 	}
 	for _, r := range results {
