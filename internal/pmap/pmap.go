@@ -27,8 +27,8 @@ type Map[K comparable, V any] struct {
 }
 
 const (
-	width = 5                // hash bits per level
-	fan   = 1 << width       // children per node
+	width = 5                  // hash bits per level
+	fan   = 1 << width         // children per node
 	depth = 64 / width * width // shift past which every hash bit is used: collisions
 )
 
