@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"context"
 	"encoding/json"
 	"io"
@@ -28,10 +30,10 @@ type world struct {
 func (w *world) add(name, addr string, r Route) {
 	if w.routes == nil {
 		w.routes = map[string]Route{}
-		w.snap = &discovery.Snapshot{Services: map[string][]discovery.Instance{}}
+		w.snap = &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
 	}
 	w.routes[name] = r
-	w.snap.Services[name] = append(w.snap.Services[name], discovery.Instance{ID: addr, Addr: addr, Health: discovery.Passing})
+	w.snap.Services = w.snap.Services.Set(name, append(w.snap.Instances(name), discovery.Instance{ID: addr, Addr: addr, Health: discovery.Passing}))
 }
 
 // run starts a catalog over w and waits until it has settled.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // labelDocs stands in for the label parser the command wires: the catalog
@@ -17,11 +18,11 @@ func TestTheDocumentPathsTheLabelsNameAreFetched(t *testing.T) {
 	w.add("labelled", serve(t, "/spec/api.json", `{"openapi":"3.0.3","info":{"title":"labelled","version":"1"},"paths":{}}`), Route{Prefix: "/labelled"})
 	w.add("filed", serve(t, "/file.json", `{"openapi":"3.0.3","info":{"title":"filed","version":"1"},"paths":{}}`), Route{Prefix: "/filed"})
 	w.add("hal", serve(t, "/api", `{"_links":{"self":{"href":"/api","title":"the HAL root"}}}`), Route{Prefix: "/hal"})
-	w.snap.Labels = map[string]discovery.Labels{
+	w.snap.Labels = pmap.From(map[string]discovery.Labels{
 		"labelled": {Meta: map[string]string{"doc": "/spec/api.json"}},
 		"filed":    {Meta: map[string]string{"doc": "/label.json"}},
 		"hal":      {Meta: map[string]string{"hal": "/api"}},
-	}
+	})
 	c := w.run(t, Options{LabelDocs: labelDocs, DocPath: func(s string) string {
 		if s == "filed" {
 			return "/file.json"
@@ -43,7 +44,7 @@ func TestWithoutLabelDocsTheLabelsAreNotRead(t *testing.T) {
 	var w world
 	w.add("labelled", serve(t, "/spec/api.json", `{"openapi":"3.0.3","info":{"title":"labelled","version":"1"},"paths":{}}`), Route{Prefix: "/labelled"})
 	w.add("probed", serve(t, "/openapi.json", `{"openapi":"3.0.3","info":{"title":"probed","version":"1"},"paths":{}}`), Route{Prefix: "/probed"})
-	w.snap.Labels = map[string]discovery.Labels{"labelled": {Meta: map[string]string{"doc": "/spec/api.json"}}}
+	w.snap.Labels = pmap.From(map[string]discovery.Labels{"labelled": {Meta: map[string]string{"doc": "/spec/api.json"}}})
 	c := w.run(t, Options{})
 	if e, ok := c.Entry("labelled"); ok {
 		t.Errorf("labelled: %+v, want it not catalogued", e)

@@ -123,7 +123,7 @@ func TestConsulSourceFollowsRegistrationsHealthAndTags(t *testing.T) {
 
 	agent.NodeMaintenance(t, true)
 	w.until(t, "node maintenance to drain every instance", has("inv", ""))
-	if _, ok := w.until(t, "the service to stay known", has("inv", "")).Services["inv"]; !ok {
+	if _, ok := w.until(t, "the service to stay known", has("inv", "")).Services.Get("inv"); !ok {
 		t.Error("a service with no routable instance left the snapshot; its routes would 404 instead of 503")
 	}
 	agent.NodeMaintenance(t, false)
@@ -138,8 +138,8 @@ func TestConsulSourceFollowsRegistrationsHealthAndTags(t *testing.T) {
 	agent.Deregister(t, "inv-1")
 	agent.Deregister(t, "inv-2")
 	w.until(t, "the deregistered service to leave", func(s *discovery.Snapshot) bool {
-		_, ok := s.Services["inv"]
-		_, labelled := s.Labels["inv"]
+		_, ok := s.Services.Get("inv")
+		_, labelled := s.Labels.Get("inv")
 		return !ok && !labelled
 	})
 	// A service's watch ends on its own goroutine after the snapshot without

@@ -1,6 +1,8 @@
 package discovery
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"log/slog"
 	"strings"
 	"testing"
@@ -194,10 +196,10 @@ func TestAggregatorFailsOverInOrderAndBack(t *testing.T) {
 	step := func(what, want string) {
 		t.Helper()
 		s := a.snapshot(1, time.Time{})
-		if got := addrs(s.Services["svc"]); got != want {
+		if got := addrs(s.Instances("svc")); got != want {
 			t.Fatalf("%s: instances = %q, want %q", what, got, want)
 		}
-		if got := s.Labels["svc"].Tags; len(got) != 1 {
+		if got := s.LabelsOf("svc").Tags; len(got) != 1 {
 			t.Fatalf("%s: labels = %v, want the local registration's", what, got)
 		}
 	}
@@ -210,31 +212,31 @@ func TestAggregatorFailsOverInOrderAndBack(t *testing.T) {
 	// so: it leaves the snapshot now, and the catalog's word changes nothing.
 	a.apply(update{service: "svc", dc: "dc1"})
 	a.apply(update{service: "svc", dc: "dc2"})
-	if s := a.snapshot(2, time.Time{}); len(s.Services) != 0 || len(s.Labels) != 0 || len(s.Changed) != 1 {
+	if s := a.snapshot(2, time.Time{}); s.Services.Len() != 0 || s.Labels.Len() != 0 || len(s.Changed) != 1 {
 		t.Fatalf("a service registered nowhere is still in the snapshot: %+v", s)
 	}
 	if changed := a.retain(serviceNames{}); changed {
 		t.Fatal("retain reported a change for a service already gone")
 	}
-	if s := a.snapshot(2, time.Time{}); len(s.Services) != 0 || len(s.Labels) != 0 {
+	if s := a.snapshot(2, time.Time{}); s.Services.Len() != 0 || s.Labels.Len() != 0 {
 		t.Fatalf("a service gone from the catalog is still in the snapshot: %+v", s)
 	}
 }
 
 func TestMergeJoinsSourcesWithoutDuplicates(t *testing.T) {
-	static := &Snapshot{Source: "static", Services: map[string][]Instance{
-		"a": {{ID: "x", Addr: "127.0.0.1:1"}}, "s": {{ID: "s", Addr: "127.0.0.1:9"}}}}
-	consul := &Snapshot{Source: "consul", Services: map[string][]Instance{
-		"a": {{ID: "n/x", Addr: "127.0.0.1:1"}, {ID: "n/y", Addr: "127.0.0.1:2"}}, "c": {}},
-		Labels: map[string]Labels{"c": {Tags: []string{"t"}}}}
+	static := &Snapshot{Source: "static", Services: pmap.From(map[string][]Instance{
+		"a": {{ID: "x", Addr: "127.0.0.1:1"}}, "s": {{ID: "s", Addr: "127.0.0.1:9"}}})}
+	consul := &Snapshot{Source: "consul", Services: pmap.From(map[string][]Instance{
+		"a": {{ID: "n/x", Addr: "127.0.0.1:1"}, {ID: "n/y", Addr: "127.0.0.1:2"}}, "c": {}}),
+		Labels: pmap.From(map[string]Labels{"c": {Tags: []string{"t"}}})}
 	m := Merge(7, static, nil, consul)
-	if got := addrs(m.Services["a"]); got != "127.0.0.1:1 127.0.0.1:2" {
+	if got := addrs(m.Instances("a")); got != "127.0.0.1:1 127.0.0.1:2" {
 		t.Errorf("a = %q", got)
 	}
-	if _, ok := m.Services["c"]; !ok || len(m.Labels["c"].Tags) != 1 || m.Version != 7 || m.Source != "merged" {
+	if ok := m.Services.Has("c"); !ok || len(m.LabelsOf("c").Tags) != 1 || m.Version != 7 || m.Source != "merged" {
 		t.Errorf("merged = %+v", m)
 	}
-	if got := addrs(static.Services["a"]); got != "127.0.0.1:1" {
+	if got := addrs(static.Instances("a")); got != "127.0.0.1:1" {
 		t.Errorf("Merge modified its input: %q", got)
 	}
 }

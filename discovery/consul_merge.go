@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // aggregator holds the latest answer of every service watcher and builds
@@ -13,23 +15,18 @@ type aggregator struct {
 	cfg   ConsulConfig
 	views map[string]map[string]*update // service → datacenter → latest answer
 
-	services map[string][]Instance
-	labels   map[string]Labels
+	// services and labels are what the next snapshot holds: persistent
+	// maps, so a snapshot takes them as they are and the next change copies
+	// only the path to what it changes.
+	services pmap.Map[string, []Instance]
+	labels   pmap.Map[string, Labels]
 	active   map[string]string // service → the datacenter serving it
 	changed  map[string]bool   // since the last snapshot
-
-	// published is the last snapshot's copy of labels, and relabelled says
-	// whether labels changed since: most changes are instances coming,
-	// going or changing health, and their snapshots share the labels copy
-	// rather than copying a thousand services' labels again.
-	published  map[string]Labels
-	relabelled bool
 }
 
 func newAggregator(cfg ConsulConfig) *aggregator {
 	return &aggregator{cfg: cfg, views: map[string]map[string]*update{},
-		services: map[string][]Instance{}, labels: map[string]Labels{}, active: map[string]string{},
-		changed: map[string]bool{}}
+		active: map[string]string{}, changed: map[string]bool{}}
 }
 
 // retain forgets services no longer in the catalog. It reports whether that
@@ -39,12 +36,12 @@ func newAggregator(cfg ConsulConfig) *aggregator {
 func (a *aggregator) retain(list serviceNames) (changed bool) {
 	for svc := range a.views {
 		if _, ok := list[svc]; !ok {
-			_, labelled := a.labels[svc]
-			if labelled || len(a.services[svc]) > 0 {
+			ins, _ := a.services.Get(svc)
+			if a.labels.Has(svc) || len(ins) > 0 {
 				changed = true
 			}
 			delete(a.views, svc)
-			delete(a.services, svc)
+			a.services = a.services.Delete(svc)
 			a.dropLabels(svc)
 			delete(a.active, svc)
 			a.changed[svc] = true
@@ -53,22 +50,20 @@ func (a *aggregator) retain(list serviceNames) (changed bool) {
 	return changed
 }
 
-// setLabels records a service's labels, noting whether they changed.
+// setLabels records a service's labels. Equal labels keep the entry the
+// map has, so that a change of instances alone leaves the labels map, and
+// so every later snapshot's, the same value (consumers compare entries to
+// tell a relabelling).
 func (a *aggregator) setLabels(svc string, l Labels) {
-	if old, ok := a.labels[svc]; !ok || !slices.Equal(old.Tags, l.Tags) || !maps.Equal(old.Meta, l.Meta) ||
-		(old.Tags == nil) != (l.Tags == nil) || (old.Meta == nil) != (l.Meta == nil) {
-		a.relabelled = true
+	if old, ok := a.labels.Get(svc); ok && slices.Equal(old.Tags, l.Tags) && maps.Equal(old.Meta, l.Meta) &&
+		(old.Tags == nil) == (l.Tags == nil) && (old.Meta == nil) == (l.Meta == nil) {
+		return
 	}
-	a.labels[svc] = l
+	a.labels = a.labels.Set(svc, l)
 }
 
-// dropLabels forgets a service's labels, noting whether it had any.
-func (a *aggregator) dropLabels(svc string) {
-	if _, ok := a.labels[svc]; ok {
-		a.relabelled = true
-		delete(a.labels, svc)
-	}
-}
+// dropLabels forgets a service's labels.
+func (a *aggregator) dropLabels(svc string) { a.labels = a.labels.Delete(svc) }
 
 // apply records one watcher's answer and recomputes that service alone.
 func (a *aggregator) apply(u update) {
@@ -113,8 +108,8 @@ func (a *aggregator) recompute(svc string) {
 	if labelled == nil {
 		// Registered nowhere (a deregistration whose catalog update has not
 		// come yet): the service is gone now, not when the catalog says so.
-		_, had := a.services[svc]
-		delete(a.services, svc)
+		had := a.services.Has(svc)
+		a.services = a.services.Delete(svc)
 		a.dropLabels(svc)
 		delete(a.active, svc)
 		if had {
@@ -127,7 +122,7 @@ func (a *aggregator) recompute(svc string) {
 			"from", dcName(prev), "to", dcName(chosen.dc), slog.Int("instances", len(chosen.instances)))
 	}
 	a.active[svc] = chosen.dc
-	a.services[svc] = chosen.instances
+	a.services = a.services.Set(svc, chosen.instances)
 	a.changed[svc] = true
 	if labelled != nil {
 		a.setLabels(svc, labelled.labels)
@@ -143,18 +138,13 @@ func dcName(dc string) string {
 	return dc
 }
 
-// snapshot builds an immutable snapshot. The maps are copied (the aggregator
-// keeps changing its own), labels only when they changed since the last
-// snapshot (which then shares the last copy); the instance slices are
-// shared, which is safe because an answer's slice is never modified after
-// it arrives.
+// snapshot builds an immutable snapshot. It shares the aggregator's maps,
+// which are persistent (the aggregator's next change makes new ones), and
+// their instance slices, which an answer never modifies after it arrives.
 func (a *aggregator) snapshot(version uint64, observed time.Time) *Snapshot {
-	if a.relabelled || a.published == nil {
-		a.published, a.relabelled = maps.Clone(a.labels), false
-	}
 	s := &Snapshot{
-		Services: maps.Clone(a.services),
-		Labels:   a.published,
+		Services: a.services,
+		Labels:   a.labels,
 		Source:   "consul",
 		Version:  version,
 		Observed: observed,

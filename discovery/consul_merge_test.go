@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"reflect"
 	"testing"
 	"time"
 )
@@ -20,25 +19,25 @@ func TestSnapshotsShareLabelsUntilTheyChange(t *testing.T) {
 
 	a.apply(update{service: "web", instances: inst("127.0.0.1:3"), labels: Labels{Tags: []string{"bulwark.route=/web"}}, registered: true})
 	second := a.snapshot(2, time.Now())
-	if reflect.ValueOf(second.Labels).UnsafePointer() != reflect.ValueOf(first.Labels).UnsafePointer() {
+	if !second.Labels.Same(first.Labels) {
 		t.Error("an instance change copied the labels")
 	}
-	if got := second.Services["web"][0].Addr; got != "127.0.0.1:3" {
+	if got := second.Instances("web")[0].Addr; got != "127.0.0.1:3" {
 		t.Errorf("web's instance %s, want the new one", got)
 	}
 
 	a.apply(update{service: "db", instances: inst("127.0.0.1:2"), labels: Labels{Tags: []string{"v2"}}, registered: true})
 	third := a.snapshot(3, time.Now())
-	if reflect.ValueOf(third.Labels).UnsafePointer() == reflect.ValueOf(second.Labels).UnsafePointer() {
+	if third.Labels.Same(second.Labels) {
 		t.Fatal("a label change did not make a new copy")
 	}
-	if got, was := third.Labels["db"].Tags[0], second.Labels["db"].Tags[0]; got != "v2" || was != "v1" {
+	if got, was := third.LabelsOf("db").Tags[0], second.LabelsOf("db").Tags[0]; got != "v2" || was != "v1" {
 		t.Errorf("db's tags: %s now, %s in the earlier snapshot; want v2 and v1", got, was)
 	}
 
 	a.retain(serviceNames{"web": true})
 	fourth := a.snapshot(4, time.Now())
-	if _, ok := fourth.Labels["db"]; ok || len(third.Labels) != 2 {
+	if fourth.Labels.Has("db") || third.Labels.Len() != 2 {
 		t.Errorf("after db left: labels %v now, %v before", fourth.Labels, third.Labels)
 	}
 }

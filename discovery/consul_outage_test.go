@@ -96,7 +96,7 @@ func TestConsulOutageLogsOneWarningAndOneRecovery(t *testing.T) {
 	}
 	logs := &logBuffer{}
 	w := watch(t, discovery.ConsulConfig{Address: agent.Addr, Logger: logs.logger()})
-	w.until(t, "every service", func(s *discovery.Snapshot) bool { return len(s.Services) == services })
+	w.until(t, "every service", func(s *discovery.Snapshot) bool { return s.Services.Len() == services })
 	if n := len(w.src.Status().Watches); n != services+1 {
 		t.Fatalf("%d watches, want %d", n, services+1)
 	}
@@ -120,7 +120,7 @@ func TestConsulOutageLogsOneWarningAndOneRecovery(t *testing.T) {
 
 	agent.Restart(t)
 	waitFor(t, "the recovery line", func() bool { return logs.count(t, slog.LevelInfo, msgRecovered) > 0 })
-	w.until(t, "the restarted agent's empty catalog", func(s *discovery.Snapshot) bool { return len(s.Services) == 0 })
+	w.until(t, "the restarted agent's empty catalog", func(s *discovery.Snapshot) bool { return s.Services.Len() == 0 })
 	waitFor(t, "no watch failing", func() bool { st := w.src.Status(); return !st.Stale && st.DownSince.IsZero() })
 	for _, r := range logs.records(t, slog.LevelInfo) {
 		if r["msg"] == msgRecovered {

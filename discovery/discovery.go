@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // Health is the state of an instance as its source reports it.
@@ -51,9 +53,13 @@ func (i Instance) EffectiveWeight() int {
 
 // Snapshot is the complete, immutable set of known services and their instances.
 // A Snapshot is never modified after it is published; build a new one instead.
+//
+// Its maps are persistent (internal/pmap): the next snapshot of a source
+// shares every service's entry but the changed ones, so a change to one of
+// a thousand services copies a few trie nodes, not a thousand entries.
 type Snapshot struct {
 	// Services maps a service name to its instances, sorted by ID.
-	Services map[string][]Instance `json:"services"`
+	Services pmap.Map[string, []Instance] `json:"services"`
 	// Source names where the snapshot came from ("static", "consul").
 	Source string `json:"source"`
 	// Version increases with every snapshot a source publishes.
@@ -62,7 +68,7 @@ type Snapshot struct {
 	// health of its instances: routes come from labels, so a service whose every
 	// instance fails keeps its route and answers 503 rather than 404. Static
 	// services have none.
-	Labels map[string]Labels `json:"labels,omitempty"`
+	Labels pmap.Map[string, Labels] `json:"labels,omitzero"`
 	// Changed names the services whose instances or labels differ from the
 	// source's previous snapshot (removed ones included), so a consumer can
 	// rebuild those alone; nil means unknown: treat every service as changed.
@@ -85,7 +91,8 @@ func (s *Snapshot) LabelsOf(service string) Labels {
 	if s == nil {
 		return Labels{}
 	}
-	return s.Labels[service]
+	l, _ := s.Labels.Get(service)
+	return l
 }
 
 // Instances returns the service's instances (nil when unknown). The slice is shared: do not modify it.
@@ -93,7 +100,8 @@ func (s *Snapshot) Instances(service string) []Instance {
 	if s == nil {
 		return nil
 	}
-	return s.Services[service]
+	ins, _ := s.Services.Get(service)
+	return ins
 }
 
 // Names returns the service names in lexical order.
@@ -101,10 +109,8 @@ func (s *Snapshot) Names() []string {
 	if s == nil {
 		return nil
 	}
-	names := make([]string, 0, len(s.Services))
-	for n := range s.Services {
-		names = append(names, n)
-	}
+	names := make([]string, 0, s.Services.Len())
+	names = slices.AppendSeq(names, s.Services.Keys())
 	slices.Sort(names)
 	return names
 }

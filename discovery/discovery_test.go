@@ -1,6 +1,8 @@
 package discovery_test
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"slices"
 	"testing"
 
@@ -45,9 +47,9 @@ func TestSnapshotNames(t *testing.T) {
 		},
 		{
 			name: "names are returned in lexical order",
-			snap: &discovery.Snapshot{Services: map[string][]discovery.Instance{
+			snap: &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{
 				"pets": nil, "library": nil, "orders": nil, "Zebra": nil, "a-b": nil,
-			}},
+			})},
 			want: []string{"Zebra", "a-b", "library", "orders", "pets"},
 		},
 	}
@@ -77,13 +79,13 @@ func TestSnapshotInstances(t *testing.T) {
 		},
 		{
 			name:    "an unknown service has no instances",
-			snap:    &discovery.Snapshot{Services: map[string][]discovery.Instance{"pets": pets}},
+			snap:    &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{"pets": pets})},
 			service: "orders",
 			want:    nil,
 		},
 		{
 			name:    "a known service returns its instances",
-			snap:    &discovery.Snapshot{Services: map[string][]discovery.Instance{"pets": pets}},
+			snap:    &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{"pets": pets})},
 			service: "pets",
 			want:    pets,
 		},

@@ -1,5 +1,7 @@
 package discovery
 
+import "github.com/bulwark-gw/bulwark/internal/pmap"
+
 // Merge combines the snapshots of several sources (static config and Consul)
 // into the one the gateway routes with. A service found by more than one
 // source gets the instances of all, the first source's first; an address
@@ -10,15 +12,15 @@ package discovery
 // cannot say what changed relative to the gateway's last view.
 func Merge(version uint64, snaps ...*Snapshot) *Snapshot {
 	if one := onlyOne(snaps); one != nil {
-		// The common case (Consul alone, or static alone) shares the maps: a
-		// change then costs no copy of every other service.
+		// The common case (Consul alone, or static alone) shares the maps.
 		out := *one
 		out.Version = version
 		return &out
 	}
-	out := &Snapshot{Services: map[string][]Instance{}, Source: "merged", Version: version}
+	out := &Snapshot{Source: "merged", Version: version}
 	var sources []string
-	for _, s := range snaps {
+	base := -1 // the largest snapshot: the merge starts from its maps, shared
+	for i, s := range snaps {
 		if s == nil {
 			continue
 		}
@@ -26,25 +28,64 @@ func Merge(version uint64, snaps ...*Snapshot) *Snapshot {
 		if s.Observed.After(out.Observed) {
 			out.Observed = s.Observed
 		}
-		for name, ins := range s.Services {
-			have, ok := out.Services[name]
-			if !ok {
-				out.Services[name] = ins // shared, never modified
-				continue
-			}
-			out.Services[name] = mergeInstances(have, ins)
+		if base < 0 || s.Services.Len()+s.Labels.Len() > snaps[base].Services.Len()+snaps[base].Labels.Len() {
+			base = i
 		}
-		for name, l := range s.Labels {
-			if out.Labels == nil {
-				out.Labels = map[string]Labels{}
-			}
-			if _, ok := out.Labels[name]; !ok {
-				out.Labels[name] = l
-			}
-		}
+	}
+	if base < 0 {
+		return out
 	}
 	if len(sources) == 1 {
 		out.Source = sources[0]
+	}
+	// Only the names the other snapshots have can differ from the base's
+	// entries; each is merged across every snapshot, in order.
+	services := pmap.NewBuilder(snaps[base].Services)
+	labels := pmap.NewBuilder(snaps[base].Labels)
+	for i, s := range snaps {
+		if s == nil || i == base {
+			continue
+		}
+		for name := range s.Services.Keys() {
+			services.Set(name, mergedInstances(snaps, name))
+		}
+		for name := range s.Labels.Keys() {
+			for _, t := range snaps {
+				if l, ok := t.labels(name); ok {
+					labels.Set(name, l)
+					break
+				}
+			}
+		}
+	}
+	out.Services, out.Labels = services.Map(), labels.Map()
+	return out
+}
+
+func (s *Snapshot) labels(name string) (Labels, bool) {
+	if s == nil {
+		return Labels{}, false
+	}
+	return s.Labels.Get(name)
+}
+
+// mergedInstances are a service's instances from every snapshot, in order.
+func mergedInstances(snaps []*Snapshot, name string) []Instance {
+	var out []Instance
+	found := 0
+	for _, s := range snaps {
+		if s == nil {
+			continue
+		}
+		ins, ok := s.Services.Get(name)
+		if !ok {
+			continue
+		}
+		if found++; found == 1 {
+			out = ins // shared, never modified
+		} else {
+			out = mergeInstances(out, ins)
+		}
 	}
 	return out
 }
@@ -72,7 +113,7 @@ func mergeInstances(a, b []Instance) []Instance {
 func onlyOne(snaps []*Snapshot) *Snapshot {
 	var one *Snapshot
 	for _, s := range snaps {
-		if s == nil || (len(s.Services) == 0 && len(s.Labels) == 0) {
+		if s == nil || (s.Services.Len() == 0 && s.Labels.Len() == 0) {
 			continue
 		}
 		if one != nil {

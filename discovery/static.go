@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // StaticService is one service of a static source: a fixed list of instances.
@@ -26,12 +28,12 @@ type Static struct {
 
 // NewStatic validates the services and builds the source's snapshot.
 func NewStatic(services []StaticService) (*Static, error) {
-	snap := &Snapshot{Services: make(map[string][]Instance, len(services)), Source: "static", Version: 1}
+	var b pmap.Builder[string, []Instance]
 	for _, s := range services {
 		if s.Name == "" {
 			return nil, fmt.Errorf("static service: empty name")
 		}
-		if _, dup := snap.Services[s.Name]; dup {
+		if _, dup := b.Get(s.Name); dup {
 			return nil, fmt.Errorf("static service %q: listed twice", s.Name)
 		}
 		if len(s.Weights) != 0 && len(s.Weights) != len(s.Instances) {
@@ -54,9 +56,9 @@ func NewStatic(services []StaticService) (*Static, error) {
 			ins = append(ins, Instance{ID: addr, Addr: addr, Weight: w, Health: Passing})
 		}
 		sortInstances(ins)
-		snap.Services[s.Name] = ins
+		b.Set(s.Name, ins)
 	}
-	return &Static{snap: snap}, nil
+	return &Static{snap: &Snapshot{Services: b.Map(), Source: "static", Version: 1}}, nil
 }
 
 // Snapshot returns the source's snapshot.

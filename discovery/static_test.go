@@ -151,11 +151,11 @@ func TestNewStaticBuildsSnapshot(t *testing.T) {
 			if snap.Version != 1 {
 				t.Errorf("Version = %d, want 1", snap.Version)
 			}
-			if len(snap.Services) != len(tt.want) {
+			if snap.Services.Len() != len(tt.want) {
 				t.Errorf("snapshot has services %v, want %d", snap.Names(), len(tt.want))
 			}
 			for name, want := range tt.want {
-				got, ok := snap.Services[name]
+				got, ok := snap.Services.Get(name)
 				if !ok {
 					t.Errorf("service %q is missing from the snapshot", name)
 					continue

@@ -70,7 +70,7 @@ func (g *Gateway) AdminHandler(opts AdminOptions) http.Handler {
 	})
 	api.HandleFunc("GET /api/v1/services/{name}", func(w http.ResponseWriter, r *http.Request) {
 		st, name := g.state.Load(), r.PathValue("name")
-		if st.services[name] == nil && st.labels[name] == nil {
+		if st.service(name) == nil && st.label(name) == nil {
 			writeProblem(w, http.StatusNotFound, "no service "+name, name, "")
 			return
 		}
@@ -170,7 +170,7 @@ func (g *Gateway) routesView() []RouteView {
 	out := make([]RouteView, 0, st.table.Len())
 	for _, rt := range st.table.All() {
 		n := 0
-		if s := st.services[rt.Service]; s != nil {
+		if s := st.service(rt.Service); s != nil {
 			n = len(s.pool.Upstreams)
 		}
 		out = append(out, RouteView{
@@ -211,8 +211,8 @@ func (g *Gateway) servicesView() []ServiceView {
 	// A service whose every label route was refused has no service value, but
 	// its problems must still be listed: that is where the metric sends people.
 	names := serviceNames(st.services)
-	for n := range st.labels {
-		if st.services[n] == nil && len(st.labelProblems(n)) > 0 {
+	for n := range st.labels.Keys() {
+		if st.service(n) == nil && len(st.labelProblems(n)) > 0 {
 			names = append(names, n)
 		}
 	}
@@ -227,7 +227,7 @@ func (g *Gateway) servicesView() []ServiceView {
 // each value, its instances (in flight, ejected), its breaker and its label
 // problems. GET /api/v1/services/NAME answers "explain service NAME".
 func serviceView(st *state, name string) ServiceView {
-	s := st.services[name]
+	s := st.service(name)
 	v := ServiceView{Name: name, Instances: []InstanceView{}, Problems: st.labelProblems(name)}
 	if s == nil {
 		return v
@@ -304,7 +304,7 @@ func (g *Gateway) ServiceRoute(service string) (prefix string, strip bool, ok bo
 // instances, how many of them outlier detection has not ejected, and its
 // breaker's state ("" without a breaker).
 func (g *Gateway) ServiceHealth(service string) (healthy, total int, breaker string, ok bool) {
-	s := g.state.Load().services[service]
+	s := g.state.Load().service(service)
 	if s == nil {
 		return 0, 0, "", false
 	}
@@ -332,7 +332,7 @@ func (g *Gateway) Consumers() []ConsumerView { return g.consumersView() }
 // it; false when no route sends traffic to it.
 func (g *Gateway) Service(name string) (ServiceView, bool) {
 	st := g.state.Load()
-	if st.services[name] == nil {
+	if st.service(name) == nil {
 		return ServiceView{}, false
 	}
 	return serviceView(st, name), true

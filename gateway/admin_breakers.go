@@ -12,7 +12,7 @@ func (g *Gateway) breakersView() []BreakerView {
 	st := g.state.Load()
 	out := []BreakerView{}
 	for _, name := range serviceNames(st.services) {
-		if b := st.services[name].guard.breaker; b != nil {
+		if b := st.service(name).guard.breaker; b != nil {
 			out = append(out, b.view())
 		}
 	}
@@ -22,7 +22,7 @@ func (g *Gateway) breakersView() []BreakerView {
 // forceBreaker handles POST /api/v1/breakers/{service}?force=open|closed|auto.
 func (g *Gateway) forceBreaker(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("service")
-	s := g.state.Load().services[name]
+	s := g.state.Load().service(name)
 	if s == nil || s.guard.breaker == nil {
 		writeProblem(w, http.StatusNotFound, "no service "+name+" with a circuit breaker", name, "")
 		return

@@ -68,9 +68,9 @@ func (g *Gateway) consumersView() []ConsumerView {
 // admissionsView is every routed service's admission, by name.
 func (g *Gateway) admissionsView() []AdmissionView {
 	st := g.state.Load()
-	out := make([]AdmissionView, 0, len(st.services))
-	for _, name := range slices.Sorted(maps.Keys(st.services)) {
-		out = append(out, admissionView(name, &st.services[name].policy))
+	out := make([]AdmissionView, 0, st.services.Len())
+	for _, name := range slices.Sorted(st.services.Keys()) {
+		out = append(out, admissionView(name, &st.service(name).policy))
 	}
 	return out
 }

@@ -62,7 +62,7 @@ func (v AdmissionView) Enforced() bool {
 // Admission is what the gateway enforces on a service's requests; false
 // when no route sends traffic to it.
 func (g *Gateway) Admission(service string) (AdmissionView, bool) {
-	s := g.state.Load().services[service]
+	s := g.state.Load().service(service)
 	if s == nil {
 		return AdmissionView{}, false
 	}

@@ -18,7 +18,7 @@ func BenchmarkOpenBreakerRejection(b *testing.B) {
 	pol := policies.Defaults()
 	h := newHarness(b, Config{Routes: []Route{{Path: "/", Service: "s"}}, Policies: map[string]policies.Policy{"s": pol}},
 		snapshot(b, map[string][]string{"s": {up.Addr()}}))
-	h.g.state.Load().services["s"].guard.breaker.forced.Store(forceOpen)
+	h.g.state.Load().service("s").guard.breaker.forced.Store(forceOpen)
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {

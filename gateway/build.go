@@ -1,11 +1,11 @@
 package gateway
 
 import (
-	"maps"
 	"slices"
 
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/internal/h1"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/internal/routing"
 )
 
@@ -44,13 +44,13 @@ func (d dirty) labelsToRead(prev *state, snap *discovery.Snapshot) []string {
 	if !d.all {
 		return d.services
 	}
-	var labels map[string]discovery.Labels
+	var labels pmap.Map[string, discovery.Labels]
 	if snap != nil {
 		labels = snap.Labels
 	}
-	names := slices.Collect(maps.Keys(labels))
-	for n := range prev.labels {
-		if _, ok := labels[n]; !ok {
+	names := slices.Collect(labels.Keys())
+	for n := range prev.labels.Keys() {
+		if !labels.Has(n) {
 			names = append(names, n)
 		}
 	}

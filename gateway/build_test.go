@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/internal/frozentest"
 	"github.com/bulwark-gw/bulwark/internal/h1"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/policies"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -76,7 +76,7 @@ func (w *world) step() []string {
 
 // snapshot is the world now; changed, when not nil, names what changed.
 func (w *world) snapshot(changed []string) *discovery.Snapshot {
-	return &discovery.Snapshot{Services: maps.Clone(w.services), Labels: maps.Clone(w.labels), Changed: changed}
+	return &discovery.Snapshot{Services: pmap.From(w.services), Labels: pmap.From(w.labels), Changed: changed}
 }
 
 // config is a random config file: a few routes that label routes may collide with.

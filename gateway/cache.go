@@ -92,7 +92,7 @@ func (c *caches) retain(st *state) {
 		return
 	}
 	used := map[string]bool{}
-	for name, svc := range st.services {
+	for name, svc := range st.services.All() {
 		if cacheEnabled.Of(&svc.policy) {
 			used[name] = true
 		}
@@ -101,7 +101,7 @@ func (c *caches) retain(st *state) {
 		if !rt.OwnPolicy {
 			continue
 		}
-		if svc := st.services[rt.Service]; svc != nil && cacheEnabled.Of(st.policyFor(rt, svc)) {
+		if svc := st.service(rt.Service); svc != nil && cacheEnabled.Of(st.policyFor(rt, svc)) {
 			if rt.Policy.Sets("cache.max_bytes") {
 				used[rt.Name] = true
 			} else {

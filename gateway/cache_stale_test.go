@@ -59,7 +59,7 @@ func TestCacheServesStaleInPlaceOfFailures(t *testing.T) {
 		"upstream stopped": {fail: func(_ *testing.T, _ *scripted, up *upstream, _ *harness) { up.Close() },
 			cc: "max-age=1, stale-if-error=600", status: 200, detail: "stale-if-error/connect"},
 		"breaker open": {fail: func(_ *testing.T, _ *scripted, _ *upstream, h *harness) {
-			h.g.state.Load().services["svc"].guard.breaker.forced.Store(forceOpen)
+			h.g.state.Load().service("svc").guard.breaker.forced.Store(forceOpen)
 		}, cc: "max-age=1, stale-if-error=600", status: 200, detail: "stale-if-error/breaker"},
 	} {
 		t.Run(name, func(t *testing.T) {

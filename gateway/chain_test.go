@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"errors"
 	"io"
 	"log/slog"
@@ -93,7 +95,7 @@ func (failStage) response(*http.Response, *exchange) error { return errors.New("
 
 func petsConfig(up *upstream) (Config, *discovery.Snapshot) {
 	return Config{Routes: []Route{{Name: "pets", Path: "/pets", Service: "pets"}}},
-		&discovery.Snapshot{Services: map[string][]discovery.Instance{"pets": {{ID: up.Addr(), Addr: up.Addr()}}}}
+		&discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{"pets": {{ID: up.Addr(), Addr: up.Addr()}}})}
 }
 
 func TestARequestStageThatAnswersEndsTheChainAndIsRecorded(t *testing.T) {

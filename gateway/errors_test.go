@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"bufio"
 	"context"
 	"errors"
@@ -75,7 +77,7 @@ func TestUpstreamFailureMapping(t *testing.T) {
 	})
 	refused := closedAddr(t)
 
-	snap := &discovery.Snapshot{Source: "test", Version: 1, Services: map[string][]discovery.Instance{
+	snap := &discovery.Snapshot{Source: "test", Version: 1, Services: pmap.From(map[string][]discovery.Instance{
 		"good":     {{ID: "g", Addr: good.Addr(), Health: discovery.Passing}},
 		"hung":     {{ID: "h", Addr: hung.Addr(), Health: discovery.Passing}},
 		"garbage":  {{ID: "x", Addr: garbage, Health: discovery.Passing}},
@@ -83,7 +85,7 @@ func TestUpstreamFailureMapping(t *testing.T) {
 		"refused":  {{ID: "r", Addr: refused, Health: discovery.Passing}},
 		"empty":    {},
 		"critical": {{ID: "c", Addr: good.Addr(), Health: discovery.Critical}},
-	}}
+	})}
 	// try_timeout (200ms) ends the hung case; the whole timeout is long
 	// enough (30 s) that a 504 from it, not from try_timeout, cannot pass
 	// for one: the hung case asserts it came in under half of it.

@@ -54,6 +54,7 @@ import (
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/internal/accesslog"
 	"github.com/bulwark-gw/bulwark/internal/h1"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/internal/routing"
 	"github.com/bulwark-gw/bulwark/policies"
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,11 +119,11 @@ type state struct {
 	cfg      *Config
 	snap     *discovery.Snapshot
 	table    *table // with the label routes that another owner holds (its conflicts)
-	services map[string]*service
+	services pmap.Map[string, *service]
 	mounts   []mount
 	// labels are the services' routing labels as read (labels.go), and
 	// policyProblems the label problems found resolving policies, by service.
-	labels         map[string]*labelView
+	labels         pmap.Map[string, *labelView]
 	policyProblems map[string][]string
 	// routePolicies are the policies of the routes that set keys of their
 	// own, filled as their requests come (route_policy.go).
@@ -130,6 +131,18 @@ type state struct {
 	// admissions are what each policy asks of callers, built on first use
 	// (admission.go).
 	admissions *admissions
+}
+
+// service is the named service's state; nil when it has none.
+func (st *state) service(name string) *service {
+	s, _ := st.services.Get(name)
+	return s
+}
+
+// label is the named service's label view; nil when it has no labels.
+func (st *state) label(name string) *labelView {
+	v, _ := st.labels.Get(name)
+	return v
 }
 
 // mount is a handler served under a path prefix ahead of the route table (the portal).

@@ -26,10 +26,10 @@ func TestUpdateRebuildsOnlyTheServicesASnapshotNames(t *testing.T) {
 	next.Changed = []string{"a"}
 	h.g.Update(next)
 	after := h.g.state.Load()
-	if after.services["b"] != before.services["b"] {
+	if after.service("b") != before.service("b") {
 		t.Error("b was rebuilt although the snapshot did not name it")
 	}
-	if got := len(after.services["a"].pool.Upstreams); got != 2 {
+	if got := len(after.service("a").pool.Upstreams); got != 2 {
 		t.Errorf("a has %d upstreams after its change, want 2", got)
 	}
 	if after.table != before.table {
@@ -56,7 +56,7 @@ func TestUpdateRebuildsOnlyTheServicesASnapshotNames(t *testing.T) {
 	if res, _ := h.get(t, "/c"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("/c after c left = %d, want 404", res.StatusCode)
 	}
-	if _, ok := h.g.state.Load().services["c"]; ok {
+	if h.g.state.Load().service("c") != nil {
 		t.Error("c's service outlived its last route")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -14,44 +15,32 @@ import (
 // coming or going costs no routing work at all. It returns the services
 // whose label routes moved: the only ones the route table has to look at.
 func buildLabels(next, prev *state, names []string) (moved []string) {
-	var labels map[string]discovery.Labels
+	var labels pmap.Map[string, discovery.Labels]
 	if next.snap != nil {
 		labels = next.snap.Labels
 	}
-	if prev.labels != nil && !slices.ContainsFunc(names, func(name string) bool {
-		l, ok := labels[name]
-		was := prev.labels[name]
-		return ok != (was != nil) || ok && !sameLabels(was.src, l)
-	}) {
-		// Instances came, went or changed health, labels did not: the
-		// views are prev's (read-only), with no copy of a thousand.
-		next.labels = prev.labels
-		return nil
-	}
-	views := maps.Clone(prev.labels)
-	if views == nil {
-		views = make(map[string]*labelView, len(names))
-	}
+	views := pmap.NewBuilder(prev.labels)
 	for _, name := range names {
-		l, ok := labels[name]
-		was := prev.labels[name]
+		l, ok := labels.Get(name)
+		was := prev.label(name)
 		switch {
 		case !ok:
-			delete(views, name)
+			views.Delete(name)
 			if was != nil && len(was.routes) > 0 {
 				moved = append(moved, name)
 			}
 		case was != nil && sameLabels(was.src, l):
-			views[name] = was
+			// Instances came, went or changed health, labels did not:
+			// the view stays, and the service costs no routing work.
 		default:
 			v := readLabels(name, l)
-			views[name] = v
+			views.Set(name, v)
 			if was == nil && len(v.routes) > 0 || was != nil && !slices.EqualFunc(was.routes, v.routes, sameRoute) {
 				moved = append(moved, name)
 			}
 		}
 	}
-	next.labels = views
+	next.labels = views.Map()
 	return moved
 }
 
@@ -69,7 +58,7 @@ func sameLabels(a, b discovery.Labels) bool {
 // policy its labels could not set.
 func (st *state) labelProblems(service string) []string {
 	var out []string
-	if v := st.labels[service]; v != nil {
+	if v := st.label(service); v != nil {
 		out = append(out, v.problems...)
 	}
 	for _, c := range st.table.Conflicts(service) {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"strconv"
 
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/internal/routing"
 )
 
@@ -14,7 +15,7 @@ type conflict struct{ msg string }
 // file's, then each service's in the order of names), with each service's
 // conflicts.
 func mergeRoutes(file []Route, views map[string]*labelView, names []string) ([]Route, map[string][]conflict) {
-	st := &state{labels: views}
+	st := &state{labels: pmap.From(views)}
 	tbl, d := routing.Build[*routeMetrics](nil, routing.Source{File: file, Labels: st.ownedRoutes},
 		routing.Dirty{File: true, Services: names})
 	key := func(r Route) string {

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +21,7 @@ import (
 func labelled(t testing.TB, services map[string][]string, labels map[string]discovery.Labels) *discovery.Snapshot {
 	t.Helper()
 	s := snapshot(t, services)
-	s.Labels = labels
+	s.Labels = pmap.From(labels)
 	return s
 }
 
@@ -135,14 +137,14 @@ func TestLabelRouteWithoutInstancesAnswers503(t *testing.T) {
 	mustGet(t, h, "/inventory", http.StatusOK, "inv")
 
 	t.Run("every instance gone", func(t *testing.T) {
-		h.g.Update(&discovery.Snapshot{Services: map[string][]discovery.Instance{}, Labels: route, Source: "consul", Version: 2})
+		h.g.Update(&discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{}), Labels: pmap.From(route), Source: "consul", Version: 2})
 		mustGet(t, h, "/inventory", http.StatusServiceUnavailable, "")
 		mustGet(t, h, "/elsewhere", http.StatusNotFound, "")
 	})
 	t.Run("every instance critical", func(t *testing.T) {
 		h.g.Update(&discovery.Snapshot{
-			Services: map[string][]discovery.Instance{"inv": {{ID: "inv-1", Addr: inv.Addr(), Health: discovery.Critical}}},
-			Labels:   route, Source: "consul", Version: 3,
+			Services: pmap.From(map[string][]discovery.Instance{"inv": {{ID: "inv-1", Addr: inv.Addr(), Health: discovery.Critical}}}),
+			Labels:   pmap.From(route), Source: "consul", Version: 3,
 		})
 		before := inv.Count()
 		mustGet(t, h, "/inventory", http.StatusServiceUnavailable, "")
@@ -386,10 +388,10 @@ func TestLabelPolicy(t *testing.T) {
 func TestFileAndLabelRoutesCoexist(t *testing.T) {
 	t.Parallel()
 	ups, snap := fleet(t, "files", "inv", "other")
-	snap.Labels = map[string]discovery.Labels{
+	snap.Labels = pmap.From(map[string]discovery.Labels{
 		"inv":   tags("bulwark.route=/inventory"),
 		"other": tags("bulwark.route=/files"), // the file's route: the file wins
-	}
+	})
 	h := newHarness(t, Config{Routes: []Route{{Name: "files", Path: "/files", Service: "files"}}}, snap)
 	srv := adminServer(t, h)
 
@@ -434,10 +436,10 @@ func TestFileAndLabelRoutesCoexist(t *testing.T) {
 func TestLabelRouteClaimedByTwoServices(t *testing.T) {
 	t.Parallel()
 	ups, snap := fleet(t, "alpha", "zeta")
-	snap.Labels = map[string]discovery.Labels{
+	snap.Labels = pmap.From(map[string]discovery.Labels{
 		"zeta":  tags("bulwark.route=/shared", "bulwark.route=/zeta"),
 		"alpha": tags("bulwark.route=/shared"),
-	}
+	})
 	h := newHarness(t, Config{}, snap)
 	srv := adminServer(t, h)
 

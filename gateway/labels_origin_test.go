@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // TestLabelTypoShowsInTheAdminAPIAndTheLog: the suggestion reaches the
@@ -14,7 +15,7 @@ func TestLabelTypoShowsInTheAdminAPIAndTheLog(t *testing.T) {
 	t.Parallel()
 	inv := newUpstream(t, "inv", nil)
 	snap := snapshot(t, map[string][]string{"inv": {inv.Addr()}})
-	snap.Labels = map[string]discovery.Labels{"inv": tags("bulwark.route=/inv", "bulwark.rout=/x")}
+	snap.Labels = pmap.From(map[string]discovery.Labels{"inv": tags("bulwark.route=/inv", "bulwark.rout=/x")})
 	h := newHarness(t, Config{}, snap)
 	srv := adminServer(t, h)
 

@@ -68,7 +68,7 @@ func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
-	for name, s := range c.g.state.Load().services {
+	for name, s := range c.g.state.Load().services.All() {
 		if b := s.guard.breaker; b != nil {
 			ch <- prometheus.MustNewConstMetric(breakerStateDesc, prometheus.GaugeValue, b.stateValue(), name)
 		}

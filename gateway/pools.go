@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/internal/h1"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -45,8 +46,8 @@ func (g *Gateway) buildServices(next, prev *state, d dirty, routed []string) (re
 	cfg := next.cfg
 	var names []string
 	if d.all {
-		set := make(map[string]bool, len(prev.services)+len(cfg.Policies))
-		for n := range prev.services {
+		set := make(map[string]bool, prev.services.Len()+len(cfg.Policies))
+		for n := range prev.services.All() {
 			set[n] = true
 		}
 		for n := range next.table.Services() {
@@ -61,10 +62,7 @@ func (g *Gateway) buildServices(next, prev *state, d dirty, routed []string) (re
 		slices.Sort(names)
 		names = slices.Compact(names)
 	}
-	out := maps.Clone(prev.services)
-	if out == nil {
-		out = make(map[string]*service, len(names))
-	}
+	out := pmap.NewBuilder(prev.services)
 	next.policyProblems = maps.Clone(prev.policyProblems)
 	if next.policyProblems == nil {
 		next.policyProblems = map[string][]string{}
@@ -72,20 +70,20 @@ func (g *Gateway) buildServices(next, prev *state, d dirty, routed []string) (re
 	for _, name := range names {
 		delete(next.policyProblems, name)
 		if _, policy := cfg.Policies[name]; len(next.table.Routes(name)) == 0 && !policy {
-			delete(out, name)
+			out.Delete(name)
 			continue
 		}
-		out[name] = g.buildService(next, name, prev.services[name])
+		out.Set(name, g.buildService(next, name, prev.service(name)))
 	}
 	// Only the services looked at above can have lost or changed their transport.
 	for _, name := range names {
-		if old := prev.services[name]; old != nil {
-			if s := out[name]; s == nil || s.transport != old.transport {
+		if old := prev.service(name); old != nil {
+			if s, _ := out.Get(name); s == nil || s.transport != old.transport {
 				retired = append(retired, old.transport)
 			}
 		}
 	}
-	next.services = out
+	next.services = out.Map()
 	return retired
 }
 
@@ -159,7 +157,7 @@ func (g *Gateway) policyFor(st *state, name string) (policies.Policy, policies.E
 			pol = *cfg.DefaultPolicy
 		}
 	}
-	v := st.labels[name]
+	v := st.label(name)
 	if v == nil || v.policy.Empty() {
 		return pol, why, ""
 	}
@@ -200,6 +198,6 @@ func sameInstances(ups []*Upstream, instances []discovery.Instance) bool {
 }
 
 // serviceNames returns the names in lexical order, for stable admin output.
-func serviceNames(s map[string]*service) []string {
-	return slices.Sorted(maps.Keys(s))
+func serviceNames(s pmap.Map[string, *service]) []string {
+	return slices.Sorted(s.Keys())
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // TestReadyWithDiscoveredRoutesAndNoneYet: a gateway whose routes come from
@@ -30,7 +31,7 @@ func TestReadyWithDiscoveredRoutesAndNoneYet(t *testing.T) {
 		check(t, h.g, true, "ready: no routes yet")
 
 		snap := snapshot(t, map[string][]string{"inv": {up.Addr()}})
-		snap.Labels = map[string]discovery.Labels{"inv": tags("bulwark.route=/inv")}
+		snap.Labels = pmap.From(map[string]discovery.Labels{"inv": tags("bulwark.route=/inv")})
 		h.g.Update(snap)
 		if ok, why := h.g.Ready(); !ok || why != "ready" {
 			t.Errorf("with a label route: Ready() = %v %q, want true \"ready\"", ok, why)

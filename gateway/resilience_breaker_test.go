@@ -567,7 +567,7 @@ func TestBreakerStateSurvivesInstanceChanges(t *testing.T) {
 				t.Fatalf("bulwark_breaker_state = %v, want 2 (open)", got)
 			}
 			tt.change(t, h, bad.Addr(), fresh.Addr())
-			if n := len(h.g.state.Load().services["svc"].pool.Upstreams); n < 1 || h.g.state.Load().services["svc"].byAddr[fresh.Addr()] == nil {
+			if n := len(h.g.state.Load().service("svc").pool.Upstreams); n < 1 || h.g.state.Load().service("svc").byAddr[fresh.Addr()] == nil {
 				t.Fatalf("the change did not take effect (%d instances)", n)
 			}
 			for range 3 {

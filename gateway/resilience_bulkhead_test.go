@@ -25,7 +25,7 @@ func bulkheadPolicy(t testing.TB, queueTimeout time.Duration) policies.Policy {
 
 // queuedIn is the number of requests waiting in service's bulkhead queue.
 func queuedIn(h *harness, service string) int64 {
-	return h.g.state.Load().services[service].guard.bulkhead.waiting.Load()
+	return h.g.state.Load().service(service).guard.bulkhead.waiting.Load()
 }
 
 // bulkheadRejections is bulwark_bulkhead_rejections_total{service}.

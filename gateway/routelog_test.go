@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // routeLines returns the gateway's route log lines logged since *seen, and
@@ -42,7 +43,7 @@ func TestRouteChangesAreLogged(t *testing.T) {
 					services[name] = addrs
 				}
 				snap := snapshot(t, services)
-				snap.Labels = labels
+				snap.Labels = pmap.From(labels)
 				if incremental {
 					snap.Changed = changed
 				}

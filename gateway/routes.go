@@ -30,7 +30,7 @@ func bucketOfRoute(r Route) bucketKey { return routing.KeyOf(r) }
 
 // ownedRoutes are a service's label routes as the route table takes them.
 func (st *state) ownedRoutes(service string) routing.Owned {
-	v := st.labels[service]
+	v := st.label(service)
 	if v == nil {
 		return routing.Owned{}
 	}

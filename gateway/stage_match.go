@@ -53,7 +53,7 @@ func preflightRoute(st *state, r *http.Request) (*route, *http.Request) {
 	if err != nil {
 		return nil, nil
 	}
-	svc := st.services[rt.Service]
+	svc := st.service(rt.Service)
 	if svc == nil || corsOrigins.Of(st.policyFor(rt, svc)).Empty() {
 		return nil, nil
 	}

@@ -10,7 +10,7 @@ import "net/http"
 type serviceStage struct{}
 
 func (serviceStage) request(_ http.ResponseWriter, _ *http.Request, ex *exchange) error {
-	ex.svc = ex.state.services[ex.route.Service]
+	ex.svc = ex.state.service(ex.route.Service)
 	if ex.svc == nil {
 		return ErrNoHealthyInstance
 	}

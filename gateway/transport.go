@@ -112,7 +112,7 @@ func (g *Gateway) retire(t *h1.Transport) {
 func (g *Gateway) Close() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, s := range g.state.Load().services {
+	for _, s := range g.state.Load().services.All() {
 		s.transport.CloseIdleConnections()
 	}
 	for t := range g.retired {

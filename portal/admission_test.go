@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"context"
 	"io"
 	"net/http"
@@ -56,9 +58,9 @@ func admissionSite(t *testing.T, gateway http.Handler) *httptest.Server {
 	t.Cleanup(svc.Close)
 	addr := svc.Listener.Addr().String()
 	names := []string{"fromdoc", "keyed", "hostile", "open"}
-	snap := &discovery.Snapshot{Services: map[string][]discovery.Instance{}}
+	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
 	for _, n := range names {
-		snap.Services[n] = []discovery.Instance{{ID: n, Addr: addr, Health: discovery.Passing}}
+		snap.Services = snap.Services.Set(n, []discovery.Instance{{ID: n, Addr: addr, Health: discovery.Passing}})
 	}
 	c := catalog.New(catalog.Options{RouteOf: func(s string) (catalog.Route, bool) {
 		return catalog.Route{Prefix: "/" + s, StripPrefix: true}, true

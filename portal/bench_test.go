@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +23,7 @@ func fixtureSite(tb testing.TB) (http.Handler, []string) {
 	files := []string{"swagger2-uber.json", "swagger2-petstore-formdata.yaml", "swagger2-docker-engine.yaml",
 		"oas30-petstore-expanded.yaml", "oas30-link-example.yaml", "oas30-twilio-messaging-v1.json",
 		"oas31-museum.yaml", "oas31-webhook-example.json"}
-	snap := &discovery.Snapshot{Services: map[string][]discovery.Instance{}}
+	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
 	routes := map[string]catalog.Route{}
 	var names []string
 	for i, f := range files {
@@ -40,7 +42,7 @@ func fixtureSite(tb testing.TB) (http.Handler, []string) {
 		name := f[:len(f)-len(filepath.Ext(f))]
 		names = append(names, name)
 		addr := srv.Listener.Addr().String()
-		snap.Services[name] = []discovery.Instance{{ID: addr, Addr: addr, Health: discovery.Passing}}
+		snap.Services = snap.Services.Set(name, []discovery.Instance{{ID: addr, Addr: addr, Health: discovery.Passing}})
 		routes[name] = catalog.Route{Prefix: "/" + name, StripPrefix: i%2 == 0}
 	}
 	c := catalog.New(catalog.Options{RouteOf: func(s string) (catalog.Route, bool) { r, ok := routes[s]; return r, ok }})

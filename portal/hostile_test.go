@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"context"
 	"io"
 	"net/http"
@@ -40,7 +42,7 @@ func hostileSite(t *testing.T) (*httptest.Server, []string) {
 	hal := strings.Repeat(`{"_links":{"self":{"href":"/"},"a":[`+strings.Repeat(`{"href":"/x"},`, 300)+`{"href":"/y"}]},"_embedded":{"down":[`, 40) +
 		`{}` + strings.Repeat(`]}}`, 40)
 
-	snap := &discovery.Snapshot{Services: map[string][]discovery.Instance{}}
+	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
 	routes := map[string]catalog.Route{}
 	serve := func(name, path string, body []byte) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +54,7 @@ func hostileSite(t *testing.T) (*httptest.Server, []string) {
 		}))
 		t.Cleanup(srv.Close)
 		addr := srv.Listener.Addr().String()
-		snap.Services[name] = []discovery.Instance{{ID: name, Addr: addr, Health: discovery.Passing}}
+		snap.Services = snap.Services.Set(name, []discovery.Instance{{ID: name, Addr: addr, Health: discovery.Passing}})
 		routes[name] = catalog.Route{Prefix: "/" + name}
 	}
 	var names []string

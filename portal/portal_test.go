@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"context"
 	"io"
 	"net/http"
@@ -62,12 +64,12 @@ func siteWith(t *testing.T, tweak func(*Options)) *httptest.Server {
 	t.Cleanup(evil.Close)
 
 	routes := map[string]catalog.Route{"evil": {Prefix: "/evil"}}
-	snap := &discovery.Snapshot{Services: map[string][]discovery.Instance{
-		"evil": {{ID: "e", Addr: evil.Listener.Addr().String(), Health: discovery.Passing}}}}
+	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{
+		"evil": {{ID: "e", Addr: evil.Listener.Addr().String(), Health: discovery.Passing}}})}
 	for _, s := range fleet.Services {
 		routes[s.Name] = catalog.Route{Prefix: s.Route, StripPrefix: s.StripPrefix}
 		for _, a := range s.Instances {
-			snap.Services[s.Name] = append(snap.Services[s.Name], discovery.Instance{ID: a, Addr: a, Health: discovery.Passing})
+			snap.Services = snap.Services.Set(s.Name, append(snap.Instances(s.Name), discovery.Instance{ID: a, Addr: a, Health: discovery.Passing}))
 		}
 	}
 	opts := Options{Path: "/portal", Health: func(s string) (Health, bool) {

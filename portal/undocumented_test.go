@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"github.com/bulwark-gw/bulwark/internal/pmap"
+
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -62,8 +64,8 @@ func TestTheServicePageShowsWhenAFailedFetchIsTriedAgain(t *testing.T) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 	}))
 	defer down.Close()
-	snap := &discovery.Snapshot{Services: map[string][]discovery.Instance{
-		"late": {{ID: "l", Addr: down.Listener.Addr().String(), Health: discovery.Passing}}}}
+	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{
+		"late": {{ID: "l", Addr: down.Listener.Addr().String(), Health: discovery.Passing}}})}
 	c := catalog.New(catalog.Options{Refresh: time.Hour,
 		RouteOf: func(s string) (catalog.Route, bool) { return catalog.Route{Prefix: "/late"}, s == "late" }})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -95,6 +95,13 @@ func (m Map[K, V]) Get(k K) (V, bool) {
 	return zero, false
 }
 
+// Same reports whether m and o are one version: what one holds, the other
+// does. It is false for equal maps built apart, and true for two maps that
+// came from one another by no change (a Delete of an absent key, a Builder
+// that changed nothing), so a consumer can skip what did not change without
+// comparing entries.
+func (m Map[K, V]) Same(o Map[K, V]) bool { return m.root == o.root && m.n == o.n }
+
 // Has reports whether k is present.
 func (m Map[K, V]) Has(k K) bool {
 	_, ok := m.Get(k)

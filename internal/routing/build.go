@@ -4,6 +4,8 @@ import (
 	"iter"
 	"maps"
 	"slices"
+
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // Source is what a table is built from.
@@ -54,7 +56,7 @@ func Build[M any](prev *Table[M], src Source, dirty Dirty) (*Table[M], Delta[M])
 		src.Labels = func(string) Owned { return Owned{} }
 	}
 	affected := map[Key]bool{}
-	file, claims := prev.file, prev.claims
+	file := prev.file
 	if dirty.File {
 		for k := range prev.file {
 			affected[k] = true
@@ -64,62 +66,57 @@ func Build[M any](prev *Table[M], src Source, dirty Dirty) (*Table[M], Delta[M])
 			affected[k] = true
 		}
 	}
-	if len(dirty.Services) > 0 {
-		claims = maps.Clone(prev.claims)
-		if claims == nil {
-			claims = map[Key][]string{}
+	claims := pmap.NewBuilder(prev.claims)
+	for _, name := range dirty.Services {
+		for k := range prev.keysOf(name) {
+			affected[k] = true
+			unclaim(claims, k, name)
 		}
-		for _, name := range dirty.Services {
-			for k := range prev.keysOf(name) {
-				affected[k] = true
-				unclaim(claims, k, name)
-			}
-			o := src.Labels(name)
-			for i := range o.Routes {
-				k := o.key(i)
-				affected[k] = true
-				claim(claims, k, name)
-			}
+		o := src.Labels(name)
+		for i := range o.Routes {
+			k := o.key(i)
+			affected[k] = true
+			claim(claims, k, name)
 		}
 	}
 	if len(affected) == 0 {
 		return prev, Delta[M]{}
 	}
 
-	t := &Table[M]{count: prev.count, exact: prev.exact, wild: prev.wild, file: file, claims: claims}
+	t := &Table[M]{count: prev.count, exact: prev.exact, wild: prev.wild, file: file, claims: claims.Map()}
 	var d Delta[M]
-	t.buckets = maps.Clone(prev.buckets)
-	if t.buckets == nil {
-		t.buckets = map[Key]*bucket[M]{}
-	}
+	buckets := pmap.NewBuilder(prev.buckets)
 	skipped := map[string][]Conflict{} // the affected buckets' conflicts, by service
 	touched := map[string]bool{}       // services whose conflicts may differ
 	for k := range affected {
-		for _, s := range prev.claims[k] {
+		was, _ := prev.claims.Get(k)
+		now, _ := t.claims.Get(k)
+		for _, s := range was {
 			touched[s] = true
 		}
-		for _, s := range t.claims[k] {
+		for _, s := range now {
 			touched[s] = true
 		}
-		merged := mergeBucket(k, t.file[k], t.claims[k], src.Labels, skipped)
-		ob := prev.buckets[k]
+		merged := mergeBucket(k, t.file[k], now, src.Labels, skipped)
+		ob, _ := prev.buckets.Get(k)
 		if ob != nil && slices.EqualFunc(ob.src, merged, Identical) {
 			continue
 		}
 		if ob != nil {
-			delete(t.buckets, k)
+			buckets.Delete(k)
 			t.count -= len(ob.entries)
 			t.countKey(k, -1)
 			d.Removed = append(d.Removed, ob.entries...)
 		}
 		if len(merged) > 0 {
 			b := newBucket[M](merged)
-			t.buckets[k] = b
+			buckets.Set(k, b)
 			t.count += len(b.entries)
 			t.countKey(k, +1)
 			d.Added = append(d.Added, b.entries...)
 		}
 	}
+	t.buckets = buckets.Map()
 	t.conflicts = replaceConflicts(prev.conflicts, touched, affected, skipped)
 	d.Conflicted = slices.Collect(maps.Keys(touched))
 	t.routed, d.Services = reindex(prev.routed, d.Added, d.Removed)
@@ -132,12 +129,14 @@ func Build[M any](prev *Table[M], src Source, dirty Dirty) (*Table[M], Delta[M])
 // to the service come along; merging their buckets again changes nothing.
 func (t *Table[M]) keysOf(service string) iter.Seq[Key] {
 	return func(yield func(Key) bool) {
-		for _, e := range t.routed[service] {
+		routed, _ := t.routed.Get(service)
+		for _, e := range routed {
 			if !yield(e.key) {
 				return
 			}
 		}
-		for _, c := range t.conflicts[service] {
+		conflicts, _ := t.conflicts.Get(service)
+		for _, c := range conflicts {
 			if !yield(c.Key) {
 				return
 			}
@@ -158,22 +157,22 @@ func byKey(file []Route) map[Key][]Route {
 // claim and unclaim add a service to a bucket's sorted claims and take it
 // out. The lists are shared with earlier tables: they are copied, never
 // written.
-func claim(claims map[Key][]string, k Key, name string) {
-	list := claims[k]
+func claim(claims *pmap.Builder[Key, []string], k Key, name string) {
+	list, _ := claims.Get(k)
 	if i, found := slices.BinarySearch(list, name); !found {
-		claims[k] = slices.Insert(slices.Clone(list), i, name)
+		claims.Set(k, slices.Insert(slices.Clone(list), i, name))
 	}
 }
 
-func unclaim(claims map[Key][]string, k Key, name string) {
-	list := claims[k]
+func unclaim(claims *pmap.Builder[Key, []string], k Key, name string) {
+	list, _ := claims.Get(k)
 	i, found := slices.BinarySearch(list, name)
 	switch {
 	case !found:
 	case len(list) == 1:
-		delete(claims, k)
+		claims.Delete(k)
 	default:
-		claims[k] = slices.Delete(slices.Clone(list), i, i+1)
+		claims.Set(k, slices.Delete(slices.Clone(list), i, i+1))
 	}
 }
 
@@ -190,36 +189,34 @@ func (t *Table[M]) countKey(k Key, n int) {
 
 // replaceConflicts is prev with the conflicts the touched services had in
 // the affected buckets replaced by those skipped there now.
-func replaceConflicts(prev map[string][]Conflict, touched map[string]bool, affected map[Key]bool, skipped map[string][]Conflict) map[string][]Conflict {
+func replaceConflicts(prev pmap.Map[string, []Conflict], touched map[string]bool, affected map[Key]bool, skipped map[string][]Conflict) pmap.Map[string, []Conflict] {
 	if len(touched) == 0 {
 		return prev
 	}
-	out := maps.Clone(prev)
-	if out == nil {
-		out = map[string][]Conflict{}
-	}
+	out := pmap.NewBuilder(prev)
 	for s := range touched {
 		var list []Conflict
-		for _, c := range prev[s] {
+		had, _ := prev.Get(s)
+		for _, c := range had {
 			if !affected[c.Key] {
 				list = append(list, c)
 			}
 		}
 		list = append(list, skipped[s]...)
 		if len(list) == 0 {
-			delete(out, s)
+			out.Delete(s)
 			continue
 		}
 		sortConflicts(list)
-		out[s] = list
+		out.Set(s, list)
 	}
-	return out
+	return out.Map()
 }
 
 // reindex brings prev's per-service entries up to date with the entries
 // added and removed: only the services those name are looked at, and they
 // are returned, sorted, as the services whose routes changed.
-func reindex[M any](prev map[string][]*Entry[M], added, removed []*Entry[M]) (map[string][]*Entry[M], []string) {
+func reindex[M any](prev pmap.Map[string, []*Entry[M]], added, removed []*Entry[M]) (pmap.Map[string, []*Entry[M]], []string) {
 	if len(added) == 0 && len(removed) == 0 {
 		return prev, nil
 	}
@@ -234,25 +231,23 @@ func reindex[M any](prev map[string][]*Entry[M], added, removed []*Entry[M]) (ma
 			fresh[e.Service] = nil
 		}
 	}
-	out := maps.Clone(prev)
-	if out == nil {
-		out = make(map[string][]*Entry[M], len(fresh))
-	}
+	out := pmap.NewBuilder(prev)
 	changed := make([]string, 0, len(fresh))
 	for svc, list := range fresh {
 		changed = append(changed, svc)
-		for _, e := range prev[svc] {
+		had, _ := prev.Get(svc)
+		for _, e := range had {
 			if !gone[e] {
 				list = append(list, e)
 			}
 		}
 		if len(list) == 0 {
-			delete(out, svc)
+			out.Delete(svc)
 			continue
 		}
 		slices.SortFunc(list, matchOrder)
-		out[svc] = list
+		out.Set(svc, list)
 	}
 	slices.Sort(changed)
-	return out, changed
+	return out.Map(), changed
 }

@@ -22,7 +22,9 @@ func TestRebuildReusesUnchangedBuckets(t *testing.T) {
 	if len(d.Added) != 1 || d.Added[0].Service != "probe" || len(d.Removed) != 0 {
 		t.Fatalf("adding one route compiled %d and dropped %d", len(d.Added), len(d.Removed))
 	}
-	if next.buckets[Key{seg: "svc-7"}] != old.buckets[Key{seg: "svc-7"}] {
+	nb, _ := next.buckets.Get(Key{seg: "svc-7"})
+	ob, _ := old.buckets.Get(Key{seg: "svc-7"})
+	if nb == nil || nb != ob {
 		t.Error("an untouched bucket was rebuilt")
 	}
 	if !slices.Equal(d.Services, []string{"probe"}) || next.Routes("probe")[0].Path != "/probe/x" {
@@ -132,7 +134,7 @@ func TestIncrementalMergeMatchesTheFullOne(t *testing.T) {
 			routes, conflicts := referenceMerge(file, next)
 			ref, _ := fileTable(nil, routes)
 			compareBuckets(t, where+" against the reference", got, ref)
-			if !maps.EqualFunc(got.conflicts, conflicts, slices.Equal) {
+			if !maps.EqualFunc(got.conflicts.Clone(), conflicts, slices.Equal) {
 				t.Fatalf("%s: conflicts\n got  %v\n want %v", where, got.conflicts, conflicts)
 			}
 			tbl, labels = got, next
@@ -145,10 +147,10 @@ func TestIncrementalMergeMatchesTheFullOne(t *testing.T) {
 func compareTables(t *testing.T, where string, got, want *table) {
 	t.Helper()
 	compareBuckets(t, where, got, want)
-	if !maps.EqualFunc(got.claims, want.claims, slices.Equal) {
+	if !maps.EqualFunc(got.claims.Clone(), want.claims.Clone(), slices.Equal) {
 		t.Fatalf("%s: services by bucket\n got  %v\n want %v", where, got.claims, want.claims)
 	}
-	if !maps.EqualFunc(got.conflicts, want.conflicts, slices.Equal) {
+	if !maps.EqualFunc(got.conflicts.Clone(), want.conflicts.Clone(), slices.Equal) {
 		t.Fatalf("%s: conflicts\n got  %v\n want %v", where, got.conflicts, want.conflicts)
 	}
 	if got.exact != want.exact || got.wild != want.wild {
@@ -161,16 +163,16 @@ func compareTables(t *testing.T, where string, got, want *table) {
 // requests alike.
 func compareBuckets(t *testing.T, where string, got, want *table) {
 	t.Helper()
-	if got.count != want.count || len(got.buckets) != len(want.buckets) {
-		t.Fatalf("%s: %d routes in %d buckets, want %d in %d", where, got.count, len(got.buckets), want.count, len(want.buckets))
+	if got.count != want.count || got.buckets.Len() != want.buckets.Len() {
+		t.Fatalf("%s: %d routes in %d buckets, want %d in %d", where, got.count, got.buckets.Len(), want.count, want.buckets.Len())
 	}
-	for k, wb := range want.buckets {
-		gb := got.buckets[k]
+	for k, wb := range want.buckets.All() {
+		gb, _ := got.buckets.Get(k)
 		if gb == nil || !slices.EqualFunc(gb.src, wb.src, Identical) {
 			t.Fatalf("%s: bucket %+v\n got  %+v\n want %+v", where, k, gb, wb.src)
 		}
 	}
-	if !maps.EqualFunc(got.routed, want.routed, func(a, b []*entry) bool {
+	if !maps.EqualFunc(got.routed.Clone(), want.routed.Clone(), func(a, b []*entry) bool {
 		return slices.EqualFunc(a, b, func(x, y *entry) bool { return Identical(x.Route, y.Route) })
 	}) {
 		t.Fatalf("%s: the per-service index differs", where)

@@ -78,13 +78,13 @@ func (t *Table[M]) candidates(r *http.Request) (out [6]*bucket[M], n int) {
 	}
 	seg := firstSegment(r.URL.Path)
 	add := func(k Key) {
-		if b := t.buckets[k]; b != nil {
+		if b, _ := t.buckets.Get(k); b != nil {
 			out[n] = b
 			n++
 		}
 		if k.seg != "" {
 			k.seg = ""
-			if b := t.buckets[k]; b != nil {
+			if b, _ := t.buckets.Get(k); b != nil {
 				out[n] = b
 				n++
 			}

@@ -2,28 +2,32 @@ package routing
 
 import (
 	"iter"
-	"maps"
 	"slices"
+
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // Table is the route table: immutable once Build returns it, so readers never
 // lock, and a table may be read for as long as anyone holds it while later
 // ones are built from it. The zero Table (or a nil *Table) routes nothing.
 type Table[M any] struct {
-	buckets map[Key]*bucket[M]
+	// buckets, routed, claims and conflicts are persistent maps
+	// (internal/pmap): a Build shares every entry it does not change, so a
+	// change to one of a thousand services copies no other's.
+	buckets pmap.Map[Key, *bucket[M]]
 	count   int
 	// exact and wild count the buckets with an exact and with a wildcard
 	// host: without any, a request skips those lookups.
 	exact, wild int
 	// routed is each service's entries, in match order.
-	routed map[string][]*Entry[M]
+	routed pmap.Map[string, []*Entry[M]]
 
 	// What the next Build needs to merge one bucket again (merge.go): the
 	// file's routes and the services with label routes, by bucket, and each
 	// service's label routes that another owner holds.
 	file      map[Key][]Route
-	claims    map[Key][]string // sorted
-	conflicts map[string][]Conflict
+	claims    pmap.Map[Key, []string] // each sorted
+	conflicts pmap.Map[string, []Conflict]
 }
 
 // Len is the number of routes in the table.
@@ -39,7 +43,8 @@ func (t *Table[M]) Routes(service string) []*Entry[M] {
 	if t == nil {
 		return nil
 	}
-	return t.routed[service]
+	r, _ := t.routed.Get(service)
+	return r
 }
 
 // Services are the services that some route sends requests to, in no order.
@@ -47,7 +52,7 @@ func (t *Table[M]) Services() iter.Seq[string] {
 	if t == nil {
 		return func(func(string) bool) {}
 	}
-	return maps.Keys(t.routed)
+	return t.routed.Keys()
 }
 
 // Conflicts are a service's label routes that another owner holds, each
@@ -56,7 +61,8 @@ func (t *Table[M]) Conflicts(service string) []Conflict {
 	if t == nil {
 		return nil
 	}
-	return t.conflicts[service]
+	c, _ := t.conflicts.Get(service)
+	return c
 }
 
 // All is every route in match order, sorted on each call: it is for the
@@ -67,7 +73,7 @@ func (t *Table[M]) All() []*Entry[M] {
 		return nil
 	}
 	out := make([]*Entry[M], 0, t.count)
-	for _, b := range t.buckets {
+	for _, b := range t.buckets.All() {
 		out = append(out, b.entries...)
 	}
 	slices.SortFunc(out, matchOrder)

@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-gw/bulwark/config"
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/gateway"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // The worked example of docs/architecture.md, once applied: the robots key
@@ -44,8 +45,8 @@ routes:
 	}
 	instances := []discovery.Instance{{ID: addr, Addr: addr, Health: discovery.Passing}}
 	snap := &discovery.Snapshot{
-		Services: map[string][]discovery.Instance{"pets": instances, "vets": instances, "owners": instances},
-		Labels:   map[string]discovery.Labels{"vets": {Meta: map[string]string{"bulwark-robots": "noindex"}}},
+		Services: pmap.From(map[string][]discovery.Instance{"pets": instances, "vets": instances, "owners": instances}),
+		Labels:   pmap.From(map[string]discovery.Labels{"vets": {Meta: map[string]string{"bulwark-robots": "noindex"}}}),
 	}
 	g := gateway.New(gateway.Options{})
 	defer g.Close()
