@@ -182,6 +182,15 @@ func NewConsul(cfg ConsulConfig) (*Consul, error) {
 // and metrics.
 func (c *Consul) Status() ConsulStatus { return c.status.view() }
 
+// Summary is Status without Watches, for the metrics and the readiness
+// check: each scrape reads it several times, and with a thousand services
+// the list costs a thousand entries copied and sorted each time.
+func (c *Consul) Summary() ConsulStatus {
+	c.status.mu.Lock()
+	defer c.status.mu.Unlock()
+	return c.status.summary()
+}
+
 // update is one service's new view in one datacenter, sent by its watcher.
 type update struct {
 	service, dc string

@@ -27,8 +27,14 @@ type ConsulStatus struct {
 	ErrorsByWatch map[string]uint64 `json:"errors_by_watch"`
 	// DownSince is when the current outage began: the first failed query
 	// while every watch was answering. Zero while none is failing.
-	DownSince time.Time     `json:"down_since,omitzero"`
-	Watches   []WatchStatus `json:"watches"`
+	DownSince time.Time `json:"down_since,omitzero"`
+	// WatchCount is the number of watches, and ProblemCount the number of
+	// registration problems over all of them: Summary has them without the
+	// list below.
+	WatchCount   int `json:"watch_count"`
+	ProblemCount int `json:"problem_count"`
+	// Watches is every watch, by name; Summary leaves it out.
+	Watches []WatchStatus `json:"watches"`
 }
 
 // Watch kinds, for ErrorsByWatch and the watch_errors metric.
@@ -227,16 +233,26 @@ func (w *watchStatus) setProblems(p []string) (appeared []string) {
 func (c *consulStatus) view() ConsulStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := ConsulStatus{Address: c.address, Version: c.version, LastPublished: c.lastPub, Errors: c.errors,
-		ErrorsByWatch: maps.Clone(c.byKind), DownSince: c.downSince}
-	var failing []string
+	v := c.summary()
+	v.Watches = make([]WatchStatus, 0, len(c.watches))
 	for _, w := range c.watches {
 		v.Watches = append(v.Watches, w.s)
+	}
+	sort.Slice(v.Watches, func(i, j int) bool { return v.Watches[i].Name < v.Watches[j].Name })
+	return v
+}
+
+// summary is the status without the per-watch list; c.mu is held.
+func (c *consulStatus) summary() ConsulStatus {
+	v := ConsulStatus{Address: c.address, Version: c.version, LastPublished: c.lastPub, Errors: c.errors,
+		ErrorsByWatch: maps.Clone(c.byKind), DownSince: c.downSince, WatchCount: len(c.watches)}
+	var failing []string
+	for _, w := range c.watches {
+		v.ProblemCount += len(w.s.Problems)
 		if w.s.Failing > 0 {
 			failing = append(failing, w.name)
 		}
 	}
-	sort.Slice(v.Watches, func(i, j int) bool { return v.Watches[i].Name < v.Watches[j].Name })
 	switch {
 	case !c.catalogOK:
 		v.Stale, v.StaleReason = true, "no answer from Consul yet"

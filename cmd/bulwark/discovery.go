@@ -43,7 +43,7 @@ func (rt *process) runConsul(ctx context.Context) error {
 	if rt.consul == nil {
 		return nil
 	}
-	rt.log.Info("watching Consul", "address", rt.consul.Status().Address)
+	rt.log.Info("watching Consul", "address", rt.consul.Summary().Address)
 	return rt.consul.Run(ctx, rt.onConsul)
 }
 
@@ -74,7 +74,7 @@ func (rt *process) discoveryReady() (bool, string) {
 	rt.mu.Lock()
 	seen := rt.consulSnap != nil
 	rt.mu.Unlock()
-	st := rt.consul.Status()
+	st := rt.consul.Summary()
 	switch {
 	case !seen:
 		return false, fmt.Sprintf("waiting for Consul at %s (%s)", st.Address, st.StaleReason)
@@ -91,7 +91,7 @@ func (m *processMetrics) watchDiscovery(reg prometheus.Registerer, src *discover
 		Name: "bulwark_discovery_stale",
 		Help: "1 while a Consul query is failing and routing uses the last known instances.",
 	}, func() float64 {
-		if src.Status().Stale {
+		if src.Summary().Stale {
 			return 1
 		}
 		return 0
@@ -99,7 +99,7 @@ func (m *processMetrics) watchDiscovery(reg prometheus.Registerer, src *discover
 	errs := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "bulwark_discovery_errors_total",
 		Help: "Failed Consul queries.",
-	}, func() float64 { return float64(src.Status().Errors) })
+	}, func() float64 { return float64(src.Summary().Errors) })
 	// The same failures by kind of watch: a failing service list stops new
 	// services from being found, a failing service watch freezes that
 	// service. Each failed retry is counted here; the log has one line per
@@ -110,22 +110,16 @@ func (m *processMetrics) watchDiscovery(reg prometheus.Registerer, src *discover
 			Name:        "bulwark_discovery_watch_errors_total",
 			Help:        "Failed Consul queries by watch kind (catalog: the service list; service: one service's health).",
 			ConstLabels: prometheus.Labels{"watch": kind},
-		}, func() float64 { return float64(src.Status().ErrorsByWatch[kind]) }))
+		}, func() float64 { return float64(src.Summary().ErrorsByWatch[kind]) }))
 	}
 	watches := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "bulwark_discovery_watches",
 		Help: "Blocking-query watches running (the service list, and each service per datacenter).",
-	}, func() float64 { return float64(len(src.Status().Watches)) })
+	}, func() float64 { return float64(src.Summary().WatchCount) })
 	problems := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "bulwark_discovery_registration_problems",
 		Help: "Consul registrations skipped or corrected (no address, bad port, duplicate address, bad weight); see /api/v1/discovery.",
-	}, func() float64 {
-		n := 0
-		for _, w := range src.Status().Watches {
-			n += len(w.Problems)
-		}
-		return float64(n)
-	})
+	}, func() float64 { return float64(src.Summary().ProblemCount) })
 	reg.MustRegister(stale, errs, watches, problems)
 	reg.MustRegister(byWatch...)
 }
