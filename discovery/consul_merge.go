@@ -148,8 +148,12 @@ func (a *aggregator) snapshot(version uint64, observed time.Time) *Snapshot {
 		Source:   "consul",
 		Version:  version,
 		Observed: observed,
-		Changed:  slices.Sorted(maps.Keys(a.changed)),
+		// Never nil: nil says "unknown, rebuild everything", and an answer
+		// that changed nothing (a watch's late answer, a datacenter not yet
+		// heard from) must cost nothing, not a rebuild of every service.
+		Changed: slices.AppendSeq(make([]string, 0, len(a.changed)), maps.Keys(a.changed)),
 	}
+	slices.Sort(s.Changed)
 	clear(a.changed)
 	return s
 }

@@ -41,3 +41,17 @@ func TestSnapshotsShareLabelsUntilTheyChange(t *testing.T) {
 		t.Errorf("after db left: labels %v now, %v before", fourth.Labels, third.Labels)
 	}
 }
+
+// A snapshot after an answer that changed nothing names no service, and
+// says so: a nil Changed would tell the gateway to rebuild every service.
+func TestSnapshotOfNoChangeNamesNone(t *testing.T) {
+	a := newAggregator(ConsulConfig{})
+	a.apply(update{service: "web", instances: []Instance{{ID: "a", Addr: "127.0.0.1:1", Health: Passing}}, registered: true})
+	if first := a.snapshot(1, time.Now()); len(first.Changed) != 1 {
+		t.Fatalf("first snapshot changed %v, want [web]", first.Changed)
+	}
+	again := a.snapshot(2, time.Now())
+	if again.Changed == nil || len(again.Changed) != 0 {
+		t.Fatalf("a snapshot with no change has Changed = %#v, want an empty list", again.Changed)
+	}
+}
