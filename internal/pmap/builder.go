@@ -4,7 +4,8 @@ package pmap
 // once rather than once per change: building a map of a thousand entries
 // allocates the trie and little else. The zero Builder starts empty; Map
 // hands out the result, after which the Builder may go on (it copies again
-// what the handed-out Map holds).
+// what the handed-out Map holds). A Builder is used through one pointer by
+// one goroutine at a time; a copy of one would share its nodes.
 type Builder[K comparable, V any] struct {
 	m    Map[K, V]
 	edit *editToken
