@@ -72,16 +72,7 @@ func TestHeapOfAThousandServices(t *testing.T) {
 // label-routed services of 5 instances: a check flapping (instances) or a
 // service registering and leaving (routes), as BenchmarkUpdate makes them.
 func bytesPerChange(t *testing.T, n int, routes bool) float64 {
-	services := map[string][]discovery.Instance{}
-	labels := map[string]discovery.Labels{}
-	for i := range n {
-		name := fmt.Sprintf("svc-%d", i)
-		for j := range 5 {
-			addr := fmt.Sprintf("127.0.0.%d:%d", j+1, 10000+i)
-			services[name] = append(services[name], discovery.Instance{ID: addr, Addr: addr, Health: discovery.Passing})
-		}
-		labels[name] = discovery.Labels{Tags: []string{"bulwark.route=/" + name}}
-	}
+	services, labels := labelledFleet(n)
 	ps, pl := pmap.From(services), pmap.From(labels)
 	g := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
 	defer g.Close()
@@ -127,4 +118,20 @@ func TestChangeAllocationDoesNotGrowWithServices(t *testing.T) {
 				routes, large/1024, small/1024)
 		}
 	}
+}
+
+// labelledFleet is n services of 5 instances, each routed by a label of its
+// own, as bench/consul/run.sh registers them.
+func labelledFleet(n int) (map[string][]discovery.Instance, map[string]discovery.Labels) {
+	services := map[string][]discovery.Instance{}
+	labels := map[string]discovery.Labels{}
+	for i := range n {
+		name := fmt.Sprintf("svc-%d", i)
+		for j := range 5 {
+			addr := fmt.Sprintf("127.0.0.%d:%d", j+1, 10000+i)
+			services[name] = append(services[name], discovery.Instance{ID: addr, Addr: addr, Health: discovery.Passing})
+		}
+		labels[name] = discovery.Labels{Tags: []string{"bulwark.route=/" + name}}
+	}
+	return services, labels
 }

@@ -14,16 +14,7 @@ import (
 // common event: a check flaps) and a route change (a service registers).
 func BenchmarkUpdate(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
-		services := map[string][]discovery.Instance{}
-		labels := map[string]discovery.Labels{}
-		for i := range n {
-			name := fmt.Sprintf("svc-%d", i)
-			for j := range 5 {
-				addr := fmt.Sprintf("127.0.0.%d:%d", j+1, 10000+i)
-				services[name] = append(services[name], discovery.Instance{ID: addr, Addr: addr, Health: discovery.Passing})
-			}
-			labels[name] = discovery.Labels{Tags: []string{"bulwark.route=/" + name}}
-		}
+		services, labels := labelledFleet(n)
 		g := New(Options{Registerer: prometheus.NewRegistry()})
 		// Persistent maps, as discovery's Consul source makes them: a
 		// snapshot costs the path to its change, as it does there.
