@@ -102,5 +102,10 @@ func (g *Gateway) apply(prev, next *state, d delta, cause string) {
 		g.admitters.retain(next.cfg)
 	}
 	g.state.Store(next)
-	g.caches.retain(next)
+	// A cache falls out of use only with a new config, a service's labels
+	// (its policy) or its routes: a health check flapping, the common
+	// change, does not walk every service and route for it.
+	if next.cfg != prev.cfg || !next.labels.Same(prev.labels) || len(d.routes.Added)+len(d.routes.Removed) > 0 {
+		g.caches.retain(next)
+	}
 }

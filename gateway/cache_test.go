@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -295,5 +296,36 @@ func TestCacheGoesWhenAReloadTurnsItOff(t *testing.T) {
 	}
 	if _, ok := metricValue(t, h.reg, "bulwark_cache_bytes", map[string]string{"cache": "svc"}); ok {
 		t.Error("bulwark_cache_bytes still reports the dropped cache")
+	}
+}
+
+// A cache a service's Consul meta turned on goes when its meta turns it off,
+// and stays through a change of its instances' health (which no longer walks
+// every service and route to decide, build.go).
+func TestCacheGoesWhenTheServiceLabelsTurnItOff(t *testing.T) {
+	up := newUpstream(t, "svc", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+	})
+	meta := func(on string) discovery.Labels {
+		return discovery.Labels{Tags: []string{"bulwark.route=/"}, Meta: map[string]string{"bulwark-cache-enabled": on}}
+	}
+	on := labelled(t, map[string][]string{"svc": {up.Addr()}}, map[string]discovery.Labels{"svc": meta("true")})
+	h := newHarness(t, Config{}, on)
+	h.get(t, "/x")
+	if n := len(h.g.caches.all()); n != 1 {
+		t.Fatalf("%d caches with the cache on by label, want 1", n)
+	}
+	flapped := *on
+	flapped.Services = on.Services.Set("svc", []discovery.Instance{{ID: up.Addr(), Addr: up.Addr(), Health: discovery.Warning}})
+	flapped.Changed = []string{"svc"}
+	h.g.Update(&flapped)
+	if res, _ := h.get(t, "/x"); res.Header.Get("Age") == "" || len(h.g.caches.all()) != 1 {
+		t.Fatal("a change of health alone dropped the cache")
+	}
+	off := flapped
+	off.Labels = on.Labels.Set("svc", meta("false"))
+	h.g.Update(&off)
+	if n := len(h.g.caches.all()); n != 0 {
+		t.Errorf("%d caches after the service's meta turned the cache off, want 0", n)
 	}
 }
