@@ -4,7 +4,10 @@
 // documentation catalog) receive a whole Snapshot and never mutate it, so
 // readers need no locks.
 //
-// discovery imports nothing else from bulwark: it knows nothing of HTTP routing.
+// discovery imports no other bulwark package but two leaves under internal/
+// that import nothing of bulwark either (h1, the HTTP/1.1 client its Consul
+// watches use; pmap, the persistent map its snapshots share structure
+// through): it knows nothing of HTTP routing.
 package discovery
 
 import (
