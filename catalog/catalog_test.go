@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"context"
 	"encoding/json"
 	"io"
@@ -30,7 +28,7 @@ type world struct {
 func (w *world) add(name, addr string, r Route) {
 	if w.routes == nil {
 		w.routes = map[string]Route{}
-		w.snap = &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
+		w.snap = &discovery.Snapshot{}
 	}
 	w.routes[name] = r
 	w.snap.Services = w.snap.Services.Set(name, append(w.snap.Instances(name), discovery.Instance{ID: addr, Addr: addr, Health: discovery.Passing}))

@@ -1,14 +1,13 @@
 package discovery
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bulwark-gw/bulwark/internal/labels"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/hashicorp/consul/api"
 )
 

@@ -1,12 +1,11 @@
 package discovery_test
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"slices"
 	"testing"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 func TestEffectiveWeight(t *testing.T) {

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"errors"
 	"io"
 	"log/slog"
@@ -16,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"bufio"
 	"context"
 	"errors"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/discovery"
 	"github.com/bulwark-gw/bulwark/internal/h1"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"github.com/bulwark-gw/bulwark/policies"
 )
 
@@ -137,7 +136,7 @@ func TestLabelRouteWithoutInstancesAnswers503(t *testing.T) {
 	mustGet(t, h, "/inventory", http.StatusOK, "inv")
 
 	t.Run("every instance gone", func(t *testing.T) {
-		h.g.Update(&discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{}), Labels: pmap.From(route), Source: "consul", Version: 2})
+		h.g.Update(&discovery.Snapshot{Labels: pmap.From(route), Source: "consul", Version: 2})
 		mustGet(t, h, "/inventory", http.StatusServiceUnavailable, "")
 		mustGet(t, h, "/elsewhere", http.StatusNotFound, "")
 	})

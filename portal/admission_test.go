@@ -1,8 +1,6 @@
 package portal
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"context"
 	"io"
 	"net/http"
@@ -58,7 +56,7 @@ func admissionSite(t *testing.T, gateway http.Handler) *httptest.Server {
 	t.Cleanup(svc.Close)
 	addr := svc.Listener.Addr().String()
 	names := []string{"fromdoc", "keyed", "hostile", "open"}
-	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
+	snap := &discovery.Snapshot{}
 	for _, n := range names {
 		snap.Services = snap.Services.Set(n, []discovery.Instance{{ID: n, Addr: addr, Health: discovery.Passing}})
 	}

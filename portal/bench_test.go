@@ -1,8 +1,6 @@
 package portal
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +21,7 @@ func fixtureSite(tb testing.TB) (http.Handler, []string) {
 	files := []string{"swagger2-uber.json", "swagger2-petstore-formdata.yaml", "swagger2-docker-engine.yaml",
 		"oas30-petstore-expanded.yaml", "oas30-link-example.yaml", "oas30-twilio-messaging-v1.json",
 		"oas31-museum.yaml", "oas31-webhook-example.json"}
-	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
+	snap := &discovery.Snapshot{}
 	routes := map[string]catalog.Route{}
 	var names []string
 	for i, f := range files {

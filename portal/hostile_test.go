@@ -1,8 +1,6 @@
 package portal
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"context"
 	"io"
 	"net/http"
@@ -42,7 +40,7 @@ func hostileSite(t *testing.T) (*httptest.Server, []string) {
 	hal := strings.Repeat(`{"_links":{"self":{"href":"/"},"a":[`+strings.Repeat(`{"href":"/x"},`, 300)+`{"href":"/y"}]},"_embedded":{"down":[`, 40) +
 		`{}` + strings.Repeat(`]}}`, 40)
 
-	snap := &discovery.Snapshot{Services: pmap.From(map[string][]discovery.Instance{})}
+	snap := &discovery.Snapshot{}
 	routes := map[string]catalog.Route{}
 	serve := func(name, path string, body []byte) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,8 +1,6 @@
 package portal
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"context"
 	"io"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 	"github.com/bulwark-gw/bulwark/catalog"
 	"github.com/bulwark-gw/bulwark/demo"
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 	"go.uber.org/goleak"
 )
 

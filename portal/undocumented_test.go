@@ -1,8 +1,6 @@
 package portal
 
 import (
-	"github.com/bulwark-gw/bulwark/internal/pmap"
-
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/bulwark-gw/bulwark/catalog"
 	"github.com/bulwark-gw/bulwark/discovery"
+	"github.com/bulwark-gw/bulwark/internal/pmap"
 )
 
 // A service the gateway routes to without publishing a document is listed
