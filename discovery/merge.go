@@ -9,7 +9,8 @@ import "github.com/bulwark-gw/bulwark/internal/pmap"
 // source winning. Nil snapshots are skipped. Observed is the latest of the
 // inputs', so the convergence metric times the change that caused the merge.
 // Changed survives only when one source has services: a merge of several
-// cannot say what changed relative to the gateway's last view.
+// cannot say what changed relative to the gateway's last view (MergeChange
+// can, when it knows which source moved).
 func Merge(version uint64, snaps ...*Snapshot) *Snapshot {
 	if one := onlyOne(snaps); one != nil {
 		// The common case (Consul alone, or static alone) shares the maps.
@@ -59,6 +60,20 @@ func Merge(version uint64, snaps ...*Snapshot) *Snapshot {
 		}
 	}
 	out.Services, out.Labels = services.Map(), labels.Map()
+	return out
+}
+
+// MergeChange is Merge after next, one of snaps, replaced that source's
+// previous snapshot while the others stayed as they were at the last merge.
+// A name's merged entry depends only on each source's entry for that name,
+// so only the names next changed can differ from the last merge: the result's
+// Changed is next's. Without it, a gateway with static services beside
+// Consul's rebuilt every service on every Consul change (issue 20).
+func MergeChange(version uint64, next *Snapshot, snaps ...*Snapshot) *Snapshot {
+	out := Merge(version, snaps...)
+	if out.Changed == nil && next != nil && next.Changed != nil {
+		out.Changed = next.Changed
+	}
 	return out
 }
 

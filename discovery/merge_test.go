@@ -68,3 +68,57 @@ func TestMergeAgreesWithCopyingEverything(t *testing.T) {
 		}
 	}
 }
+
+// MergeChange names every service whose merged entry moved when one source
+// published, as long as that source named its own changes: static services
+// beside Consul's no longer make the gateway rebuild everything.
+func TestMergeChangeNamesWhatMoved(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	static := &Snapshot{Source: "static"}
+	for i := range 4 {
+		static.Services = static.Services.Set(fmt.Sprint("svc-", i), []Instance{{ID: "s", Addr: "127.0.0.1:1"}})
+	}
+	consul := &Snapshot{Source: "consul"}
+	last := Merge(1, static, consul)
+	for step := range 300 {
+		// The next Consul snapshot, and what it says it changed.
+		next := &Snapshot{Source: "consul", Services: consul.Services, Labels: consul.Labels, Changed: []string{}}
+		for range 1 + rng.IntN(3) {
+			name := fmt.Sprint("svc-", rng.IntN(8))
+			switch rng.IntN(3) {
+			case 0:
+				next.Services = next.Services.Delete(name)
+				next.Labels = next.Labels.Delete(name)
+			case 1:
+				next.Services = next.Services.Set(name, []Instance{{ID: "c", Addr: fmt.Sprintf("127.0.0.1:%d", 1+rng.IntN(3))}})
+			default:
+				next.Labels = next.Labels.Set(name, Labels{Tags: []string{fmt.Sprint(rng.IntN(3))}})
+			}
+			next.Changed = append(next.Changed, name)
+		}
+		got := MergeChange(uint64(step+2), next, static, next)
+		if got.Changed == nil {
+			t.Fatalf("step %d: Changed unknown", step)
+		}
+		named := map[string]bool{}
+		for _, n := range got.Changed {
+			named[n] = true
+		}
+		for i := range 8 {
+			name := fmt.Sprint("svc-", i)
+			before, _ := last.Services.Get(name)
+			after, _ := got.Services.Get(name)
+			lb, _ := last.Labels.Get(name)
+			la, _ := got.Labels.Get(name)
+			if (!reflect.DeepEqual(before, after) || !reflect.DeepEqual(lb, la)) && !named[name] {
+				t.Fatalf("step %d: %s moved (%v → %v, %v → %v) but Changed is %v", step, name, before, after, lb, la, got.Changed)
+			}
+		}
+		consul, last = next, got
+	}
+	// A source that does not know what it changed leaves the merge unknown.
+	unknown := &Snapshot{Source: "consul", Services: consul.Services}
+	if got := MergeChange(999, unknown, static, unknown); got.Changed != nil {
+		t.Fatalf("Changed %v from a source whose changes are unknown", got.Changed)
+	}
+}

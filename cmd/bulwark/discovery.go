@@ -53,7 +53,7 @@ func (rt *process) onConsul(snap *discovery.Snapshot) {
 	defer rt.mu.Unlock()
 	rt.consulSnap = snap
 	rt.version++
-	merged := discovery.Merge(rt.version, rt.staticSnap, snap)
+	merged := discovery.MergeChange(rt.version, snap, rt.staticSnap, snap)
 	rt.gw.Update(merged)
 	rt.catalogUpdate(merged)
 	if !snap.Observed.IsZero() {
