@@ -71,38 +71,69 @@ var aLongTimeAgo = time.Unix(1, 0)
 // roundTrip writes req and reads the response headers. On success the
 // connection belongs to the response body until it is read to the end or closed.
 func (pc *conn) roundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	// Cancelling the request (client gone, whole-request timeout) fails the I/O
-	// in progress, whichever phase it is in.
-	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(aLongTimeAgo) })
-	fail := func(err error, stale bool) (*http.Response, error) {
-		stop()
-		pc.nc.Close()
-		pc.dropBuffers()
-		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
-		}
-		if stale && pc.reused {
-			return nil, fmt.Errorf("%w: %w", ErrStaleConn, err)
-		}
+	stop, err := pc.send(req)
+	if err != nil {
 		return nil, err
 	}
+	if err := pc.await(req, stop); err != nil {
+		return nil, err
+	}
+	return pc.receive(req, stop)
+}
 
+// fail ends a round trip that went wrong: the connection is closed and its
+// buffers dropped; the error says why (the context's cause when it ended,
+// ErrStaleConn when a reused connection failed before the answer began).
+func (pc *conn) fail(req *http.Request, stop func() bool, err error, stale bool) error {
+	stop()
+	pc.nc.Close()
+	pc.dropBuffers()
+	if ctx := req.Context(); ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if stale && pc.reused {
+		return fmt.Errorf("%w: %w", ErrStaleConn, err)
+	}
+	return err
+}
+
+// send writes req. It returns the hook that cancelling the request fires
+// (receive and the body stop it), or the error, the connection then closed.
+func (pc *conn) send(req *http.Request) (stop func() bool, err error) {
+	// Cancelling the request (client gone, whole-request timeout) fails the I/O
+	// in progress, whichever phase it is in.
+	stop = context.AfterFunc(req.Context(), func() { pc.nc.SetDeadline(aLongTimeAgo) })
 	if pc.t.headerTimeout > 0 {
 		pc.nc.SetReadDeadline(time.Now().Add(pc.t.headerTimeout))
 	}
 	pc.bw = pc.t.writes.writer(pc.nc)
 	if err := req.Write(pc.bw); err != nil {
-		return fail(err, false)
+		return nil, pc.fail(req, stop, err, false)
 	}
 	if err := pc.bw.Flush(); err != nil {
-		return fail(err, true)
+		return nil, pc.fail(req, stop, err, true)
 	}
 	pc.t.writes.putWriter(pc.bw)
 	pc.bw = nil
+	return stop, nil
+}
+
+// await waits for the answer to the request send wrote to begin. It is
+// apart from receive, and small, because a long poll waits here (Pending).
+func (pc *conn) await(req *http.Request, stop func() bool) error {
 	pc.lr.N = pc.t.maxHeader
 	if err := pc.awaitAnswer(); err != nil {
-		return fail(err, true)
+		return pc.fail(req, stop, err, true)
+	}
+	return nil
+}
+
+// receive reads the answer await saw begin: its headers, and a body that
+// holds the connection until read to its end or closed.
+func (pc *conn) receive(req *http.Request, stop func() bool) (*http.Response, error) {
+	ctx := req.Context()
+	fail := func(err error, stale bool) (*http.Response, error) {
+		return nil, pc.fail(req, stop, err, stale)
 	}
 	var res *http.Response
 	for informational := 0; ; informational++ {

@@ -13,7 +13,6 @@ package h1
 import (
 	"cmp"
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"runtime"
@@ -119,25 +118,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !canCheckIdle || !Directable(req) {
 		return t.std.RoundTrip(req)
 	}
-	for attempt := 0; ; attempt++ {
-		pc, err := t.get(req.Context(), req.URL.Host)
-		if err != nil {
-			if req.Context().Err() != nil { // cancelled while dialing: say why, as roundTrip does
-				return nil, context.Cause(req.Context())
-			}
-			return nil, err
-		}
-		res, err := pc.roundTrip(req)
-		if err == nil {
-			return res, nil
-		}
-		if !errors.Is(err, ErrStaleConn) || req.Context().Err() != nil || attempt == maxStaleRetries {
-			return nil, err
-		}
-		// The upstream closed idle connections: probably all of them (a
-		// restart), so the retry dials a new one rather than trying the next.
-		t.closeIdle(req.URL.Host)
+	p := Pending{t: t, req: req} // on the stack: RoundTrip is Send and Wait in one
+	if err := p.send(); err != nil {
+		return nil, err
 	}
+	return p.Wait()
 }
 
 // Directable reports requests the direct path carries: replayable methods
