@@ -36,6 +36,11 @@ type Consul struct {
 	client *api.Client
 	log    *slog.Logger
 	status *consulStatus
+	// rt is the client's transport under tapTransport: a service watch
+	// sends its blocking queries on it directly (repoll), through lp's Send
+	// and Wait when rt is h1 (startServiceWatch).
+	rt http.RoundTripper
+	lp *h1.Transport
 }
 
 var _ Source = (*Consul)(nil)
@@ -174,8 +179,9 @@ func NewConsul(cfg ConsulConfig) (*Consul, error) {
 		next = lp
 	}
 	ac.HttpClient.Transport = tapTransport{next: next}
+	lp, _ := next.(*h1.Transport)
 	return &Consul{cfg: cfg, client: client, log: cfg.Logger.With("component", "consul"),
-		status: newConsulStatus(ac.Address)}, nil
+		status: newConsulStatus(ac.Address), rt: next, lp: lp}, nil
 }
 
 // Status returns what the source knows about its watches, for the admin API
@@ -249,7 +255,7 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 					wctx, stop := context.WithCancel(ctx)
 					watchers[key] = stop
 					pending[key] = !started
-					wg.Go(func() { c.watchService(wctx, svc, dc, updates) })
+					c.startServiceWatch(wctx, svc, dc, updates, &wg)
 				}
 			}
 			if started && removed {

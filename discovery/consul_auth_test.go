@@ -40,6 +40,12 @@ func TestConsulSourceSendsBasicAuthFromTheEnvironment(t *testing.T) {
 		Tags: []string{"bulwark.route=/inventory"}})
 	w := watch(t, discovery.ConsulConfig{Address: srv.Listener.Addr().String()})
 	w.until(t, "the service read through the authenticating proxy", has("inv", "127.0.0.1:9501"))
+	// A change is answered to a blocking query, which a watch sends with the
+	// request consul/api made for its first (repoll): it carries the
+	// credentials too.
+	agent.Register(t, consultest.Service{ID: "inv-2", Name: "inv", Address: "127.0.0.1", Port: 9502,
+		Tags: []string{"bulwark.route=/inventory"}})
+	w.until(t, "the second instance, answered to a blocking query", has("inv", "127.0.0.1:9501 127.0.0.1:9502"))
 	if n := refused.Load(); n != 0 {
 		t.Errorf("the proxy refused %d queries for want of credentials (and let %d through)", n, passed.Load())
 	}

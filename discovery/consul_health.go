@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/hashicorp/consul/api"
 )
@@ -54,16 +55,20 @@ type healthCheck struct {
 // (Raw().Query builds the same path and query, with the token, auth,
 // datacenter and headers of the client's Config), and tapTransport takes the
 // answer's body before consul/api would decode it.
-func (c *Consul) serviceHealth(service string, opts *api.QueryOptions) ([]*healthEntry, *api.QueryMeta, error) {
-	tap := &bodyTap{}
+//
+// It also returns a copy of the request consul/api sent, the template the
+// watch's next queries are sent with (repoll); nil if the transport did
+// not see it.
+func (c *Consul) serviceHealth(service string, opts *api.QueryOptions) ([]*healthEntry, *api.QueryMeta, *http.Request, error) {
+	tap := &bodyTap{keepRequest: true}
 	q := opts.WithContext(context.WithValue(opts.Context(), bodyTapKey{}, tap))
 	var empty struct{}
 	meta, err := c.client.Raw().Query("/v1/health/service/"+service, &empty, q)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	entries, err := decodeHealth(service, tap)
-	return entries, meta, err
+	return entries, meta, tap.req, err
 }
 
 // decodeHealth reads the answer tap took, in a frame of its own: the query

@@ -63,6 +63,9 @@ type bodyTapKey struct{}
 type bodyTap struct {
 	body []byte
 	buf  *bytes.Buffer
+	// keepRequest asks for a copy of the request in req (repoll's template).
+	keepRequest bool
+	req         *http.Request
 }
 
 // tapBuffers holds the buffers answers are read into.
@@ -80,6 +83,24 @@ func (t *bodyTap) release() {
 	t.body, t.buf = nil, nil
 }
 
+// take reads an answer's body (at most maxServiceList) into a pooled
+// buffer, and closes it.
+func (t *bodyTap) take(body io.ReadCloser) error {
+	defer body.Close()
+	buf := tapBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err := buf.ReadFrom(io.LimitReader(body, maxServiceList+1))
+	switch {
+	case err != nil:
+		tapBuffers.Put(buf)
+		return err
+	case buf.Len() > maxServiceList:
+		return errors.New("consul: the answer is larger than 64 MiB")
+	}
+	t.body, t.buf = buf.Bytes(), buf
+	return nil
+}
+
 // tapTransport wraps the Consul client's transport. For a request whose
 // context carries a bodyTap it reads a 200 answer's body (at most
 // maxServiceList) into the tap and replaces it with "{}"; any other request
@@ -92,17 +113,12 @@ func (t tapTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || tap == nil || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
-	buf := tapBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxServiceList+1))
-	resp.Body.Close()
-	switch {
-	case err != nil:
+	if err := tap.take(resp.Body); err != nil {
 		return nil, err
-	case buf.Len() > maxServiceList:
-		return nil, errors.New("consul: the answer is larger than 64 MiB")
 	}
-	tap.body, tap.buf = buf.Bytes(), buf
+	if tap.keepRequest {
+		tap.req = captureRequest(req)
+	}
 	resp.Body = io.NopCloser(strings.NewReader("{}"))
 	resp.ContentLength = 2
 	return resp, nil

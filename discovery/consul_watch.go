@@ -54,9 +54,15 @@ type pollLoop struct {
 // ask runs one query from the loop's index, bounded by the wait and the
 // timeout beyond it.
 func (l *pollLoop) ask(ctx context.Context, query func(opts *api.QueryOptions, index uint64) (uint64, error)) (uint64, error) {
-	qctx, cancel := context.WithTimeout(ctx, l.c.cfg.Wait+l.c.cfg.Wait/16+l.c.cfg.Timeout)
+	qctx, cancel := context.WithTimeout(ctx, l.c.queryTimeout())
 	defer cancel()
 	return query(queryOptions(qctx, l.index, l.c.cfg.Wait), l.index)
+}
+
+// queryTimeout bounds a query: its wait, the jitter Consul adds to it (up
+// to 1/16), and the timeout beyond.
+func (c *Consul) queryTimeout() time.Duration {
+	return c.cfg.Wait + c.cfg.Wait/16 + c.cfg.Timeout
 }
 
 // queryOptions builds a query's options outside ask's frame: QueryOptions
@@ -161,59 +167,4 @@ func (c *Consul) watchCatalog(ctx context.Context, out chan serviceNames) {
 		out <- list
 		return meta.LastIndex, nil
 	})
-}
-
-// watchService sends a service's instances in one datacenter whenever what
-// routing uses of them changes (a new index alone, say a check's output
-// changing, is not a change).
-func (c *Consul) watchService(ctx context.Context, service, dc string, out chan<- update) {
-	name := "service " + service
-	if dc != "" {
-		name += "@" + dc
-	}
-	w := c.status.watch(name)
-	defer func() { c.logOutage(c.status.unwatch(name)) }()
-	sw := &serviceWatch{c: c, w: w, service: service, dc: dc, out: out}
-	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
-		opts.Datacenter = dc
-		entries, meta, err := c.serviceHealth(service, opts)
-		if err != nil {
-			return 0, err
-		}
-		return sw.answer(ctx, entries, meta.LastIndex, index), nil
-	})
-}
-
-// serviceWatch is what a service's watch keeps between answers.
-type serviceWatch struct {
-	c           *Consul
-	w           *watchStatus
-	service, dc string
-	out         chan<- update
-	last        *update
-}
-
-// answer handles one health answer at index next (the query waited on
-// index) and returns the index to wait on. It is a frame of its own, not
-// part of the query's, for the reason blocking gives.
-//
-//go:noinline
-func (sw *serviceWatch) answer(ctx context.Context, entries []*healthEntry, next, index uint64) uint64 {
-	if next == index && sw.last != nil {
-		return index
-	}
-	u, problems := sw.c.convert(sw.service, sw.dc, entries)
-	for _, p := range sw.w.setProblems(problems) {
-		sw.c.log.Warn("consul registration problem", "service", sw.service, "problem", p)
-	}
-	if sw.last != nil && sw.last.equal(&u) {
-		return next
-	}
-	sw.last = &u
-	sw.w.seen()
-	select {
-	case sw.out <- u:
-	case <-ctx.Done():
-	}
-	return next
 }
