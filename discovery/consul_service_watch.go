@@ -98,6 +98,12 @@ func (sw *serviceWatch) run(ctx context.Context, sq *sentQuery) {
 		}
 		l.after(ctx, next, err, started)
 	}
+	if sq != nil { // answered as the watch stopped: give its connection back
+		if sq.res != nil {
+			_ = sq.res.Body.Close()
+		}
+		sq.cancel()
+	}
 	sw.c.logOutage(sw.c.status.unwatch(sw.name))
 	sw.wg.Done()
 }
