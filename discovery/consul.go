@@ -39,8 +39,9 @@ type Consul struct {
 	// rt is the client's transport under tapTransport: a service watch
 	// sends its blocking queries on it directly (repoll), through lp's Send
 	// and Wait when rt is h1 (startServiceWatch).
-	rt http.RoundTripper
-	lp *h1.Transport
+	rt        http.RoundTripper
+	lp        *h1.Transport
+	templates templates // the requests repoll sends, one per datacenter
 }
 
 var _ Source = (*Consul)(nil)

@@ -47,7 +47,7 @@ func TestRepollSendsWhatConsulAPISends(t *testing.T) {
 	<-seen
 
 	// repoll's blocking query, sent and awaited apart as a watch does.
-	p, err := c.lp.Send(withIndex(ctx, tmpl, 5, c.cfg.Wait))
+	p, err := c.lp.Send(withIndex(ctx, c.templates.share("", tmpl), 5, c.cfg.Wait))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,3 +104,38 @@ type bodyString struct{ *strings.Reader }
 func (bodyString) Close() error { return nil }
 
 func asStatusError(err error, se *api.StatusError) bool { return errors.As(err, se) }
+
+// The watches of one datacenter share one request and keep their paths;
+// a request that differs in more than its path (a token changed, another
+// datacenter) is not shared.
+func TestWatchesShareTheirDatacentersRequest(t *testing.T) {
+	captured := func(service, token string) *http.Request {
+		r, _ := http.NewRequest("GET", "http://127.0.0.1:8500/v1/health/service/"+service+"?dc=dc2&wait=300000ms", nil)
+		r.Header.Set("X-Consul-Token", token)
+		return r
+	}
+	var ts templates
+	a := ts.share("dc2", captured("web", "t1"))
+	b := ts.share("dc2", captured("api", "t1"))
+	if a.req != b.req {
+		t.Fatal("two watches of one datacenter hold a request each")
+	}
+	ctx := context.Background()
+	for tmpl, want := range map[*template]string{&a: "/v1/health/service/web", &b: "/v1/health/service/api"} {
+		req := withIndex(ctx, *tmpl, 9, time.Minute)
+		if req.URL.Path != want || req.URL.Query().Get("index") != "9" || req.URL.Query().Get("dc") != "dc2" ||
+			req.URL.Query().Get("wait") != "60000ms" || req.Header.Get("X-Consul-Token") != "t1" {
+			t.Errorf("query for %s: %s %v", want, req.URL, req.Header)
+		}
+	}
+	if c := ts.share("dc2", captured("db", "t2")); c.req == a.req || c.req.Header.Get("X-Consul-Token") != "t2" {
+		t.Error("a request with another token was shared with the old one")
+	}
+	if d := ts.share("dc3", captured("web", "t2")); d.req == a.req {
+		t.Error("another datacenter's watch shares the first's request")
+	}
+	// withIndex changed nothing of what is shared.
+	if a.req.URL.Path != "" || a.req.URL.Query().Has("index") {
+		t.Errorf("the shared request was changed: %s", a.req.URL)
+	}
+}

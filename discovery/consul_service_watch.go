@@ -54,7 +54,7 @@ type serviceWatch struct {
 	wg          *sync.WaitGroup
 	loop        pollLoop
 	last        *update
-	tmpl        *http.Request // what repoll sends: the last query through consul/api
+	tmpl        template // what repoll sends: from the last query through consul/api
 }
 
 // sentQuery is a query on its way: its answer, once wait has it, and what
@@ -81,7 +81,7 @@ func (sw *serviceWatch) run(ctx context.Context, sq *sentQuery) {
 			started = sq.started
 			next, err = sw.finish(ctx, sq)
 			sq = nil
-		case l.index > 0 && sw.tmpl != nil && sw.c.rt != nil:
+		case l.index > 0 && sw.tmpl.req != nil && sw.c.rt != nil:
 			sq, err = sw.send(ctx, l.index, started)
 			if err == nil {
 				if sq.pending != nil {
@@ -166,7 +166,9 @@ func (sw *serviceWatch) queryAPI(ctx context.Context, index uint64) (uint64, err
 	if err != nil {
 		return 0, err
 	}
-	sw.tmpl = tmpl
+	if tmpl != nil {
+		sw.tmpl = sw.c.templates.share(sw.dc, tmpl)
+	}
 	return sw.answer(ctx, entries, meta.LastIndex, index), nil
 }
 
