@@ -72,16 +72,28 @@ type routeMetrics struct {
 	retired atomic.Bool
 	// refs counts the routes of live tables holding the series (metrics.mu).
 	refs int
-	// oddCodes is set once a status outside codes was counted.
+	// oddCodes is set once a status beyond the codes list was counted.
 	oddCodes atomic.Bool
-	// codes caches a counter per status code by class (code/100), each
-	// class's block made on its first status.
-	codes [6]atomic.Pointer[codeBlock]
+	// codes caches a counter per status code seen, copied on write under
+	// codesMu: a route answers a handful of codes, so a short list read
+	// without a lock is as fast as an index and far smaller (a block of 100
+	// slots per class was 800 bytes per class per route, ~1.6 MiB at 1,000
+	// routes, issue 20).
+	codes   atomic.Pointer[[]codeCounter]
+	codesMu sync.Mutex
 	// plain counts what the series count, for Stats.
 	plain plainCounts
 }
 
-type codeBlock [100]atomic.Pointer[prometheus.Counter]
+// codeCounter is one status code's counter of a route.
+type codeCounter struct {
+	code    int
+	counter prometheus.Counter
+}
+
+// maxCodes bounds the codes a route's list holds; more distinct codes than
+// this (an upstream answering with many) are counted through the vec.
+const maxCodes = 16
 
 // liveSeries are a route's series that exist from its first request on.
 type liveSeries struct {
@@ -121,20 +133,40 @@ func (rm *routeMetrics) counter(code int) prometheus.Counter {
 	if rm.retired.Load() {
 		return unexportedCount
 	}
-	if code < 0 || code >= 100*len(rm.codes) {
-		rm.oddCodes.Store(true)
-		return rm.m.requests.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
+	if list := rm.codes.Load(); list != nil {
+		for _, cc := range *list {
+			if cc.code == code {
+				return cc.counter
+			}
+		}
 	}
-	slot := rm.codes[code/100].Load()
-	if slot == nil {
-		rm.codes[code/100].CompareAndSwap(nil, new(codeBlock))
-		slot = rm.codes[code/100].Load()
+	return rm.addCode(code)
+}
+
+// addCode makes a code's counter and adds it to the route's list.
+func (rm *routeMetrics) addCode(code int) prometheus.Counter {
+	rm.codesMu.Lock()
+	defer rm.codesMu.Unlock()
+	if rm.retired.Load() { // retired while this request waited: bindRoutes has deleted the list's series
+		return unexportedCount
 	}
-	if c := slot[code%100].Load(); c != nil {
-		return *c
+	var list []codeCounter
+	if p := rm.codes.Load(); p != nil {
+		list = *p
+		for _, cc := range list {
+			if cc.code == code { // added while this request waited for the lock
+				return cc.counter
+			}
+		}
 	}
 	c := rm.m.requests.WithLabelValues(rm.labels[0], rm.labels[1], strconv.Itoa(code))
-	slot[code%100].Store(&c)
+	if len(list) >= maxCodes {
+		rm.oddCodes.Store(true)
+		return c
+	}
+	next := append(make([]codeCounter, 0, len(list)+1), list...)
+	next = append(next, codeCounter{code, c})
+	rm.codes.Store(&next)
 	return c
 }
 
@@ -162,17 +194,13 @@ func (m *metrics) bindRoutes(added, removed []*route) {
 		rm.retired.Store(true)
 		m.duration.DeleteLabelValues(key[0], key[1])
 		m.inflight.DeleteLabelValues(key[0], key[1])
-		for class := range rm.codes {
-			block := rm.codes[class].Load()
-			if block == nil {
-				continue
-			}
-			for code := range block {
-				if block[code].Load() != nil {
-					m.requests.DeleteLabelValues(key[0], key[1], strconv.Itoa(100*class+code))
-				}
+		rm.codesMu.Lock()
+		if list := rm.codes.Load(); list != nil {
+			for _, cc := range *list {
+				m.requests.DeleteLabelValues(key[0], key[1], strconv.Itoa(cc.code))
 			}
 		}
+		rm.codesMu.Unlock()
 		if rm.oddCodes.Load() {
 			m.requests.DeletePartialMatch(prometheus.Labels{"route": key[0], "service": key[1]})
 		}
