@@ -12,6 +12,14 @@ import (
 	"github.com/hashicorp/consul/api"
 )
 
+// setConsulEnv sets what users give consul/api through the environment
+// beside bulwark's configuration: basic auth, namespace and partition.
+func setConsulEnv(t *testing.T) {
+	t.Setenv("CONSUL_HTTP_AUTH", "bulwark:s3:cret")
+	t.Setenv("CONSUL_NAMESPACE", "team-a")
+	t.Setenv("CONSUL_PARTITION", "part-b")
+}
+
 // TestServiceListRequestIsConsulAPIs sends the service-list query both ways,
 // through listServices and through consul/api's Catalog().Services, with
 // every setting a user may give consul/api (address with a path prefix,
@@ -20,9 +28,7 @@ import (
 // CONSUL_HTTP_AUTH, so an agent behind basic auth refused the list while it
 // answered every health query.
 func TestServiceListRequestIsConsulAPIs(t *testing.T) {
-	t.Setenv("CONSUL_HTTP_AUTH", "bulwark:s3:cret")
-	t.Setenv("CONSUL_NAMESPACE", "team-a")
-	t.Setenv("CONSUL_PARTITION", "part-b")
+	setConsulEnv(t)
 	var mu sync.Mutex
 	var got []*http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

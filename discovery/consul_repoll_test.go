@@ -19,9 +19,7 @@ import (
 // path, parameters and header fields, token, basic auth and namespace
 // included, from the environment and the configuration as users set them.
 func TestRepollSendsWhatConsulAPISends(t *testing.T) {
-	t.Setenv("CONSUL_HTTP_AUTH", "bulwark:s3cret")
-	t.Setenv("CONSUL_NAMESPACE", "team-a")
-	t.Setenv("CONSUL_PARTITION", "part-1")
+	setConsulEnv(t)
 	seen := make(chan *http.Request, 4)
 	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen <- r
