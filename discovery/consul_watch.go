@@ -24,13 +24,13 @@ const minQueryGap = 10 * time.Millisecond
 // an error the loop backs off exponentially with jitter, capped, and keeps
 // trying: Consul being down is a state to recover from, not a reason to stop.
 //
-// A watch spends its life parked inside query, and every frame above the
-// parked read (this loop's, query's, consul/api's, net/http's) stays on its
-// stack. Go shrinks a parked goroutine's stack only while it uses less than
-// a quarter of it, so a few hundred bytes here decide between 8 and 16 KiB
-// for each of a thousand watches (issue 20). Hence the loop keeps to the
-// query, and what it does with the answer is in after, a frame of its own
-// that is gone while the watch waits.
+// The catalog's watch runs here; a service's watch runs the same rules
+// (pollLoop.after) as a chain of goroutines, so that its wait is a
+// goroutine of its own (startServiceWatch). A watch spends its life parked
+// inside query, and every frame above the parked read stays on its stack;
+// Go shrinks a parked goroutine's stack only while it uses less than a
+// quarter of it. Hence the loop keeps to the query, and what it does with
+// the answer is in after, a frame of its own that is gone while it waits.
 func (c *Consul) blocking(ctx context.Context, w *watchStatus, query func(opts *api.QueryOptions, index uint64) (uint64, error)) {
 	l := &pollLoop{c: c, w: w, backoff: c.cfg.BackoffMin}
 	for ctx.Err() == nil {
