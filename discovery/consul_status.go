@@ -87,6 +87,10 @@ type watchStatus struct {
 	// detached is set once the entry left watches: its late results no
 	// longer count towards the outage.
 	detached bool
+	// refs counts the watches holding the entry: a service deregistered and
+	// registered again starts its new watch before the old one has ended,
+	// and the old one's unwatch must not take the entry from the new.
+	refs int
 }
 
 // outage is a change of discovery as a whole between answering and failing,
@@ -116,6 +120,7 @@ func (c *consulStatus) watch(name string) *watchStatus {
 		w = &watchStatus{parent: c, name: name, kind: kind, s: WatchStatus{Name: name}}
 		c.watches[name] = w
 	}
+	w.refs++
 	return w
 }
 
@@ -127,6 +132,9 @@ func (c *consulStatus) unwatch(name string) outage {
 	w := c.watches[name]
 	if w == nil {
 		return outage{}
+	}
+	if w.refs--; w.refs > 0 {
+		return outage{} // another watch of the name runs on
 	}
 	delete(c.watches, name)
 	w.detached = true

@@ -39,3 +39,23 @@ func TestSummaryIsStatusWithoutTheList(t *testing.T) {
 		t.Fatalf("a failing watch does not make the summary stale: %+v", sum)
 	}
 }
+
+// A service deregistered and registered again gets its new watch before the
+// old one has ended (Run starts watches as it reads the list; a stopped one
+// ends when its wait returns). The old watch's end must not take the
+// status entry the new watch reports to.
+func TestAnOldWatchEndingKeepsTheNewWatchsStatus(t *testing.T) {
+	s := newConsulStatus("127.0.0.1:8500")
+	s.watch("service web") // the old watch
+	renewed := s.watch("service web")
+	s.unwatch("service web") // the old watch ends
+	renewed.seen()
+	v := s.view()
+	if len(v.Watches) != 1 || v.Watches[0].Name != "service web" || v.WatchCount != 1 {
+		t.Fatalf("after the old watch ended: %+v, want the renewed watch listed", v)
+	}
+	s.unwatch("service web") // the renewed watch ends too
+	if v := s.view(); len(v.Watches) != 0 {
+		t.Fatalf("after both ended: %+v", v.Watches)
+	}
+}
