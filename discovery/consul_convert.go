@@ -35,6 +35,7 @@ func (c *Consul) convert(service, dc string, entries []*healthEntry) (update, []
 	var counts HealthCounts
 	seen := map[string]string{} // addr → instance ID
 	tags := map[string]bool{}
+	var shared labelsInterner
 	metaFrom := ""
 	for _, e := range entries {
 		if e == nil || e.Service == nil {
@@ -85,7 +86,7 @@ func (c *Consul) convert(service, dc string, entries []*healthEntry) (update, []
 			weight *= reducedScale
 		}
 		u.instances = append(u.instances, Instance{ID: id, Addr: addr, Weight: weight, Health: health,
-			Tags: s.Tags, Meta: s.Meta})
+			Tags: shared.tags(s.Tags), Meta: shared.meta(s.Meta)})
 	}
 	sortInstances(u.instances)
 	u.labels.Tags = slices.Sorted(maps.Keys(tags))
@@ -160,4 +161,31 @@ func (u *update) equal(o *update) bool {
 func instanceEqual(a, b Instance) bool {
 	return a.ID == b.ID && a.Addr == b.Addr && a.Weight == b.Weight && a.Health == b.Health &&
 		slices.Equal(a.Tags, b.Tags) && maps.Equal(a.Meta, b.Meta)
+}
+
+// labelsInterner hands the instances of one answer the same Tags and Meta
+// when theirs are equal, as they are for the instances of one service
+// almost always. Decoded, each instance carries its own copies: at 1,000
+// services of 5 instances, four copies in five of every tag list and meta
+// map, ~2 MiB held for nothing (issue 20). Instances are never modified
+// after they are published, so sharing is safe.
+type labelsInterner struct {
+	lastTags []string
+	lastMeta map[string]string
+}
+
+func (in *labelsInterner) tags(t []string) []string {
+	if in.lastTags != nil && slices.Equal(t, in.lastTags) {
+		return in.lastTags
+	}
+	in.lastTags = t
+	return t
+}
+
+func (in *labelsInterner) meta(m map[string]string) map[string]string {
+	if in.lastMeta != nil && maps.Equal(m, in.lastMeta) {
+		return in.lastMeta
+	}
+	in.lastMeta = m
+	return m
 }

@@ -1,7 +1,9 @@
 package discovery
 
 import (
+	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +270,35 @@ func TestRegistrationProblemsAreLoggedWhenTheyAppear(t *testing.T) {
 	}
 	if got := len(sw.out); got != 4 {
 		t.Errorf("%d updates sent for 4 answers that each changed routing, want 4", got)
+	}
+}
+
+// The instances of one service share their tags and meta when they are
+// equal, rather than each keeping its decoded copy (issue 20); an
+// instance with labels of its own keeps them.
+func TestConvertSharesEqualLabels(t *testing.T) {
+	c := &Consul{cfg: ConsulConfig{Warning: WarningExclude}}
+	c.cfg.setDefaults()
+	var entries []*healthEntry
+	for i := range 5 {
+		meta := map[string]string{"version": "1"}
+		tags := []string{"bulwark.route=/web", "v1"}
+		if i == 4 {
+			meta = map[string]string{"version": "2"}
+		}
+		entries = append(entries, entry("n1", fmt.Sprint("web-", i), "127.0.0.1", 9000+i, tags, meta, "passing"))
+	}
+	u, problems := c.convert("web", "", entries)
+	if len(u.instances) != 5 || len(problems) != 0 {
+		t.Fatalf("%d instances, problems %v", len(u.instances), problems)
+	}
+	first := u.instances[0]
+	for _, in := range u.instances[1:4] {
+		if &in.Tags[0] != &first.Tags[0] || reflect.ValueOf(in.Meta).UnsafePointer() != reflect.ValueOf(first.Meta).UnsafePointer() {
+			t.Errorf("instance %s keeps its own copy of equal labels", in.ID)
+		}
+	}
+	if last := u.instances[4]; last.Meta["version"] != "2" || !reflect.DeepEqual(last.Tags, first.Tags) {
+		t.Errorf("the instance with its own meta has %v %v", last.Tags, last.Meta)
 	}
 }
