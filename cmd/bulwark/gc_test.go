@@ -58,7 +58,10 @@ func TestGCPercentFor(t *testing.T) {
 		{2 << 20, defaultGCPercent}, // a small gateway keeps the throughput pacing
 		{4 << 20, defaultGCPercent}, // 400% of 4 MiB is the 16 MiB headroom exactly
 		{8 << 20, 200},
-		{32 << 20, 50},
+		{16 << 20, 100}, // the last base with the whole 16 MiB
+		{23 << 20, 39},  // 1,000 services: 9 MiB of headroom, base and headroom within 32 MiB
+		{24 << 20, 33},  // the floor: 8 MiB
+		{32 << 20, minGCPercent},
 		{64 << 20, minGCPercent},
 		{1 << 30, minGCPercent}, // never collecting all the time
 	} {
