@@ -68,18 +68,9 @@ func readFD[FD ~int | ~uintptr](read func(FD, []byte) (int, error), fd uintptr, 
 // aLongTimeAgo is a deadline that makes pending and future I/O fail at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// roundTrip writes req and reads the response headers. On success the
-// connection belongs to the response body until it is read to the end or closed.
-func (pc *conn) roundTrip(req *http.Request) (*http.Response, error) {
-	stop, err := pc.send(req)
-	if err != nil {
-		return nil, err
-	}
-	if err := pc.await(req, stop); err != nil {
-		return nil, err
-	}
-	return pc.receive(req, stop)
-}
+// A round trip on a connection is send, await and receive (Pending runs
+// them): on success the connection belongs to the response body until it is
+// read to the end or closed.
 
 // fail ends a round trip that went wrong: the connection is closed and its
 // buffers dropped; the error says why (the context's cause when it ended,

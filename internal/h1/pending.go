@@ -42,7 +42,7 @@ func (p *Pending) send() error {
 	for {
 		pc, err := p.t.get(ctx, p.req.URL.Host)
 		if err != nil {
-			if ctx.Err() != nil { // cancelled while dialing: say why, as roundTrip does
+			if ctx.Err() != nil { // cancelled while dialing: say why, as a failed send does
 				return context.Cause(ctx)
 			}
 			return err
