@@ -196,8 +196,7 @@ func (p *listParser) byte(c byte) bool {
 
 // tags consumes null or an array of strings.
 func (p *listParser) tags() bool {
-	if p.space(); len(p.b)-p.i >= 4 && string(p.b[p.i:p.i+4]) == "null" {
-		p.i += 4
+	if p.null() {
 		return true
 	}
 	if !p.byte('[') {
@@ -207,11 +206,23 @@ func (p *listParser) tags() bool {
 		if !first && !p.byte(',') {
 			return false
 		}
+		if p.null() { // encoding/json takes a null tag as "": so does this
+			continue
+		}
 		if _, ok := p.str(false); !ok { // checked, not kept: routing reads tags from health answers
 			return false
 		}
 	}
 	return true
+}
+
+// null consumes a JSON null, after any whitespace.
+func (p *listParser) null() bool {
+	if p.space(); len(p.b)-p.i >= 4 && string(p.b[p.i:p.i+4]) == "null" {
+		p.i += 4
+		return true
+	}
+	return false
 }
 
 // str consumes a JSON string and returns its value when keep is set (else

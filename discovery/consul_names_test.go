@@ -116,6 +116,7 @@ func FuzzServiceNames(f *testing.F) {
 	for _, seed := range []string{
 		`{"web": ["bulwark.route=/w", "v\"2"], "db": [], "cache": null, "caf\u00e9": ["x"]}`,
 		"{\"a\xff\": [\"\xfe\"], \"a\": []}", `{"a":[],"a":null}`, `{"\ud800": []}`, `{}`, `null`, `{"a": [1]}`,
+		`{"":[null]}`, `{"a": ["x", null, "y"]}`, // a null tag: encoding/json reads it as "" (found by this fuzzer in CI)
 	} {
 		f.Add([]byte(seed))
 	}
