@@ -220,8 +220,8 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 		wg.Wait()
 	}()
 	updates := make(chan update, 64)
-	services := make(chan serviceNames, 1)
-	wg.Go(func() { c.watchCatalog(ctx, services) })
+	feed := newCatalogFeed()
+	wg.Go(func() { c.watchCatalog(ctx, feed) })
 
 	agg := newAggregator(c.cfg)
 	watchers := map[watchKey]context.CancelFunc{}
@@ -238,25 +238,23 @@ func (c *Consul) Run(ctx context.Context, publish func(*Snapshot)) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case list := <-services:
-			removed := agg.retain(list)
-			for key, stop := range watchers {
-				if !list[key.service] {
-					stop()
-					delete(watchers, key)
-					delete(pending, key)
-				}
-			}
-			for svc := range list {
+		case <-feed.ready:
+			changes := feed.take()
+			removed := agg.forget(changes)
+			for svc, present := range changes {
 				for _, dc := range c.datacenters(svc) {
 					key := watchKey{svc, dc}
-					if watchers[key] != nil {
-						continue
+					switch stop := watchers[key]; {
+					case !present && stop != nil:
+						stop()
+						delete(watchers, key)
+						delete(pending, key)
+					case present && stop == nil:
+						wctx, stop := context.WithCancel(ctx)
+						watchers[key] = stop
+						pending[key] = !started
+						c.startServiceWatch(wctx, svc, dc, updates, &wg)
 					}
-					wctx, stop := context.WithCancel(ctx)
-					watchers[key] = stop
-					pending[key] = !started
-					c.startServiceWatch(wctx, svc, dc, updates, &wg)
 				}
 			}
 			if started && removed {

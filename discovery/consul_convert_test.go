@@ -216,8 +216,8 @@ func TestAggregatorFailsOverInOrderAndBack(t *testing.T) {
 	if s := a.snapshot(2, time.Time{}); s.Services.Len() != 0 || s.Labels.Len() != 0 || len(s.Changed) != 1 {
 		t.Fatalf("a service registered nowhere is still in the snapshot: %+v", s)
 	}
-	if changed := a.retain(serviceNames{}); changed {
-		t.Fatal("retain reported a change for a service already gone")
+	if changed := a.forget(map[string]bool{"svc": false}); changed {
+		t.Fatal("forget reported a change for a service already gone")
 	}
 	if s := a.snapshot(2, time.Time{}); s.Services.Len() != 0 || s.Labels.Len() != 0 {
 		t.Fatalf("a service gone from the catalog is still in the snapshot: %+v", s)

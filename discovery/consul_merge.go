@@ -29,23 +29,24 @@ func newAggregator(cfg ConsulConfig) *aggregator {
 		active: map[string]string{}, changed: map[string]bool{}}
 }
 
-// retain forgets services no longer in the catalog. It reports whether that
-// changes what routing sees: a deregistered service's own health answer (no
-// instances, no labels) usually arrives first, and then dropping its name
-// changes nothing worth a snapshot.
-func (a *aggregator) retain(list serviceNames) (changed bool) {
-	for svc := range a.views {
-		if _, ok := list[svc]; !ok {
-			ins, _ := a.services.Get(svc)
-			if a.labels.Has(svc) || len(ins) > 0 {
-				changed = true
-			}
-			delete(a.views, svc)
-			a.services = a.services.Delete(svc)
-			a.dropLabels(svc)
-			delete(a.active, svc)
-			a.changed[svc] = true
+// forget forgets the services changes marks as gone from the catalog. It
+// reports whether that changes what routing sees: a deregistered service's
+// own health answer (no instances, no labels) usually arrives first, and
+// then dropping its name changes nothing worth a snapshot.
+func (a *aggregator) forget(changes map[string]bool) (changed bool) {
+	for svc, present := range changes {
+		if _, ok := a.views[svc]; present || !ok {
+			continue
 		}
+		ins, _ := a.services.Get(svc)
+		if a.labels.Has(svc) || len(ins) > 0 {
+			changed = true
+		}
+		delete(a.views, svc)
+		a.services = a.services.Delete(svc)
+		a.dropLabels(svc)
+		delete(a.active, svc)
+		a.changed[svc] = true
 	}
 	return changed
 }

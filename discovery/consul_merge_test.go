@@ -35,7 +35,7 @@ func TestSnapshotsShareLabelsUntilTheyChange(t *testing.T) {
 		t.Errorf("db's tags: %s now, %s in the earlier snapshot; want v2 and v1", got, was)
 	}
 
-	a.retain(serviceNames{"web": true})
+	a.forget(map[string]bool{"db": false, "web": true})
 	fourth := a.snapshot(4, time.Now())
 	if fourth.Labels.Has("db") || third.Labels.Len() != 2 {
 		t.Errorf("after db left: labels %v now, %v before", fourth.Labels, third.Labels)

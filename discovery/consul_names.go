@@ -14,42 +14,46 @@ import (
 	"github.com/hashicorp/consul/api"
 )
 
-// serviceNames is Consul's service list (/v1/catalog/services) read for its
-// names alone. The tags beside each name come again in the service's own
-// health answer, which is what routing reads. A registration or
-// deregistration makes Consul send the whole list, and at a thousand
-// services reading it was the largest part of bulwark's CPU per change:
-// consul/api decodes it with encoding/json (the answer scanned twice, then a
-// thousand tag slices built). listServices asks for it through consul/api
-// and parseServiceNames reads it in one strict pass.
-type serviceNames map[string]bool
+// The service list (/v1/catalog/services) is read for its names alone. The
+// tags beside each name come again in the service's own health answer,
+// which is what routing reads. A registration or deregistration makes
+// Consul send the whole list, and at a thousand services reading it was the
+// largest part of bulwark's CPU per change: consul/api decodes it with
+// encoding/json (the answer scanned twice, then a thousand tag slices
+// built). listServices asks for it through consul/api, scanServiceNames
+// reads it in one strict pass, and catalog keeps only what changed.
 
 // maxServiceList bounds the answer read: a million services' names.
 const maxServiceList = 64 << 20
 
-// listServices is Catalog().Services for names only. The request is consul/api's
-// own (Raw().Query): the address, scheme and path prefix, the ACL token, HTTP
-// basic auth (CONSUL_HTTP_AUTH), namespace, partition, datacenter, extra
-// headers and TLS all come from the client's Config exactly as for every
-// other query. A request built by hand here once forgot the basic auth, so
-// with CONSUL_HTTP_AUTH set the list was refused while health queries
-// worked. Only the answer's body is taken before consul/api decodes it:
-// bodyTap, on the client's transport, reads it for this request and hands
-// consul/api an empty object instead.
-func (c *Consul) listServices(opts *api.QueryOptions, sizeHint int) (serviceNames, *api.QueryMeta, error) {
+// listServices is Catalog().Services for names only, read into cat: it
+// returns the names the answer adds to and removes from cat, or none when
+// the answer's index is index (the wait ended without a change). The
+// request is consul/api's own (Raw().Query): the address, scheme and path
+// prefix, the ACL token, HTTP basic auth (CONSUL_HTTP_AUTH), namespace,
+// partition, datacenter, extra headers and TLS all come from the client's
+// Config exactly as for every other query. A request built by hand here
+// once forgot the basic auth, so with CONSUL_HTTP_AUTH set the list was
+// refused while health queries worked. Only the answer's body is taken
+// before consul/api decodes it: bodyTap, on the client's transport, reads
+// it for this request and hands consul/api an empty object instead.
+func (c *Consul) listServices(opts *api.QueryOptions, index uint64, cat *catalog) (added, removed []string, _ *api.QueryMeta, _ error) {
 	tap := &bodyTap{}
 	q := opts.WithContext(context.WithValue(opts.Context(), bodyTapKey{}, tap))
 	var empty struct{}
 	meta, err := c.client.Raw().Query("/v1/catalog/services", &empty, q)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if tap.body == nil {
-		return nil, nil, errors.New("consul: the service list's body was not captured")
+		return nil, nil, nil, errors.New("consul: the service list's body was not captured")
 	}
 	defer tap.release()
-	names, err := parseServiceNames(tap.body, sizeHint)
-	return names, meta, err
+	if meta.LastIndex == index {
+		return nil, nil, meta, nil
+	}
+	added, removed, err = cat.read(tap.body)
+	return added, removed, meta, err
 }
 
 // bodyTapKey marks, in a request's context, the request whose answer
@@ -124,39 +128,37 @@ func (t tapTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// parseServiceNames reads {"name": ["tag", ...] or null, ...} strictly:
+// scanServiceNames reads {"name": ["tag", ...] or null, ...} strictly:
 // anything else, HTML or a truncated answer included, is an error that
-// says where it went wrong.
-//
-// sizeHint is the number of services expected (the previous list's): the
-// map is made that large at once rather than grown ten times on the way to
-// a thousand.
-func parseServiceNames(b []byte, sizeHint int) (serviceNames, error) {
+// says where it went wrong. It appends each name to names as a view of b
+// (or, for a name with escapes, of its decoded copy), so a scan of a list
+// it has seen before allocates nothing once names has grown to hold it.
+// A name listed twice appears twice.
+func scanServiceNames(b []byte, names [][]byte) ([][]byte, error) {
 	p := &listParser{b: b}
-	out := make(serviceNames, sizeHint)
 	if !p.byte('{') {
-		return nil, p.fail("an object")
+		return names, p.fail("an object")
 	}
 	for first := true; !p.byte('}'); first = false {
 		if !first && !p.byte(',') {
-			return nil, p.fail(`"," or "}"`)
+			return names, p.fail(`"," or "}"`)
 		}
 		name, ok := p.str(true)
 		if !ok {
-			return nil, p.fail("a service name")
+			return names, p.fail("a service name")
 		}
 		if !p.byte(':') {
-			return nil, p.fail(`":"`)
+			return names, p.fail(`":"`)
 		}
 		if !p.tags() {
-			return nil, p.fail("a list of tags")
+			return names, p.fail("a list of tags")
 		}
-		out[name] = true
+		names = append(names, name)
 	}
 	if p.space(); p.i != len(b) {
-		return nil, p.fail("the end of the answer")
+		return names, p.fail("the end of the answer")
 	}
-	return out, nil
+	return names, nil
 }
 
 // plain reports a string's contents that need no decoding and hold no byte
@@ -226,11 +228,11 @@ func (p *listParser) null() bool {
 }
 
 // str consumes a JSON string and returns its value when keep is set (else
-// only checks it, allocating nothing); a string with escapes (rare in
-// Consul's names and tags) is decoded by encoding/json.
-func (p *listParser) str(keep bool) (string, bool) {
+// only checks it): a view of the input, or for a string with escapes (rare
+// in Consul's names and tags) a copy decoded by encoding/json.
+func (p *listParser) str(keep bool) ([]byte, bool) {
 	if !p.byte('"') {
-		return "", false
+		return nil, false
 	}
 	start, escaped := p.i-1, false
 	// The common string, without escapes, in one scan for its closing
@@ -238,9 +240,9 @@ func (p *listParser) str(keep bool) (string, bool) {
 	if j := bytes.IndexByte(p.b[p.i:], '"'); j >= 0 && plain(p.b[p.i:p.i+j]) {
 		p.i += j + 1
 		if !keep {
-			return "", true
+			return nil, true
 		}
-		return string(p.b[start+1 : p.i-1]), true
+		return p.b[start+1 : p.i-1], true
 	}
 	for p.i < len(p.b) {
 		switch c := p.b[p.i]; {
@@ -248,20 +250,20 @@ func (p *listParser) str(keep bool) (string, bool) {
 			p.i++
 			if !escaped {
 				if !keep {
-					return "", true
+					return nil, true
 				}
-				return string(p.b[start+1 : p.i-1]), true
+				return p.b[start+1 : p.i-1], true
 			}
 			var s string
 			if err := json.Unmarshal(p.b[start:p.i], &s); err != nil {
-				return "", false
+				return nil, false
 			}
-			return s, true
+			return []byte(s), true
 		case c == '\\':
 			escaped = true
 			p.i += 2
 		case c < 0x20:
-			return "", false
+			return nil, false
 		case c >= 0x80:
 			// Not ASCII: encoding/json decodes it, so that invalid UTF-8
 			// reads as U+FFFD here as it does there.
@@ -271,5 +273,5 @@ func (p *listParser) str(keep bool) (string, bool) {
 			p.i++
 		}
 	}
-	return "", false
+	return nil, false
 }

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -48,12 +49,13 @@ func TestServiceListRequestIsConsulAPIs(t *testing.T) {
 	opts := func() *api.QueryOptions {
 		return &api.QueryOptions{WaitIndex: 7, WaitTime: 3 * time.Second, Datacenter: "dc2"}
 	}
-	names, meta, err := c.listServices(opts(), 0)
+	var cat catalog
+	added, removed, meta, err := c.listServices(opts(), 0, &cat)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !names["web"] || !names["db"] || len(names) != 2 || meta.LastIndex != 42 {
-		t.Errorf("listServices = %v, index %d; want web and db at index 42", names, meta.LastIndex)
+	if slices.Sort(added); !slices.Equal(added, []string{"db", "web"}) || removed != nil || meta.LastIndex != 42 {
+		t.Errorf("listServices added %v and removed %v at index %d; want db and web added at index 42", added, removed, meta.LastIndex)
 	}
 	if _, _, err := c.client.Catalog().Services(opts()); err != nil {
 		t.Fatal(err)

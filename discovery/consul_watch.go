@@ -145,26 +145,20 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// watchCatalog sends the service list (name → tags) whenever it changes.
-func (c *Consul) watchCatalog(ctx context.Context, out chan serviceNames) {
+// watchCatalog pushes the service list's changes to feed.
+func (c *Consul) watchCatalog(ctx context.Context, feed *catalogFeed) {
 	w := c.status.watch("catalog")
-	size := 0 // the last list's, for the next one's map
+	var cat catalog
 	c.blocking(ctx, w, func(opts *api.QueryOptions, index uint64) (uint64, error) {
-		list, meta, err := c.listServices(opts, size+1)
+		added, removed, meta, err := c.listServices(opts, index, &cat)
 		if err != nil {
 			return 0, err
 		}
 		if meta.LastIndex == index {
 			return index, nil // the wait ended without a change
 		}
-		size = len(list)
-		delete(list, "consul") // the servers themselves are never an upstream
 		w.seen()
-		select { // only the newest list matters: replace one not yet taken
-		case <-out:
-		default:
-		}
-		out <- list
+		feed.push(added, removed)
 		return meta.LastIndex, nil
 	})
 }
