@@ -1,6 +1,9 @@
 package discovery
 
-import "sync"
+import (
+	"bytes"
+	"sync"
+)
 
 // catalog is the service list as the catalog watch last read it. Consul
 // sends the whole list on every registration and deregistration; at a
@@ -12,8 +15,9 @@ import "sync"
 // Run that one change.
 type catalog struct {
 	names map[string]*catalogMark
-	gen   uint64   // this answer's mark; a name not marked with it has left
-	views [][]byte // the last answer's names, reused for the next
+	gen   uint64       // this answer's mark; a name not marked with it has left
+	views [][]byte     // the last answer's names, reused for the next
+	buf   bytes.Buffer // the answers are read into, kept for the next
 }
 
 // catalogMark is where read marks a name as present in the answer it reads:

@@ -38,7 +38,7 @@ const maxServiceList = 64 << 20
 // before consul/api decodes it: bodyTap, on the client's transport, reads
 // it for this request and hands consul/api an empty object instead.
 func (c *Consul) listServices(opts *api.QueryOptions, index uint64, cat *catalog) (added, removed []string, _ *api.QueryMeta, _ error) {
-	tap := &bodyTap{}
+	tap := &bodyTap{own: &cat.buf}
 	q := opts.WithContext(context.WithValue(opts.Context(), bodyTapKey{}, tap))
 	var empty struct{}
 	meta, err := c.client.Raw().Query("/v1/catalog/services", &empty, q)
@@ -67,6 +67,11 @@ type bodyTapKey struct{}
 type bodyTap struct {
 	body []byte
 	buf  *bytes.Buffer
+	// own, when set, is the buffer to read into instead of a pooled one:
+	// the catalog watch's, whose list is the largest answer and would
+	// otherwise grow a pooled buffer from nothing after each GC empties
+	// the pool (about 128 KiB of garbage per list at 1,000 services).
+	own *bytes.Buffer
 	// keepRequest asks for a copy of the request in req (repoll's template).
 	keepRequest bool
 	req         *http.Request
@@ -81,7 +86,7 @@ const maxPooledTap = 256 << 10
 
 // release gives the body's buffer back; the body must not be used after.
 func (t *bodyTap) release() {
-	if t.buf != nil && t.buf.Cap() <= maxPooledTap {
+	if t.buf != nil && t.buf != t.own && t.buf.Cap() <= maxPooledTap {
 		tapBuffers.Put(t.buf)
 	}
 	t.body, t.buf = nil, nil
@@ -91,14 +96,22 @@ func (t *bodyTap) release() {
 // buffer, and closes it.
 func (t *bodyTap) take(body io.ReadCloser) error {
 	defer body.Close()
-	buf := tapBuffers.Get().(*bytes.Buffer)
+	buf := t.own
+	if buf == nil {
+		buf = tapBuffers.Get().(*bytes.Buffer)
+	}
 	buf.Reset()
 	_, err := buf.ReadFrom(io.LimitReader(body, maxServiceList+1))
 	switch {
 	case err != nil:
-		tapBuffers.Put(buf)
+		if buf != t.own {
+			tapBuffers.Put(buf)
+		}
 		return err
 	case buf.Len() > maxServiceList:
+		if buf == t.own {
+			*buf = bytes.Buffer{} // not 64 MiB held for the next answer
+		}
 		return errors.New("consul: the answer is larger than 64 MiB")
 	}
 	t.body, t.buf = buf.Bytes(), buf
