@@ -27,7 +27,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -108,6 +107,9 @@ type Entry struct {
 	// fetchFailed marks an entry whose document could not be fetched, to
 	// be tried again soon (see the package comment).
 	fetchFailed bool
+	// items are what search matches in this entry, built once when the
+	// entry is (see view.go).
+	items []indexed
 }
 
 // Version is one document version and the instances serving it.
@@ -122,8 +124,7 @@ type Catalog struct {
 	opts    Options
 	log     *slog.Logger
 	fetcher *fetcher
-	entries atomic.Pointer[map[string]*Entry]
-	index   atomic.Pointer[searchIndex]
+	view    atomic.Pointer[view]
 
 	mu      sync.Mutex // guards snap and pending refreshes
 	snap    *discovery.Snapshot
@@ -164,8 +165,7 @@ func New(opts Options) *Catalog {
 	c := &Catalog{opts: opts, log: opts.Logger.With("component", "catalog"),
 		fetcher: newFetcher(opts.Timeout, opts.MaxSize), wake: make(chan struct{}, 1), changed: map[string]bool{},
 		retries: map[string]retry{}}
-	empty := map[string]*Entry{}
-	c.entries.Store(&empty)
+	c.view.Store(&view{})
 	return c
 }
 
@@ -190,18 +190,12 @@ func (c *Catalog) Update(snap *discovery.Snapshot) {
 
 // Entries returns the entries, sorted by service.
 func (c *Catalog) Entries() []*Entry {
-	m := *c.entries.Load()
-	out := make([]*Entry, 0, len(m))
-	for _, n := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, m[n])
-	}
-	return out
+	return slices.Clone(c.view.Load().entries)
 }
 
 // Entry returns one service's entry.
 func (c *Catalog) Entry(service string) (*Entry, bool) {
-	e, ok := (*c.entries.Load())[service]
-	return e, ok
+	return c.view.Load().find(service)
 }
 
 // Run refreshes the catalog until ctx ends: changed services at once, every
@@ -304,24 +298,18 @@ func (c *Catalog) refresh(ctx context.Context) {
 	}
 	wg.Wait()
 	close(results)
-	next := maps.Clone(*c.entries.Load())
 	now := time.Now()
+	changed := make([]*Entry, 0, len(pending))
 	for e := range results {
 		c.schedule(e, now) // e is this refresh's own: setting its fields races with no reader
-		if e.Kind == "" && e.Error == "" {
-			delete(next, e.Service)
-			continue
-		}
-		next[e.Service] = e
+		changed = append(changed, e)
 	}
-	ix := buildIndex(c.log, next) // before the swap: it may mark entries errored
-	c.entries.Store(&next)
-	c.index.Store(ix)
+	c.view.Store(c.view.Load().with(c.log, changed))
 }
 
-// Search finds operations and schemas across every service (see searchIndex).
+// Search finds operations and schemas across every service (see search).
 func (c *Catalog) Search(q string, limit int) []Hit {
-	return c.index.Load().search(q, limit)
+	return c.view.Load().search(q, limit)
 }
 
 func hash(b []byte) string {

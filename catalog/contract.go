@@ -10,7 +10,7 @@ import "github.com/bulwark-gw/bulwark/openapi"
 // with its new version. problem says why the document cannot be used to
 // validate traffic ("" when it can, or when the service has no document).
 func (c *Catalog) Contract(service string) (contract *openapi.Contract, problem string) {
-	e, ok := (*c.entries.Load())[service]
+	e, ok := c.Entry(service)
 	if !ok || e.Doc == nil {
 		return nil, ""
 	}

@@ -31,25 +31,20 @@ func (c *Catalog) fetchSafely(ctx context.Context, name string, route Route, sna
 	return c.fetchService(ctx, name, route, snap)
 }
 
-// buildIndex indexes every entry, each on its own: an entry whose indexing
-// panics is left out of the index, replaced in entries by a copy marked as
-// errored, and logged. entries must not be shared with readers yet.
-func buildIndex(log *slog.Logger, entries map[string]*Entry) *searchIndex {
-	ix := &searchIndex{}
-	for _, name := range sortedKeys(entries) {
-		func() {
-			n := len(ix.items)
-			defer func() {
-				if v := recover(); v != nil {
-					ix.items = ix.items[:n]
-					log.Error("indexing a service's document panicked", "service", name, "panic", v, "stack", string(debug.Stack()))
-					failed := *entries[name]
-					failed.Error = fmt.Sprintf("the document could not be indexed: internal error: %v", v)
-					entries[name] = &failed
-				}
-			}()
-			ix.add(name, entries[name])
-		}()
-	}
-	return ix
+// indexSafely gives e its search items. When indexing panics, e is
+// replaced by a copy marked as errored, without items, and the panic is
+// logged: the service drops out of search and every other service stays.
+// e must not be shared with readers yet.
+func indexSafely(log *slog.Logger, e *Entry) (out *Entry) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("indexing a service's document panicked", "service", e.Service, "panic", v, "stack", string(debug.Stack()))
+			failed := *e
+			failed.items = nil
+			failed.Error = fmt.Sprintf("the document could not be indexed: internal error: %v", v)
+			out = &failed
+		}
+	}()
+	e.items = itemsOf(e.Service, e)
+	return e
 }

@@ -27,54 +27,66 @@ type indexed struct {
 	strong string
 }
 
-// searchIndex is built once per catalog refresh and read without locks. A
-// linear scan over precomputed lowercase text answers well under a
-// millisecond for thousands of operations, which an inverted index would
-// only complicate.
-type searchIndex struct{ items []indexed }
-
-// add indexes one service's entry: its HAL root's relations, its
-// operations and its schemas' names. Nothing here walks a schema: names and
-// operations are flat lists, so indexing is linear in the document.
-func (ix *searchIndex) add(name string, e *Entry) {
+// itemsOf is what search matches in one service's entry: its HAL root's
+// relations, its operations and its schemas' names. Nothing here walks a
+// schema: names and operations are flat lists, so this is linear in the
+// document. It runs once per entry, when the entry is fetched (view.with):
+// a change to one service indexes that service only.
+func itemsOf(name string, e *Entry) []indexed {
+	var items []indexed
 	if e.HAL != nil {
 		for _, rel := range e.HAL.Rels() {
 			title := ""
 			if len(rel.Links) > 0 {
 				title = rel.Links[0].Title
 			}
-			ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "link", Slug: rel.Name, Summary: title},
+			items = append(items, indexed{hit: Hit{Service: name, Kind: "link", Slug: rel.Name, Summary: title},
 				strong: strings.ToLower(rel.Name + " " + name), text: strings.ToLower(title)})
 		}
 	}
 	if e.Doc == nil {
-		return
+		return items
 	}
 	for _, op := range e.Doc.Operations {
 		strong := strings.ToLower(strings.Join([]string{op.OperationID, op.Method, op.Path, name}, " "))
 		text := strings.ToLower(strings.Join(append(append([]string{op.Summary}, op.Tags...), op.Parameters...), " "))
-		ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "operation", Slug: op.Slug,
+		items = append(items, indexed{hit: Hit{Service: name, Kind: "operation", Slug: op.Slug,
 			Method: op.Method, Path: op.Path, Summary: op.Summary}, text: text, strong: strong})
 	}
 	if e.Doc.T != nil && e.Doc.T.Components != nil {
 		for _, s := range sortedKeys(e.Doc.T.Components.Schemas) {
-			ix.items = append(ix.items, indexed{hit: Hit{Service: name, Kind: "schema", Slug: s},
+			items = append(items, indexed{hit: Hit{Service: name, Kind: "schema", Slug: s},
 				strong: strings.ToLower(s + " " + name)})
 		}
 	}
+	return items
 }
 
 // search returns up to limit hits containing every term of q, best first:
 // a term in a name or path counts three times one in a summary, tag or
-// parameter.
-func (ix *searchIndex) search(q string, limit int) []Hit {
+// parameter. A linear scan over precomputed lowercase text answers well
+// under a millisecond for thousands of operations, which an inverted index
+// would only complicate.
+func (v *view) search(q string, limit int) []Hit {
 	terms := strings.Fields(strings.ToLower(q))
-	if len(terms) == 0 || ix == nil {
+	if len(terms) == 0 {
 		return nil
 	}
 	var hits []Hit
-	for i := range ix.items {
-		it := &ix.items[i]
+	for _, e := range v.entries {
+		hits = e.match(terms, hits)
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].score > hits[b].score })
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits
+}
+
+// match appends to hits the entry's items that contain every term.
+func (e *Entry) match(terms []string, hits []Hit) []Hit {
+	for i := range e.items {
+		it := &e.items[i]
 		score := 0
 		for _, t := range terms {
 			switch {
@@ -94,10 +106,6 @@ func (ix *searchIndex) search(q string, limit int) []Hit {
 			h.score = score
 			hits = append(hits, h)
 		}
-	}
-	sort.SliceStable(hits, func(a, b int) bool { return hits[a].score > hits[b].score })
-	if len(hits) > limit {
-		hits = hits[:limit]
 	}
 	return hits
 }
