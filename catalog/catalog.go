@@ -17,6 +17,10 @@
 // shows it. A document that was fetched but cannot be read is not retried
 // early: the same bytes give the same error until the service changes.
 //
+// A refresh that fetches the very bytes it loaded last time, for the same
+// route, keeps the document it loaded (Entry.sameDocument): a periodic
+// refresh, or an instance's check changing, costs fetches and no parse.
+//
 // Nothing is fetched from an address that did not come from discovery: the
 // document location is a path, joined to an instance address from the
 // snapshot, and external $refs are read from that same instance only.
@@ -110,6 +114,11 @@ type Entry struct {
 	// items are what search matches in this entry, built once when the
 	// entry is (see view.go).
 	items []indexed
+	// route is the route the document was loaded for, and selfContained
+	// says it was loaded without external $refs: with Hash, what a refresh
+	// needs to know the document is unchanged (sameDocument).
+	route         Route
+	selfContained bool
 }
 
 // Version is one document version and the instances serving it.

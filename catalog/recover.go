@@ -31,7 +31,7 @@ func (c *Catalog) fetchSafely(ctx context.Context, name string, route Route, sna
 	return c.fetchService(ctx, name, route, snap)
 }
 
-// indexSafely gives e its search items. When indexing panics, e is
+// indexSafely gives e its search items, unless it has them. When indexing panics, e is
 // replaced by a copy marked as errored, without items, and the panic is
 // logged: the service drops out of search and every other service stays.
 // e must not be shared with readers yet.
@@ -45,6 +45,8 @@ func indexSafely(log *slog.Logger, e *Entry) (out *Entry) {
 			out = &failed
 		}
 	}()
-	e.items = itemsOf(e.Service, e)
+	if e.items == nil { // an unchanged document brings its items along (sameDocument)
+		e.items = itemsOf(e.Service, e)
+	}
 	return e
 }
