@@ -31,10 +31,10 @@ func (c *Catalog) fetchSafely(ctx context.Context, name string, route Route, sna
 	return c.fetchService(ctx, name, route, snap)
 }
 
-// indexSafely gives e its search items, unless it has them. When indexing panics, e is
-// replaced by a copy marked as errored, without items, and the panic is
-// logged: the service drops out of search and every other service stays.
-// e must not be shared with readers yet.
+// indexSafely gives e its search items, unless it has them. When indexing
+// panics, e is replaced by a copy marked as errored, without items, and the
+// panic is logged: the service drops out of search and every other service
+// stays. e must not be shared with readers yet.
 func indexSafely(log *slog.Logger, e *Entry) (out *Entry) {
 	defer func() {
 		if v := recover(); v != nil {
