@@ -12,7 +12,7 @@ import (
 )
 
 // serveDoc is an instance serving body at path, and 404 elsewhere.
-func serveDoc(t *testing.T, path string, body []byte) string {
+func serveDoc(t testing.TB, path string, body []byte) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != path {

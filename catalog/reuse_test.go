@@ -97,15 +97,7 @@ func BenchmarkRefreshUnchanged(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/openapi.json" {
-			http.NotFound(w, r)
-			return
-		}
-		_, _ = w.Write(body)
-	}))
-	defer srv.Close()
-	addr := srv.Listener.Addr().String()
+	addr := serveDoc(b, "/openapi.json", body)
 	snap := &discovery.Snapshot{}
 	for i := range 100 {
 		snap.Services = snap.Services.Set(fmt.Sprintf("s%03d", i), []discovery.Instance{{ID: "a", Addr: addr, Health: discovery.Passing}})
