@@ -64,9 +64,9 @@ func Decide(req *http.Request, e *Entry, now time.Time) Decision {
 	switch {
 	case rc.NoCache:
 		return revalidate(rc, d, "request no-cache") // §5.2.1.4
-	case cc.NoCache || len(cc.NoCacheFields) > 0:
-		// §5.2.2.4; the qualified form is treated as unqualified, which
-		// meets its MUST (listed fields never reused unvalidated).
+	case cc.NoCache:
+		// §5.2.2.4. The qualified form does not revalidate: the fields
+		// it lists were never stored (dropListed).
 		return revalidate(rc, d, "no-cache")
 	case rc.MaxAge.Set && rc.MaxAge.Valid && (rc.MaxAge.Secs == 0 || d.Age > rc.MaxAge.Duration()):
 		// §5.2.1.1. max-age=0 always revalidates, as every browser's
@@ -98,7 +98,7 @@ func Decide(req *http.Request, e *Entry, now time.Time) Decision {
 // proxy-revalidate and s-maxage (which implies proxy-revalidate for a
 // shared cache, §5.2.2.10), and no-cache.
 func forbidsStale(cc Directives) bool {
-	return cc.MustRevalidate || cc.ProxyRevalidate || cc.SMaxAge.Set || cc.NoCache || len(cc.NoCacheFields) > 0
+	return cc.MustRevalidate || cc.ProxyRevalidate || cc.SMaxAge.Set || cc.NoCache
 }
 
 func staleAllowedByRequest(rc, cc Directives, staleness time.Duration) bool {

@@ -44,7 +44,9 @@ func TestRFC9111_5_2_1_RequestDirectives(t *testing.T) {
 		{"max-stale vs s-maxage", []string{"Cache-Control: max-stale"}, "s-maxage=60", 100, Revalidate},
 		// §5.2.2.4 MUST NOT use a no-cache response without validation, even fresh.
 		{"response no-cache", nil, "max-age=60, no-cache", 1, Revalidate},
-		{"qualified response no-cache", nil, `max-age=60, no-cache="X-A"`, 1, Revalidate},
+		// §5.2.2.4 MAY reuse a qualified no-cache response: its fields are not stored.
+		{"qualified response no-cache", nil, `max-age=60, no-cache="X-A"`, 1, ServeFresh},
+		{"qualified response no-cache, stale", []string{"Cache-Control: max-stale"}, `max-age=60, no-cache="X-A"`, 100, ServeStale},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

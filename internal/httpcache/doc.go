@@ -50,7 +50,8 @@
 //
 // Deliberate choices where RFC 9111 leaves room, each documented where it
 // is made: duplicate directives take the first value; invalid freshness
-// makes a response stale; qualified no-cache is treated as unqualified;
+// makes a response stale; the fields a qualified no-cache lists are not
+// stored, like those a qualified private lists;
 // "Vary: *", 206 responses and responses with Set-Cookie (unless public or
 // s-maxage) are not stored, and Set-Cookie is never stored; request
 // max-age=0 always revalidates.

@@ -18,8 +18,8 @@ var unstored = []string{
 }
 
 // storedHeader copies h without the fields a shared cache must not store:
-// those above, those named by Connection, and those named by a qualified
-// private directive (RFC 9111 §5.2.2.7).
+// those above, those named by Connection, and those listed by a qualified
+// private or no-cache directive (dropListed).
 func storedHeader(h http.Header) http.Header {
 	out := h.Clone()
 	for _, line := range h.Values("Connection") {
@@ -32,10 +32,24 @@ func storedHeader(h http.Header) http.Header {
 	for _, f := range unstored {
 		out.Del(f)
 	}
-	for _, f := range ParseCacheControl(h.Values("Cache-Control")).PrivateFields {
-		out.Del(f)
-	}
+	dropListed(out)
 	return out
+}
+
+// dropListed deletes from h the fields that h's own Cache-Control lists
+// in a qualified private (RFC 9111 §5.2.2.7: a shared cache MUST NOT store
+// them) or no-cache (§5.2.2.4: they MUST NOT be reused without
+// revalidation). A cache that never stores them meets both, and may then
+// reuse the rest of the response as its other directives allow, as the
+// qualified forms intend.
+func dropListed(h http.Header) {
+	cc := ParseCacheControl(h.Values("Cache-Control"))
+	for _, f := range cc.PrivateFields {
+		h.Del(f)
+	}
+	for _, f := range cc.NoCacheFields {
+		h.Del(f)
+	}
 }
 
 // ResponseHeader returns the header to send with a stored entry: a copy of

@@ -74,6 +74,14 @@ func TestRFC9111_3_1_StoringHeaderFields(t *testing.T) {
 			t.Errorf("%s was stored", f)
 		}
 	}
+	// §5.2.2.4 MUST NOT reuse the fields a qualified no-cache lists
+	// without revalidation: they are not stored.
+	e = stored(`Cache-Control: no-cache="X-Session, X-Trace", max-age=60`, "X-Session: s1", "X-Trace: t1", "X-Custom: kept")
+	for _, f := range []string{"X-Session", "X-Trace"} {
+		if _, ok := e.Header[f]; ok {
+			t.Errorf("%s, listed by no-cache, was stored", f)
+		}
+	}
 	// §3.1 MUST include all other received fields, unrecognised ones too.
 	if e.Header.Get("X-Custom") != "kept" {
 		t.Error("an unrecognised field was dropped")

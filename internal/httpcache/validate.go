@@ -67,6 +67,9 @@ func Freshen(e *Entry, res *http.Response, reqTime, resTime time.Time) *Entry {
 			n.Header[f] = vs
 		}
 	}
+	// The fields the merged Cache-Control lists stay out, whichever
+	// response carried them.
+	dropListed(n.Header)
 	if res.Header.Get("Date") == "" {
 		// RFC 9110 §6.6.1: a missing Date may be replaced by the receipt
 		// time; keeping the old one would age the entry by its whole past.

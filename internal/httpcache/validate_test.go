@@ -83,6 +83,14 @@ func TestRFC9111_4_3_4_Freshening(t *testing.T) {
 		}
 	})
 
+	t.Run("a field the stored no-cache lists is not stored from the 304", func(t *testing.T) {
+		old := stored(`Cache-Control: max-age=10, no-cache="X-Session"`, `Etag: "v1"`)
+		n := Freshen(old, newRes(304, `Etag: "v1"`, "X-Session: s2"), at(20), at(20))
+		if got := n.Header.Get("X-Session"); got != "" {
+			t.Errorf("X-Session %q was stored from the 304: a later hit would reuse it unvalidated", got)
+		}
+	})
+
 	t.Run("a 304 without Date or Age does not carry the old ones over", func(t *testing.T) {
 		old := stored(base...)
 		n := Freshen(old, newRes(304, `Etag: "v1"`), at(1000), at(1000))
