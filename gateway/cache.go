@@ -28,6 +28,7 @@ var (
 	cacheDefaultTTL   = policies.ValueOf[time.Duration]("cache.default_ttl")
 	cacheHeuristic    = policies.ValueOf[bool]("cache.heuristic")
 	cacheLockTimeout  = policies.ValueOf[time.Duration]("cache.lock_timeout")
+	cacheCDNControl   = policies.ValueOf[bool]("cache.cdn_cache_control")
 )
 
 // cacheName is the name of every Cache-Status member bulwark writes.
@@ -142,6 +143,8 @@ func cacheOptions(p *policies.Policy) httpcache.Options {
 		Heuristic:    cacheHeuristic.Of(p),
 		DefaultTTL:   cacheDefaultTTL.Of(p),
 		StaleOnError: cacheStaleOnError.Of(p),
+
+		NoCDNCacheControl: !cacheCDNControl.Of(p),
 	}
 }
 

@@ -28,7 +28,7 @@ func TestPolicyDurationsAreWrittenAsDurationStrings(t *testing.T) {
 		"retries":  map[string]any{"attempts": 2.0, "budget": 0.2, "min_concurrent": 3.0, "backoff": "25ms", "max_body_bytes": 65536.0},
 		"outlier":  map[string]any{"consecutive_failures": 5.0, "eject_for": "30s", "max_ejected": 0.5},
 		"cache": map[string]any{"enabled": false, "max_bytes": 67108864.0, "max_entry_bytes": 1048576.0,
-			"serve_stale_on_error": "0s", "default_ttl": "0s", "heuristic": false, "lock_timeout": "5s"},
+			"serve_stale_on_error": "0s", "default_ttl": "0s", "heuristic": false, "lock_timeout": "5s", "cdn_cache_control": true},
 		"ip":         map[string]any{"allow": []any{}, "deny": []any{}},
 		"rate_limit": map[string]any{"rate": "", "burst": 0.0, "key": "client_ip", "shared": false},
 		"validate":   map[string]any{"requests": "off", "responses": "off", "sample": 0.01, "max_body_bytes": 1048576.0},

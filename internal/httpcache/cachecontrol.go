@@ -42,6 +42,9 @@ type Directives struct {
 	NoCacheFields, PrivateFields                    []string
 	MaxAge, SMaxAge, MaxStale, MinFresh             Delta
 	StaleWhileRevalidate, StaleIfError              Delta
+	// Targeted says the directives came from a targeted field
+	// (ResponseDirectives): Expires then does not apply (RFC 9213 §2.1).
+	Targeted bool
 }
 
 // ParseCacheControl parses every Cache-Control field line leniently: names are

@@ -54,12 +54,13 @@ func NewEntry(key string, req *http.Request, res *http.Response, body []byte, re
 
 // derive computes the cached directive set, initial age and lifetime.
 func (e *Entry) derive() {
-	e.cc = ParseCacheControl(e.Header.Values("Cache-Control"))
+	e.cc = ResponseDirectives(e.Header, e.opts)
 	e.initialAge = initialAge(e.Header, e.RequestTime, e.ResponseTime)
 	e.lifetime = FreshnessLifetime(e.Status, e.Header, e.cc, e.ResponseTime, e.opts)
 }
 
-// Directives returns the entry's response Cache-Control directives.
+// Directives returns the directives the entry follows: its targeted
+// field's or its Cache-Control's (ResponseDirectives).
 func (e *Entry) Directives() Directives { return e.cc }
 
 // Lifetime is the entry's freshness lifetime (RFC 9111 §4.2.1).

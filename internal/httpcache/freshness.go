@@ -16,7 +16,13 @@ var heuristicStatus = map[int]bool{
 // hasExplicitFreshness reports whether a shared cache finds an expiration
 // time in the response: s-maxage, max-age or Expires (RFC 9111 §4.2.1).
 func hasExplicitFreshness(cc Directives, h http.Header) bool {
-	return cc.SMaxAge.Set || cc.MaxAge.Set || len(h.Values("Expires")) > 0
+	return cc.SMaxAge.Set || cc.MaxAge.Set || hasExpires(cc, h)
+}
+
+// hasExpires reports whether the response's Expires counts: it does unless
+// the directives came from a targeted field (RFC 9213 §2.1).
+func hasExpires(cc Directives, h http.Header) bool {
+	return !cc.Targeted && len(h.Values("Expires")) > 0
 }
 
 // FreshnessLifetime computes a shared cache's freshness lifetime of a
@@ -30,7 +36,7 @@ func FreshnessLifetime(status int, h http.Header, cc Directives, resTime time.Ti
 		return validDelta(cc.SMaxAge)
 	case cc.MaxAge.Set:
 		return validDelta(cc.MaxAge)
-	case len(h.Values("Expires")) > 0:
+	case hasExpires(cc, h):
 		exp, ok := headerDate(h, "Expires")
 		if !ok {
 			return 0 // §5.3: an invalid Expires, e.g. "0", means already expired

@@ -26,6 +26,10 @@ type Options struct {
 	// Authorization would be (RFC 9111 §3.5), so one caller's answer is
 	// never served to another unless the origin said it may be.
 	Authenticated bool
+	// NoCDNCacheControl leaves CDN-Cache-Control to the CDNs it targets:
+	// the cache then follows Bulwark-Cache-Control, else Cache-Control
+	// (RFC 9213). False: CDN-Cache-Control counts too.
+	NoCDNCacheControl bool
 }
 
 const defaultHeuristicMax = 24 * time.Hour

@@ -38,7 +38,7 @@ func Storable(req *http.Request, res *http.Response, opts Options) (ok bool, rea
 	if reqCC.NoStore {
 		return false, "request no-store" // §5.2.1.5
 	}
-	cc := ParseCacheControl(res.Header.Values("Cache-Control"))
+	cc := ResponseDirectives(res.Header, opts)
 	// §5.2.2.3: with must-understand, only a cache that implements the
 	// status code's caching rules may store, and it ignores no-store.
 	if cc.MustUnderstand && !understoodStatus[res.StatusCode] {
