@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"time"
@@ -46,19 +47,21 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		s.g.cacheMetrics.result(hc.name, "bypass")
 		return nil
 	}
-	if r.Header.Get("Range") != "" || r.Header.Get("If-Range") != "" || r.URL.ForceQuery ||
-		r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
-		// Neither answered nor stored: a range (the upstream answers parts;
-		// RFC 9111 §3.3 lets a cache keep them, this one does not); a GET
-		// with a body, which the key does not hold, so its answer must not
-		// be given to a GET without it; and "/x?", which the upstream sees
-		// apart from "/x" while the key would not.
-		tx.bypass, tx.fwd = true, "bypass"
-		s.g.cacheMetrics.result(hc.name, "bypass")
-		return nil
+	if r.URL.ForceQuery || r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		// Neither answered nor stored: a GET with a body, which the key does
+		// not hold, so its answer must not be given to a GET without it; and
+		// "/x?", which the upstream sees apart from "/x" while the key would
+		// not.
+		return s.bypass(tx)
 	}
 	tx.key = httpcache.Key(r.Method, scheme(r), r.Host, r.URL.EscapedPath(), r.URL.RawQuery)
 	e, fwd := hc.store.Lookup(tx.key, r)
+	if r.Header.Get("Range") != "" && !answersRange(r, e) {
+		// A range the stored response cannot answer goes upstream and its
+		// answer is not kept: RFC 9111 §3.3 lets a cache keep partial
+		// content, this one does not.
+		return s.bypass(tx)
+	}
 	if isRefresh(r) {
 		// A background refresh goes upstream whatever is stored, with the
 		// entry's validators, and answers nobody.
@@ -114,6 +117,29 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		revalidate(r, tx)
 	}
 	return nil
+}
+
+// bypass sends the request upstream past the cache: not answered from it,
+// and its answer not kept.
+func (s cacheStage) bypass(tx *cacheTx) error {
+	tx.bypass, tx.fwd = true, "bypass"
+	s.g.cacheMetrics.result(tx.cache.name, "bypass")
+	return nil
+}
+
+// answersRange reports whether the stored entry e may answer the range
+// request r itself: a whole 200 (RFC 9110 §14.2: Range applies to GET, and
+// to 200 responses) that Decide would serve without going upstream. Any
+// other range request goes upstream as it came.
+func answersRange(r *http.Request, e *httpcache.Entry) bool {
+	if e == nil || e.Status != http.StatusOK || r.Method != http.MethodGet {
+		return false
+	}
+	switch httpcache.Decide(r, e, time.Now()).Action {
+	case httpcache.ServeFresh, httpcache.ServeStale, httpcache.StaleWhileRevalidate:
+		return true
+	}
+	return false
 }
 
 // coalesce joins the key's flight: the first request leads it upstream;
@@ -182,6 +208,25 @@ func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *ex
 		for k, v := range httpcache.NotModifiedHeader(e, now) {
 			dst[k] = v
 		}
+	} else if r.Header.Get("Range") != "" && e.Status == http.StatusOK && r.Method == http.MethodGet {
+		// A range of the stored body: net/http's ServeContent answers it as
+		// RFC 9110 §14 says (206 with Content-Range, multipart/byteranges for
+		// several ranges, 416 for none satisfiable, If-Range compared
+		// strongly with the stored ETag, the whole 200 when If-Range does not
+		// match) and sets Content-Length itself.
+		for k, v := range e.Header {
+			dst[k] = v[:len(v):len(v)]
+		}
+		if _, ok := dst["Content-Type"]; !ok {
+			dst["Content-Type"] = nil // stored without one: ServeContent must not guess one
+		}
+		delete(dst, "Content-Length")
+		dst["Age"] = []string{httpcache.AgeValue(e, now)}
+		st.Name = cacheName
+		dst["Cache-Status"] = append(dst["Cache-Status"], st.String())
+		dst["X-Request-Id"] = []string{ex.requestID}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(e.Body))
+		return
 	} else {
 		// The stored values are shared, not copied (a hit's largest cost
 		// was cloning them): capped at their length, so an Add to dst

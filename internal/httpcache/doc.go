@@ -44,8 +44,9 @@
 //   - revalidate with the client's own request headers plus
 //     ConditionalHeaders, so the fields named by Vary reach the origin
 //     (RFC 9111 §4.3.1);
-//   - forward Range and If-Range requests, and responses to them, without
-//     the cache (206 is never stored), or answer them with the whole 200;
+//   - answer a Range request from a stored whole 200 by RFC 9110 §14 (the
+//     gateway uses net/http's ServeContent), or forward it and its answer
+//     without the cache (206 is never stored);
 //   - drop 1xx responses and never call Storable for them.
 //
 // Deliberate choices where RFC 9111 leaves room, each documented where it
