@@ -52,7 +52,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		// not hold, so its answer must not be given to a GET without it; and
 		// "/x?", which the upstream sees apart from "/x" while the key would
 		// not.
-		return s.bypass(tx)
+		return s.bypass(w, r, ex, tx)
 	}
 	tx.key = httpcache.Key(r.Method, scheme(r), r.Host, r.URL.EscapedPath(), r.URL.RawQuery)
 	e, fwd := hc.store.Lookup(tx.key, r)
@@ -60,7 +60,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		// A range the stored response cannot answer goes upstream and its
 		// answer is not kept: RFC 9111 §3.3 lets a cache keep partial
 		// content, this one does not.
-		return s.bypass(tx)
+		return s.bypass(w, r, ex, tx)
 	}
 	if isRefresh(r) {
 		// A background refresh goes upstream whatever is stored, with the
@@ -90,12 +90,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		s.g.cacheMetrics.stale(hc.name, "stale-while-revalidate")
 		return s.answer(w, r, ex, e, httpcache.CacheStatus{Hit: true, TTL: d.TTL, HasTTL: true, Detail: "stale-while-revalidate"}, "stale")
 	case httpcache.OnlyIfCachedMiss:
-		// RFC 9111 §5.2.1.7: the client forbade going upstream.
-		ex.cache = nil
-		w.Header().Add("Cache-Status", httpcache.CacheStatus{Name: cacheName, Fwd: "miss", Detail: "only-if-cached"}.String())
-		writeProblem(w, http.StatusGatewayTimeout, "only-if-cached, and no stored response may answer", ex.svc.name, ex.requestID)
-		s.g.cacheMetrics.result(hc.name, "miss")
-		return errAnswered
+		return s.onlyIfCachedMiss(w, ex, tx)
 	case httpcache.Revalidate:
 		tx.entry, tx.fwd = e, "stale"
 		if d.Reason == "request no-cache" || d.Reason == "request max-age" || d.Reason == "request min-fresh" {
@@ -120,11 +115,25 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 }
 
 // bypass sends the request upstream past the cache: not answered from it,
-// and its answer not kept.
-func (s cacheStage) bypass(tx *cacheTx) error {
+// and its answer not kept. Unless the client said only-if-cached: then it
+// is a miss like any other.
+func (s cacheStage) bypass(w http.ResponseWriter, r *http.Request, ex *exchange, tx *cacheTx) error {
+	if httpcache.RequestDirectives(r).OnlyIfCached {
+		return s.onlyIfCachedMiss(w, ex, tx)
+	}
 	tx.bypass, tx.fwd = true, "bypass"
 	s.g.cacheMetrics.result(tx.cache.name, "bypass")
 	return nil
+}
+
+// onlyIfCachedMiss answers 504: the client forbade going upstream (RFC 9111
+// §5.2.1.7) and nothing stored may answer.
+func (s cacheStage) onlyIfCachedMiss(w http.ResponseWriter, ex *exchange, tx *cacheTx) error {
+	ex.cache = nil
+	w.Header().Add("Cache-Status", httpcache.CacheStatus{Name: cacheName, Fwd: "miss", Detail: "only-if-cached"}.String())
+	writeProblem(w, http.StatusGatewayTimeout, "only-if-cached, and no stored response may answer", ex.svc.name, ex.requestID)
+	s.g.cacheMetrics.result(tx.cache.name, "miss")
+	return errAnswered
 }
 
 // answersRange reports whether the stored entry e may answer the range

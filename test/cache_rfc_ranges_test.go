@@ -54,6 +54,14 @@ func TestCacheRFC9110Section14Ranges(t *testing.T) {
 				{Header: rng("bytes=0-3"), Origin: 2, From: 2, CS: []string{"!hit", "!stored"}},
 				{Origin: 3, From: 1, CS: []string{"fwd=stale"}},
 			}},
+		{"only-if-cached with a range nothing stored can answer is a 504, not a trip upstream",
+			stored, []step{
+				{Header: rng("bytes=0-3", "Cache-Control", "only-if-cached"), Status: 504, Origin: 0, CS: []string{"fwd=miss"}},
+			}},
+		{"only-if-cached on a target the cache never answers (a bare '?') is a 504 too",
+			stored, []step{
+				{Path: "?", Header: []string{"Cache-Control", "only-if-cached"}, Status: 504, Origin: 0, CS: []string{"fwd=miss"}},
+			}},
 		{"a request's no-cache sends its range upstream",
 			stored, []step{
 				{Origin: 1, From: 1},
