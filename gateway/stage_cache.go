@@ -56,12 +56,6 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 	}
 	tx.key = httpcache.Key(r.Method, scheme(r), r.Host, r.URL.EscapedPath(), r.URL.RawQuery)
 	e, fwd := hc.store.Lookup(tx.key, r)
-	if r.Header.Get("Range") != "" && !answersRange(r, e) {
-		// A range the stored response cannot answer goes upstream and its
-		// answer is not kept: RFC 9111 §3.3 lets a cache keep partial
-		// content, this one does not.
-		return s.bypass(w, r, ex, tx)
-	}
 	if isRefresh(r) {
 		// A background refresh goes upstream whatever is stored, with the
 		// entry's validators, and answers nobody.
@@ -74,6 +68,12 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 	}
 	now := time.Now()
 	d := httpcache.Decide(r, e, now)
+	if r.Header.Get("Range") != "" && !answersRange(r, e, d) {
+		// A range the stored response cannot answer goes upstream and its
+		// answer is not kept: RFC 9111 §3.3 lets a cache keep partial
+		// content, this one does not.
+		return s.bypass(w, r, ex, tx)
+	}
 	switch d.Action {
 	case httpcache.ServeFresh:
 		hc.store.Record(d)
@@ -138,13 +138,13 @@ func (s cacheStage) onlyIfCachedMiss(w http.ResponseWriter, ex *exchange, tx *ca
 
 // answersRange reports whether the stored entry e may answer the range
 // request r itself: a whole 200 (RFC 9110 §14.2: Range applies to GET, and
-// to 200 responses) that Decide would serve without going upstream. Any
-// other range request goes upstream as it came.
-func answersRange(r *http.Request, e *httpcache.Entry) bool {
+// to 200 responses) that d, Decide's verdict, serves without going
+// upstream. Any other range request goes upstream as it came.
+func answersRange(r *http.Request, e *httpcache.Entry, d httpcache.Decision) bool {
 	if e == nil || e.Status != http.StatusOK || r.Method != http.MethodGet {
 		return false
 	}
-	switch httpcache.Decide(r, e, time.Now()).Action {
+	switch d.Action {
 	case httpcache.ServeFresh, httpcache.ServeStale, httpcache.StaleWhileRevalidate:
 		return true
 	}
