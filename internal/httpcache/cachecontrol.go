@@ -104,18 +104,21 @@ func (d *Directives) apply(name, arg string, hasArg bool) {
 	case "no-store":
 		d.NoStore = true
 	case "no-cache":
-		// A field list naming no valid field is read as unqualified: the
-		// most restrictive reading of an argument we cannot use.
+		// A field list naming no valid field, or a field the cache's own
+		// rules read (cacheFields), is read as unqualified: the most
+		// restrictive reading of an argument we cannot honour.
 		if n := len(d.NoCacheFields); hasArg {
-			d.NoCacheFields = appendFields(d.NoCacheFields, arg)
-			d.NoCache = d.NoCache || len(d.NoCacheFields) == n
+			var own bool
+			d.NoCacheFields, own = appendFields(d.NoCacheFields, arg)
+			d.NoCache = d.NoCache || own || len(d.NoCacheFields) == n
 		} else {
 			d.NoCache = true
 		}
 	case "private":
 		if n := len(d.PrivateFields); hasArg {
-			d.PrivateFields = appendFields(d.PrivateFields, arg)
-			d.Private = d.Private || len(d.PrivateFields) == n
+			var own bool
+			d.PrivateFields, own = appendFields(d.PrivateFields, arg)
+			d.Private = d.Private || own || len(d.PrivateFields) == n
 		} else {
 			d.Private = true
 		}
@@ -153,14 +156,31 @@ func (d *Directives) apply(name, arg string, hasArg bool) {
 }
 
 // appendFields adds the canonical header names of a field-name list,
-// skipping members that are not tokens and so cannot name a field.
-func appendFields(dst []string, list string) []string {
+// skipping members that are not tokens and so cannot name a field. own
+// reports whether the list names one of cacheFields.
+func appendFields(dst []string, list string) (_ []string, own bool) {
 	for f := range strings.SplitSeq(list, ",") {
 		if f = strings.TrimSpace(f); isFieldName(f) {
-			dst = append(dst, http.CanonicalHeaderKey(f))
+			f = http.CanonicalHeaderKey(f)
+			dst = append(dst, f)
+			own = own || cacheFields[f]
 		}
 	}
-	return dst
+	return dst, own
+}
+
+// cacheFields are the fields the cache's own rules read (freshness, age,
+// variants, validators, the targeted fields) and those that give the stored
+// body its meaning. A qualified private or no-cache is honoured by leaving
+// its fields out of the stored response (dropListed). These fields cannot be
+// left out: the cache would then decide on what is left, so that
+// no-cache="Cache-Control" with max-age=0 and a future Expires would be
+// fresh for an hour. A list that names one is read as unqualified.
+var cacheFields = map[string]bool{
+	"Cache-Control": true, "Expires": true, "Age": true, "Date": true, "Pragma": true,
+	"Vary": true, "Etag": true, "Last-Modified": true,
+	"Bulwark-Cache-Control": true, "Cdn-Cache-Control": true,
+	"Content-Type": true, "Content-Encoding": true, "Content-Length": true, "Content-Range": true,
 }
 
 // isFieldName reports whether s is a field name (an RFC 9110 token).

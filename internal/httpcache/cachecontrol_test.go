@@ -33,6 +33,10 @@ func TestParseCacheControl(t *testing.T) {
 		{"unqualified no-cache", []string{"no-cache"}, Directives{NoCache: true}},
 		{"a private list naming no valid field is unqualified private", []string{`private="a b, "`}, Directives{Private: true}},
 		{"qualified no-cache in token form", []string{"no-cache=Foo"}, Directives{NoCacheFields: []string{"Foo"}}},
+		// A field the cache itself reads cannot be left out: the list is unqualified.
+		{"no-cache naming Cache-Control is unqualified", []string{`no-cache="x-a, cache-control"`},
+			Directives{NoCache: true, NoCacheFields: []string{"X-A", "Cache-Control"}}},
+		{"private naming ETag is unqualified", []string{`private="ETag"`}, Directives{Private: true, PrivateFields: []string{"Etag"}}},
 		{"max-stale without value accepts any staleness (§5.2.1.2)", []string{"max-stale"}, Directives{MaxStaleAny: true}},
 		{"request directives", []string{"min-fresh=4, only-if-cached, max-stale=9"},
 			Directives{MinFresh: Delta{4, true, true}, OnlyIfCached: true, MaxStale: Delta{9, true, true}}},

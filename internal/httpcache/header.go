@@ -42,13 +42,22 @@ func storedHeader(h http.Header) http.Header {
 // revalidation). A cache that never stores them meets both, and may then
 // reuse the rest of the response as its other directives allow, as the
 // qualified forms intend.
+//
+// A list naming a field the cache itself reads makes the directive
+// unqualified (cacheFields), and such a field is never dropped: an
+// unqualified private is not stored at all, and an unqualified no-cache is
+// revalidated before every reuse.
 func dropListed(h http.Header) {
 	cc := ParseCacheControl(h.Values("Cache-Control"))
 	for _, f := range cc.PrivateFields {
-		h.Del(f)
+		if !cacheFields[f] {
+			h.Del(f)
+		}
 	}
 	for _, f := range cc.NoCacheFields {
-		h.Del(f)
+		if !cacheFields[f] {
+			h.Del(f)
+		}
 	}
 }
 
