@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bulwark-gw/bulwark/internal/httpcache"
@@ -71,7 +72,8 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 	if r.Header.Get("Range") != "" && !answersRange(r, e, d) {
 		// A range the stored response cannot answer goes upstream and its
 		// answer is not kept: RFC 9111 §3.3 lets a cache keep partial
-		// content, this one does not.
+		// content, this one does not. So does a range in a unit other than
+		// bytes, which the origin may know (RFC 9110 §14.2).
 		return s.bypass(w, r, ex, tx)
 	}
 	switch d.Action {
@@ -141,7 +143,7 @@ func (s cacheStage) onlyIfCachedMiss(w http.ResponseWriter, ex *exchange, tx *ca
 // to 200 responses) that d, Decide's verdict, serves without going
 // upstream. Any other range request goes upstream as it came.
 func answersRange(r *http.Request, e *httpcache.Entry, d httpcache.Decision) bool {
-	if e == nil || e.Status != http.StatusOK || r.Method != http.MethodGet {
+	if _, ok := byteRanges(r); !ok || e == nil || e.Status != http.StatusOK || r.Method != http.MethodGet {
 		return false
 	}
 	switch d.Action {
@@ -149,6 +151,18 @@ func answersRange(r *http.Request, e *httpcache.Entry, d httpcache.Decision) boo
 		return true
 	}
 	return false
+}
+
+// byteRanges returns r's Range field with its unit written "bytes", as
+// net/http's range parser expects it, when the unit is bytes in any case
+// (RFC 9110 §14.1: unit names are case-insensitive).
+func byteRanges(r *http.Request) (string, bool) {
+	v := r.Header.Get("Range")
+	const unit = "bytes="
+	if len(v) < len(unit) || !strings.EqualFold(v[:len(unit)], unit) {
+		return "", false
+	}
+	return unit + v[len(unit):], true
 }
 
 // coalesce joins the key's flight: the first request leads it upstream;
@@ -217,24 +231,8 @@ func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *ex
 		for k, v := range httpcache.NotModifiedHeader(e, now) {
 			dst[k] = v
 		}
-	} else if r.Header.Get("Range") != "" && e.Status == http.StatusOK && r.Method == http.MethodGet {
-		// A range of the stored body: net/http's ServeContent answers it as
-		// RFC 9110 §14 says (206 with Content-Range, multipart/byteranges for
-		// several ranges, 416 for none satisfiable, If-Range compared
-		// strongly with the stored ETag, the whole 200 when If-Range does not
-		// match) and sets Content-Length itself.
-		for k, v := range e.Header {
-			dst[k] = v[:len(v):len(v)]
-		}
-		if _, ok := dst["Content-Type"]; !ok {
-			dst["Content-Type"] = nil // stored without one: ServeContent must not guess one
-		}
-		delete(dst, "Content-Length")
-		dst["Age"] = []string{httpcache.AgeValue(e, now)}
-		st.Name = cacheName
-		dst["Cache-Status"] = append(dst["Cache-Status"], st.String())
-		dst["X-Request-Id"] = []string{ex.requestID}
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(e.Body))
+	} else if spec, ok := byteRanges(r); ok && e.Status == http.StatusOK && r.Method == http.MethodGet {
+		writeRanges(w, r, spec, ex, e, st, now)
 		return
 	} else {
 		// The stored values are shared, not copied (a hit's largest cost
@@ -256,4 +254,58 @@ func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *ex
 	if status != http.StatusNotModified && r.Method != http.MethodHead {
 		_, _ = w.Write(e.Body)
 	}
+}
+
+// writeRanges answers the byte ranges spec of the stored body of e. net/http's
+// ServeContent does it as RFC 9110 §14 says: 206 with Content-Range,
+// multipart/byteranges for several ranges, 416 for none satisfiable, and the
+// whole 200 when If-Range does not match the stored ETag (strong
+// comparison); it sets Content-Length itself. It sees the Range and If-Range
+// fields alone: the client's If-None-Match and If-Modified-Since were
+// answered before, and If-Match and If-Unmodified-Since are for the origin,
+// not a cache (RFC 9111 §4.3.2).
+func writeRanges(w http.ResponseWriter, r *http.Request, spec string, ex *exchange, e *httpcache.Entry, st httpcache.CacheStatus, now time.Time) {
+	dst := w.Header()
+	for k, v := range e.Header {
+		dst[k] = v[:len(v):len(v)]
+	}
+	if _, ok := dst["Content-Type"]; !ok {
+		dst["Content-Type"] = nil // stored without one: ServeContent must not guess one
+	}
+	delete(dst, "Content-Length")
+	dst["Age"] = []string{httpcache.AgeValue(e, now)}
+	st.Name = cacheName
+	dst["Cache-Status"] = append(dst["Cache-Status"], st.String())
+	dst["X-Request-Id"] = []string{ex.requestID}
+	ranged := &http.Request{Method: r.Method, Header: http.Header{"Range": {spec}}}
+	if ir, ok := r.Header["If-Range"]; ok {
+		ranged.Header["If-Range"] = ir
+	}
+	http.ServeContent(rangeWriter{w, e.Header}, ranged.WithContext(r.Context()), "", time.Time{}, bytes.NewReader(e.Body))
+}
+
+// rangeWriter passes ServeContent's answer on, but a 416 keeps none of the
+// stored response's fields. They describe the whole 200, and the range is
+// not part of any cache's key: a downstream cache that found the 200's
+// Expires or CDN-Cache-Control on the 416 could keep it, and answer every
+// plain GET of the URL with it. ServeContent itself drops only
+// Cache-Control, Content-Encoding, ETag and Last-Modified from its errors.
+type rangeWriter struct {
+	http.ResponseWriter
+	stored http.Header
+}
+
+func (rw rangeWriter) WriteHeader(code int) {
+	if code == http.StatusRequestedRangeNotSatisfiable {
+		h := rw.Header()
+		for k := range rw.stored {
+			switch k {
+			case "Content-Type", "Content-Range", "X-Content-Type-Options": // the 416's own, set by ServeContent
+			case "Age": // the cache's own, as on every answer from it (RFC 9111 §5.1)
+			default:
+				delete(h, k)
+			}
+		}
+	}
+	rw.ResponseWriter.WriteHeader(code)
 }
