@@ -111,3 +111,41 @@ func TestRFC9111_3_5_Authorization(t *testing.T) {
 		})
 	}
 }
+
+// FuzzStoredHeaderKeepsCacheFields: whatever a Cache-Control line lists in a
+// qualified private or no-cache, the stored header keeps every field the
+// cache's own rules read (cacheFields), and a list naming one reads as the
+// unqualified directive. Leaving one out would let a response change the
+// cache's decisions about itself: no-cache="Cache-Control" with max-age=0
+// and a future Expires was once fresh for an hour.
+func FuzzStoredHeaderKeepsCacheFields(f *testing.F) {
+	for _, s := range []string{`no-cache="Cache-Control"`, `private="Age, X-A"`, `no-cache=Etag, max-age=0`,
+		`no-cache="x-a", no-cache="cdn-cache-control"`, `private="content-type"`, `no-cache="X-Session"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		h := http.Header{"Cache-Control": {line}, "X-Other": {"1"}}
+		for name := range cacheFields {
+			if name != "Cache-Control" {
+				h.Set(name, "1")
+			}
+		}
+		stored := storedHeader(h)
+		for name := range cacheFields {
+			if _, ok := stored[name]; !ok {
+				t.Fatalf("Cache-Control %q: the stored header lost %s", line, name)
+			}
+		}
+		cc := ParseCacheControl([]string{line})
+		for _, name := range cc.NoCacheFields {
+			if cacheFields[name] && !cc.NoCache {
+				t.Fatalf("Cache-Control %q: no-cache lists %s and is still qualified", line, name)
+			}
+		}
+		for _, name := range cc.PrivateFields {
+			if cacheFields[name] && !cc.Private {
+				t.Fatalf("Cache-Control %q: private lists %s and is still qualified", line, name)
+			}
+		}
+	})
+}
