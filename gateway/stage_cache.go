@@ -226,14 +226,13 @@ func (s cacheStage) answer(w http.ResponseWriter, r *http.Request, ex *exchange,
 func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *exchange, e *httpcache.Entry, st httpcache.CacheStatus) {
 	now := time.Now()
 	status, dst := e.Status, w.Header()
+	spec, ranged := byteRanges(r)
+	ranged = ranged && e.Status == http.StatusOK && r.Method == http.MethodGet
 	if httpcache.NotModified(&http.Request{Method: r.Method, Header: cond}, e) {
-		status = http.StatusNotModified
+		status, ranged = http.StatusNotModified, false
 		for k, v := range httpcache.NotModifiedHeader(e, now) {
 			dst[k] = v
 		}
-	} else if spec, ok := byteRanges(r); ok && e.Status == http.StatusOK && r.Method == http.MethodGet {
-		writeRanges(w, r, spec, ex, e, st, now)
-		return
 	} else {
 		// The stored values are shared, not copied (a hit's largest cost
 		// was cloning them): capped at their length, so an Add to dst
@@ -250,33 +249,30 @@ func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *ex
 	// on every hit.
 	dst["Cache-Status"] = append(dst["Cache-Status"], st.String()) // after the members of the caches before this one (RFC 9211 §2)
 	dst["X-Request-Id"] = []string{ex.requestID}
+	if ranged {
+		writeRanges(w, r, spec, e)
+		return
+	}
 	w.WriteHeader(status)
 	if status != http.StatusNotModified && r.Method != http.MethodHead {
 		_, _ = w.Write(e.Body)
 	}
 }
 
-// writeRanges answers the byte ranges spec of the stored body of e. net/http's
-// ServeContent does it as RFC 9110 §14 says: 206 with Content-Range,
-// multipart/byteranges for several ranges, 416 for none satisfiable, and the
-// whole 200 when If-Range does not match the stored ETag (strong
-// comparison); it sets Content-Length itself. It sees the Range and If-Range
-// fields alone: the client's If-None-Match and If-Modified-Since were
-// answered before, and If-Match and If-Unmodified-Since are for the origin,
-// not a cache (RFC 9111 §4.3.2).
-func writeRanges(w http.ResponseWriter, r *http.Request, spec string, ex *exchange, e *httpcache.Entry, st httpcache.CacheStatus, now time.Time) {
+// writeRanges answers the byte ranges spec of the stored body of e, its
+// header already written to w. net/http's ServeContent does it as RFC 9110
+// §14 says: 206 with Content-Range, multipart/byteranges for several
+// ranges, 416 for none satisfiable, and the whole 200 when If-Range does not
+// match the stored ETag (strong comparison); it sets Content-Length itself.
+// It sees the Range and If-Range fields alone: the client's If-None-Match
+// and If-Modified-Since were answered before, and If-Match and
+// If-Unmodified-Since are for the origin, not a cache (RFC 9111 §4.3.2).
+func writeRanges(w http.ResponseWriter, r *http.Request, spec string, e *httpcache.Entry) {
 	dst := w.Header()
-	for k, v := range e.Header {
-		dst[k] = v[:len(v):len(v)]
-	}
 	if _, ok := dst["Content-Type"]; !ok {
 		dst["Content-Type"] = nil // stored without one: ServeContent must not guess one
 	}
 	delete(dst, "Content-Length")
-	dst["Age"] = []string{httpcache.AgeValue(e, now)}
-	st.Name = cacheName
-	dst["Cache-Status"] = append(dst["Cache-Status"], st.String())
-	dst["X-Request-Id"] = []string{ex.requestID}
 	ranged := &http.Request{Method: r.Method, Header: http.Header{"Range": {spec}}}
 	if ir, ok := r.Header["If-Range"]; ok {
 		ranged.Header["If-Range"] = ir
@@ -301,7 +297,7 @@ func (rw rangeWriter) WriteHeader(code int) {
 		for k := range rw.stored {
 			switch k {
 			case "Content-Type", "Content-Range", "X-Content-Type-Options": // the 416's own, set by ServeContent
-			case "Age": // the cache's own, as on every answer from it (RFC 9111 §5.1)
+			case "Age", "Cache-Status", "X-Request-Id": // the cache's own, as on every answer from it
 			default:
 				delete(h, k)
 			}
