@@ -382,8 +382,12 @@ type exchange struct {
 	timer    *time.Timer
 	cancel   context.CancelCauseFunc
 	sentAt   time.Time // when the request went upstream
-	headers  time.Time // when the upstream's response headers arrived
-	err      error
+	// sent is the header of the request as it went upstream: the cache
+	// stores a response only where the fields its Vary names are there as
+	// the client's request has them (stage_cachestore.go).
+	sent    http.Header
+	headers time.Time // when the upstream's response headers arrived
+	err     error
 	// status is the upstream's final answer (0: none); retries counts the
 	// attempts after the first; replay is the request body kept for them;
 	// queued is the time spent waiting in the bulkhead.

@@ -101,6 +101,7 @@ func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
 		out.Header[name] = vals
 	}
 	vals.set(out.Header, "X-Request-Id", ex.requestID)
+	ex.sent = out.Header
 	ex.sentAt = time.Now()
 }
 

@@ -88,6 +88,7 @@ func (s cacheStoreStage) keep(res *http.Response, ex *exchange, tx *cacheTx) boo
 		return false
 	}
 	if ok, _ := httpcache.Storable(tx.req, res, tx.opts); !ok ||
+		ex.sent != nil && !httpcache.VaryMatches(res.Header, tx.req.Header, ex.sent) ||
 		(res.ContentLength > tx.maxEntry) || res.Body == nil || res.Body == http.NoBody && res.ContentLength != 0 {
 		tx.finish(nil)
 		return false

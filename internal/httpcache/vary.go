@@ -124,3 +124,20 @@ func (e *Entry) selects(req *http.Request) bool {
 	}
 	return true
 }
+
+// VaryMatches reports whether every field res's Vary names has the same
+// value in seen, the request the cache keys and selects on, and in sent, the
+// request the origin answered. A gateway adds fields on the way (the caller's
+// identity, its address, forwarded headers) and takes others off (a checked
+// credential): a variant stored under the client's values of such a field
+// would be given to every client that has the same, or none, while the
+// origin chose it by a value the cache never saw. Vary: * is not stored
+// anyway (Storable).
+func VaryMatches(res http.Header, seen, sent http.Header) bool {
+	for _, name := range varyNames(res) {
+		if name != varyAll && varyValue(seen, name) != varyValue(sent, name) {
+			return false
+		}
+	}
+	return true
+}
