@@ -12,9 +12,12 @@ import "strings"
 //   - path and query are kept as sent, %XX escapes included: RFC 3986
 //     §6.2.2.2 calls "/%31" and "/1" equivalent, but an upstream that does
 //     not would be answered, for one, with what it said for the other (a
-//     cache poisoning). Only bytes that may not appear raw ('?', '#', space,
-//     controls, non-ASCII, a stray '%') are percent-encoded, so no path can
-//     forge the '?' separator or a host the '/';
+//     cache poisoning). Bytes that may not appear raw ('?', '#', space,
+//     controls, non-ASCII, a stray '%') are written "%%XX", so no path can
+//     forge the '?' separator or a host the '/', and none stands for the
+//     escape "%XX" sent as such: the upstream does not take them for each
+//     other either (net/http's ReverseProxy drops a query parameter with a
+//     stray '%', and keeps "%25" as sent);
 //   - an empty path becomes "/"; query parameter order is kept, since an
 //     origin may care about it.
 //
@@ -43,6 +46,35 @@ func Key(method, scheme, host, path, rawQuery string) string {
 		writeEscaped(&b, rawQuery, queryByte)
 	}
 	return b.String()
+}
+
+// baseMark separates a key's URL from the base path its upstream was told
+// (Based). A URL in a key holds no raw space, so the mark cannot be forged.
+const baseMark = " base="
+
+// Based returns key for a request whose upstream was told base as its base
+// path (X-Forwarded-Prefix): a route that strips its prefix, or a trusted
+// proxy's prefix. The upstream builds its links from it, so the same URL
+// with two bases is two resources. The URL stays first, so a purge by URL
+// prefix still finds the key.
+func Based(key, base string) string {
+	if base == "" {
+		return key
+	}
+	var b strings.Builder
+	b.WriteString(key)
+	b.WriteString(baseMark)
+	writeEscaped(&b, base, pathByte)
+	return b.String()
+}
+
+// KeyURL returns the part of a key that names the URL: without the base
+// that Based adds.
+func KeyURL(key string) string {
+	if i := strings.LastIndex(key, baseMark); i >= 0 {
+		return key[:i]
+	}
+	return key
 }
 
 // dropDefaultPort removes ":80" for http and ":443" for https, and an empty
@@ -92,7 +124,7 @@ func unhex(c byte) (byte, bool) {
 const upperHex = "0123456789ABCDEF"
 
 // writeEscaped writes s with its valid escapes as sent and the bytes that
-// may not appear raw encoded.
+// may not appear raw as "%%XX", which no escape as sent can be.
 func writeEscaped(b *strings.Builder, s string, raw func(byte) bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -109,7 +141,7 @@ func writeEscaped(b *strings.Builder, s string, raw func(byte) bool) {
 			b.WriteByte(c)
 			continue
 		}
-		b.WriteByte('%')
+		b.WriteString("%%")
 		b.WriteByte(upperHex[c>>4])
 		b.WriteByte(upperHex[c&15])
 	}
