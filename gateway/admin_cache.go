@@ -143,7 +143,7 @@ func purgeMatcher(req PurgeRequest) (func(key string) bool, error) {
 		}
 		key := httpcache.Key(http.MethodGet, u.Scheme, u.Host, u.EscapedPath(), u.RawQuery)
 		if req.URL != "" {
-			return func(k string) bool { return k == key }, nil
+			return func(k string) bool { return httpcache.KeyURL(k) == key }, nil // every base the URL was stored with
 		}
 		return func(k string) bool { return strings.HasPrefix(k, key) }, nil
 	}
@@ -151,6 +151,7 @@ func purgeMatcher(req PurgeRequest) (func(key string) bool, error) {
 	probe := httpcache.Key(http.MethodGet, "http", "h", u.EscapedPath(), u.RawQuery)
 	want := strings.TrimPrefix(probe, "GET http://h")
 	return func(k string) bool {
+		k = httpcache.KeyURL(k)
 		rest := k[strings.Index(k, "://")+3:]
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
 			rest = rest[i:]

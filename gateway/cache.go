@@ -170,6 +170,9 @@ type cacheTx struct {
 	refresh bool
 	// unsafe: a method whose success invalidates the URI (RFC 9111 §4.4).
 	unsafe bool
+	// scheme, host and base are what the key is built with: the scheme,
+	// host and base path the upstream is told (forwardedView).
+	scheme, host, base string
 	// bypass: a request the cache neither answers nor stores (a range).
 	bypass bool
 	// maxEntry bounds the body kept (cache.max_entry_bytes).
@@ -195,9 +198,12 @@ func (tx *cacheTx) finish(e *httpcache.Entry) {
 }
 
 // scheme is the request's scheme as the client used it.
-func scheme(r *http.Request) string {
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
+// cacheKey is the key of r: its URL as the upstream is told it is (a
+// trusted proxy's scheme and host, else the gateway's own), with the base
+// path it is told (a stripped route prefix, a trusted proxy's prefix).
+// Two requests the upstream would take for different URLs never share a
+// key: with an honest CDN in front, a redirect to https stored for a plain
+// http request would otherwise loop for every https client.
+func (tx *cacheTx) cacheKey(r *http.Request) string {
+	return httpcache.Based(httpcache.Key(r.Method, tx.scheme, tx.host, r.URL.EscapedPath(), r.URL.RawQuery), tx.base)
 }

@@ -55,31 +55,40 @@ func setForwarded(pr *httputil.ProxyRequest, ex *exchange, vals *outValues) {
 	} else {
 		delete(out, "X-Forwarded-For")
 	}
-	host, proto := pr.In.Host, "http"
-	if pr.In.TLS != nil {
-		proto = "https"
-	}
-	prefix := ""
-	if ex.trusted {
-		if v := in.Get("X-Forwarded-Host"); v != "" {
-			host = v
-		}
-		if v := in.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
-			proto = v
-		}
-		prefix = strings.TrimSuffix(in.Get("X-Forwarded-Prefix"), "/")
-	}
+	proto, host, prefix := forwardedView(pr.In, ex)
 	vals.set(out, "X-Forwarded-Host", host)
 	vals.set(out, "X-Forwarded-Proto", proto)
-	if ex.route.StripPrefix {
-		prefix += ex.route.Prefix
-	}
 	if prefix != "" {
 		vals.set(out, "X-Forwarded-Prefix", prefix)
 	} else {
 		delete(out, "X-Forwarded-Prefix") // ReverseProxy keeps it; an untrusted one must go
 	}
 	vals.set(out, "X-Real-Ip", clientIP(pr.In, ex.trusted))
+}
+
+// forwardedView is the scheme, host and base path the upstream is told the
+// request came with (X-Forwarded-Proto, X-Forwarded-Host,
+// X-Forwarded-Prefix): a trusted proxy's where it sent them, else the
+// gateway's own; a route that strips its prefix adds it to the base. The
+// upstream builds its answer for these, so the cache keys on them too.
+func forwardedView(in *http.Request, ex *exchange) (proto, host, prefix string) {
+	host, proto = in.Host, "http"
+	if in.TLS != nil {
+		proto = "https"
+	}
+	if ex.trusted {
+		if v := in.Header.Get("X-Forwarded-Host"); v != "" {
+			host = v
+		}
+		if v := in.Header.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
+			proto = v
+		}
+		prefix = strings.TrimSuffix(in.Header.Get("X-Forwarded-Prefix"), "/")
+	}
+	if ex.route.StripPrefix {
+		prefix += ex.route.Prefix
+	}
+	return proto, host, prefix
 }
 
 // outValues is one backing array for the single values the gateway sets on

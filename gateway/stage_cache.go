@@ -41,6 +41,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 	}
 	tx := &cacheTx{cache: hc, metrics: s.g.cacheMetrics, opts: cacheOptions(p), req: r, maxEntry: cacheMaxEntry.Of(p)}
 	tx.opts.Authenticated = ex.authenticated
+	tx.scheme, tx.host, tx.base = forwardedView(r, ex)
 	ex.cache = tx
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		// Not stored; an unsafe method's success invalidates (store stage).
@@ -55,7 +56,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 		// not.
 		return s.bypass(w, r, ex, tx)
 	}
-	tx.key = httpcache.Key(r.Method, scheme(r), r.Host, r.URL.EscapedPath(), r.URL.RawQuery)
+	tx.key = tx.cacheKey(r)
 	e, fwd := hc.store.Lookup(tx.key, r)
 	if isRefresh(r) {
 		// A background refresh goes upstream whatever is stored, with the

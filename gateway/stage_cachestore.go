@@ -33,7 +33,7 @@ func (s cacheStoreStage) response(res *http.Response, ex *exchange) error {
 	st := httpcache.CacheStatus{Name: cacheName, Fwd: tx.fwd, FwdStatus: res.StatusCode}
 	switch {
 	case tx.unsafe:
-		hc.store.InvalidateAfter(scheme(tx.req), tx.req, res)
+		hc.store.InvalidateAfter(tx.scheme, tx.host, tx.base, tx.req, res)
 		tx.finish(nil)
 	case tx.bypass:
 		tx.finish(nil)

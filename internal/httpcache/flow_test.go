@@ -33,7 +33,7 @@ func (c *flowCache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := Key(r.Method, "http", r.Host, r.URL.EscapedPath(), r.URL.RawQuery)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		res, body := c.forward(r, nil)
-		c.store.InvalidateAfter("http", r, res)
+		c.store.InvalidateAfter("http", r.Host, "", r, res)
 		write(w, res.StatusCode, res.Header, body)
 		return
 	}

@@ -93,16 +93,17 @@ func unsafeMethod(m string) bool {
 // method, the stored responses for the target URI are removed (MUST), and
 // those for the Location and Content-Location URIs too when they have the
 // request's host (a cache MUST NOT invalidate other hosts, which would
-// allow denial of service). scheme is the request's scheme as the gateway
-// saw it. It reports how many entries were removed.
-func (s *Store) InvalidateAfter(scheme string, req *http.Request, res *http.Response) int {
+// allow denial of service). scheme, host and prefix are those the request's
+// key was built with (Key, Based): the ones its upstream was told. It
+// reports how many entries were removed.
+func (s *Store) InvalidateAfter(scheme, host, prefix string, req *http.Request, res *http.Response) int {
 	if !unsafeMethod(req.Method) || res.StatusCode < 200 || res.StatusCode >= 400 {
 		return 0
 	}
-	base := &url.URL{Scheme: scheme, Host: req.Host, Path: req.URL.Path, RawPath: req.URL.RawPath, RawQuery: req.URL.RawQuery}
+	base := &url.URL{Scheme: scheme, Host: host, Path: req.URL.Path, RawPath: req.URL.RawPath, RawQuery: req.URL.RawQuery}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.deleteLocked(Key(http.MethodGet, scheme, req.Host, base.EscapedPath(), base.RawQuery))
+	n := s.deleteLocked(Based(Key(http.MethodGet, scheme, host, base.EscapedPath(), base.RawQuery), prefix))
 	for _, f := range []string{"Location", "Content-Location"} {
 		v := res.Header.Get(f)
 		if v == "" {
@@ -110,10 +111,10 @@ func (s *Store) InvalidateAfter(scheme string, req *http.Request, res *http.Resp
 		}
 		u, err := base.Parse(v)
 		if err != nil || !strings.EqualFold(u.Scheme, scheme) ||
-			!strings.EqualFold(dropDefaultPort(scheme, strings.ToLower(u.Host)), dropDefaultPort(scheme, strings.ToLower(req.Host))) {
+			!strings.EqualFold(dropDefaultPort(scheme, strings.ToLower(u.Host)), dropDefaultPort(scheme, strings.ToLower(host))) {
 			continue
 		}
-		n += s.deleteLocked(Key(http.MethodGet, scheme, u.Host, u.EscapedPath(), u.RawQuery))
+		n += s.deleteLocked(Based(Key(http.MethodGet, scheme, u.Host, u.EscapedPath(), u.RawQuery), prefix))
 	}
 	return n
 }

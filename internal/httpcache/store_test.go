@@ -105,7 +105,7 @@ func TestRFC9111_4_4_Invalidation(t *testing.T) {
 				put(t, s, p, nil, []string{"Cache-Control: max-age=60"})
 			}
 			req := httpRequest(tt.method, "http://example.com/a")
-			s.InvalidateAfter("http", req, newRes(tt.status, tt.resLines...))
+			s.InvalidateAfter("http", req.Host, "", req, newRes(tt.status, tt.resLines...))
 			for _, p := range tt.gone {
 				if s.Variants(Key("GET", "http", "example.com", p, "")) != nil {
 					t.Errorf("%s still stored", p)
