@@ -231,17 +231,9 @@ func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *ex
 	ranged = ranged && e.Status == http.StatusOK && r.Method == http.MethodGet
 	if httpcache.NotModified(&http.Request{Method: r.Method, Header: cond}, e) {
 		status, ranged = http.StatusNotModified, false
-		for k, v := range httpcache.NotModifiedHeader(e, now) {
-			dst[k] = v
-		}
+		mergeStored(dst, httpcache.NotModifiedHeader(e, now))
 	} else {
-		// The stored values are shared, not copied (a hit's largest cost
-		// was cloning them): capped at their length, so an Add to dst
-		// makes a new array rather than write into the entry's, and Set
-		// replaces the slice. Nothing after this changes a value in place.
-		for k, v := range e.Header {
-			dst[k] = v[:len(v):len(v)]
-		}
+		mergeStored(dst, e.Header)
 		dst["Age"] = []string{httpcache.AgeValue(e, now)}
 		dst["Content-Length"] = []string{strconv.Itoa(len(e.Body))}
 	}
@@ -257,6 +249,29 @@ func writeEntry(w http.ResponseWriter, r *http.Request, cond http.Header, ex *ex
 	w.WriteHeader(status)
 	if status != http.StatusNotModified && r.Method != http.MethodHead {
 		_, _ = w.Write(e.Body)
+	}
+}
+
+// mergeStored adds a stored response's fields to the header the gateway's
+// own stages have begun for this request (CORS, rate limits). A field they
+// set is theirs and stays, but Vary, which gets the stored members too: a
+// hit that dropped CORS's "Vary: Origin" for the stored "Vary:
+// Accept-Encoding" could be kept by a cache in front and given to another
+// origin's page.
+//
+// The stored values are shared, not copied (a hit's largest cost was
+// cloning them): capped at their length, so an Add to dst makes a new array
+// rather than write into the entry's, and Set replaces the slice. Nothing
+// after this changes a value in place.
+func mergeStored(dst, stored http.Header) {
+	for k, v := range stored {
+		if have, ok := dst[k]; ok {
+			if k == "Vary" {
+				dst[k] = append(have[:len(have):len(have)], v...)
+			}
+			continue
+		}
+		dst[k] = v[:len(v):len(v)]
 	}
 }
 
