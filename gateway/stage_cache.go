@@ -88,7 +88,7 @@ func (s cacheStage) request(w http.ResponseWriter, r *http.Request, ex *exchange
 	case httpcache.StaleWhileRevalidate:
 		hc.store.Record(d)
 		if release, ok := hc.store.Flights().TryBackground(tx.key); ok {
-			s.g.refreshInBackground(r, release)
+			s.g.refreshInBackground(r, ex, release)
 		}
 		s.g.cacheMetrics.stale(hc.name, "stale-while-revalidate")
 		return s.answer(w, r, ex, e, httpcache.CacheStatus{Hit: true, TTL: d.TTL, HasTTL: true, Detail: "stale-while-revalidate"}, "stale")
