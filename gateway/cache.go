@@ -197,7 +197,6 @@ func (tx *cacheTx) finish(e *httpcache.Entry) {
 	}
 }
 
-// scheme is the request's scheme as the client used it.
 // cacheKey is the key of r: its URL as the upstream is told it is (a
 // trusted proxy's scheme and host, else the gateway's own), with the base
 // path it is told (a stripped route prefix, a trusted proxy's prefix).
