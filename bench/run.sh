@@ -12,11 +12,11 @@
 set -euo pipefail
 
 # The exact invocation, recorded before anything can change the environment.
-invocation="DURATION=${DURATION:-10} CONNS=${CONNS:-64} TARGETS=\"${TARGETS:-direct bare bare-tuned nginx haproxy bulwark bulwark-gogc100}\" PROFILE=${PROFILE:-0}${BULWARK_BIN:+ BULWARK_BIN=$BULWARK_BIN} bash bench/run.sh${*:+ $*}"
+invocation="DURATION=${DURATION:-10} CONNS=${CONNS:-64} TARGETS=\"${TARGETS:-direct bare bare-tuned nginx haproxy bulwark bulwark-gogc400}\" PROFILE=${PROFILE:-0}${BULWARK_BIN:+ BULWARK_BIN=$BULWARK_BIN} bash bench/run.sh${*:+ $*}"
 
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
-TARGETS=${TARGETS:-direct bare bare-tuned nginx haproxy bulwark bulwark-gogc100}
+TARGETS=${TARGETS:-direct bare bare-tuned nginx haproxy bulwark bulwark-gogc400}
 PROFILE=${PROFILE:-0}
 # BULWARK_BIN: measure this prebuilt binary instead of building ./cmd/bulwark.
 
@@ -48,8 +48,8 @@ read -r -a targets <<<"$TARGETS"
 ((${#targets[@]} > 0)) || die "TARGETS is empty"
 for t in "${targets[@]}"; do
 	case $t in
-	direct | bare | bare-tuned | nginx | haproxy | bulwark | bulwark-gogc100) ;;
-	*) die "unknown target '$t' (known: direct bare bare-tuned nginx haproxy bulwark bulwark-gogc100)" ;;
+	direct | bare | bare-tuned | nginx | haproxy | bulwark | bulwark-gogc400) ;;
+	*) die "unknown target '$t' (known: direct bare bare-tuned nginx haproxy bulwark bulwark-gogc400)" ;;
 	esac
 done
 wants() {
@@ -251,14 +251,14 @@ log "building bench/cmd/upstream and bench/cmd/bareproxy"
 go build -o "$tmp/upstream" ./bench/cmd/upstream
 if wants bare || wants bare-tuned; then go build -o "$tmp/bareproxy" ./bench/cmd/bareproxy; fi
 bulwark_ok=0
-if (wants bulwark || wants bulwark-gogc100) && [[ -n ${BULWARK_BIN:-} ]]; then
+if (wants bulwark || wants bulwark-gogc400) && [[ -n ${BULWARK_BIN:-} ]]; then
 	if [[ -x $BULWARK_BIN ]]; then
 		cp "$BULWARK_BIN" "$tmp/bulwark"
 		bulwark_ok=1
 	else
 		skip bulwark "BULWARK_BIN=$BULWARK_BIN is not an executable file"
 	fi
-elif wants bulwark || wants bulwark-gogc100; then
+elif wants bulwark || wants bulwark-gogc400; then
 	log "building ./cmd/bulwark"
 	if go build -o "$tmp/bulwark" ./cmd/bulwark >"$tmp/bulwark.build.log" 2>&1; then
 		bulwark_ok=1
@@ -385,9 +385,9 @@ start_target() {
 		EOF
 		start "$t_log" taskset -c "$PROXY_CPU" haproxy -db -f "$tmp/haproxy.cfg"
 		;;
-	bulwark | bulwark-gogc100)
-		# bulwark-gogc100 runs the same binary at Go's default GC pacing, the same
-		# pacing the other Go targets use, to show the ratio without bulwark's GOGC=400.
+	bulwark | bulwark-gogc400)
+		# bulwark-gogc400 runs the same binary at GOGC=400, the throughput pacing
+		# bulwark used by default before issue 19 chose memory (docs/operations.md).
 		if ((bulwark_ok == 0)); then return 1; fi
 		free_port
 		p=$port
@@ -412,7 +412,7 @@ start_target() {
 			    service: bench
 		EOF
 		gogc=()
-		[[ $t == bulwark-gogc100 ]] && gogc=(env GOGC=100)
+		[[ $t == bulwark-gogc400 ]] && gogc=(env GOGC=400)
 		start "$t_log" taskset -c "$PROXY_CPU" "${gogc[@]}" "$tmp/bulwark" serve -c "$tmp/bulwark.yaml"
 		;;
 	esac

@@ -8,50 +8,53 @@ import (
 	"sync/atomic"
 )
 
-// defaultGCPercent is the garbage collector's pacing when the operator sets no
-// GOGC. A proxy's live heap is small (a few MiB of routes, pools and buffers)
-// while it allocates some 15 KiB per request, so at Go's default of 100 it
-// collects every few hundred requests; 400 collects a quarter as often, which
-// measured ~20% more requests per core for a few MiB more heap (bench/RESULTS.md).
-const defaultGCPercent = 400
+// defaultGCPercent is the garbage collector's pacing for a gateway whose
+// live heap is small: Go's own default, so the heap may grow by as much as
+// is live (with the stacks and globals) between collections.
+//
+// It was 400 until issue 19 measured the price of each: on the bench's
+// one-service gateway under the 64-connection load (bench/RESULTS.md,
+// "peak RSS and the collector's pacing"), 400 let the heap grow by 16 MiB
+// and made the peak RSS ~43 MiB; 100 grows it by ~4 MiB, for a peak of
+// ~30 MiB, and costs ~8% of requests per core. A request allocates ~7 KiB
+// now, half what it did when 400 was chosen for 20–30% more requests per
+// core, so the collector runs half as often as it did then at any
+// percentage. An operator who would rather spend the memory for those 8%
+// sets GOGC=400.
+const defaultGCPercent = 100
 
 // But the percentage is of the live heap, and at a thousand services the live
-// heap is tens of MiB (issue 20): 400% let the heap grow by 120 MiB between
-// collections, most of the gateway's peak RSS. So after every collection the
-// percentage is set for at most maxHeadroom of growth, and never below
-// minGCPercent: a small heap keeps about 400%, a large one collects more
-// often. 16 MiB is about what 400% of a one-service gateway under load
-// gives (4 MiB of heap, stacks and globals), so such a gateway keeps its
-// pacing; at 1,000 services, 32 MiB of headroom was half the 64 MiB the
-// whole process has there (issue 20).
-//
-// Past a base of 16 MiB the headroom shrinks as the base grows, so that base
-// and headroom stay within headroomBudget, down to minHeadroom: at 1,000
-// services (a base of ~23 MiB) the heap may grow by 9 MiB, not 16, which
-// is 7 MiB less peak RSS (issue 20's 64 MiB).
+// heap is tens of MiB (issue 20): 100% would let the heap grow by as much
+// again between collections, most of the gateway's peak RSS. So after every
+// collection the percentage is set for a growth that keeps base and growth
+// within headroomBudget, down to minHeadroom, and never below minGCPercent:
+// a small heap keeps Go's pacing, a large one collects more often. At
+// 1,000 services (a base of ~23 MiB) the heap may grow by 9 MiB, not 23,
+// which is 14 MiB less peak RSS (issue 20's 64 MiB).
 //
 // The price: the collector's CPU per request goes as 1/headroom, so a
 // gateway with a large live heap (thousands of services) under full load
 // spends more of its core collecting. Measured with 20 MiB of live heap and
 // 6 KiB allocated per request (bench/cmd/gcheadroom), GC took 1.1 µs per
 // request at 16 MiB of headroom and 2.0 µs at 9, against the ~36 µs a
-// proxied request costs: ~2.5% of req/s at that size, nothing for a small
-// gateway. An operator who would rather spend the memory sets GOGC
-// (and GOMEMLIMIT as a ceiling), which turns this off.
+// proxied request costs: ~2.5% of req/s at that size. An operator who would
+// rather spend the memory sets GOGC (and GOMEMLIMIT as a ceiling), which
+// turns this off.
 const (
-	maxHeadroom    = 16 << 20
 	minHeadroom    = 8 << 20
 	headroomBudget = 32 << 20
 	minGCPercent   = 25
 )
 
 // headroomFor is how much the heap may grow over base before the next
-// collection.
+// collection: what defaultGCPercent gives, cut so that base and growth stay
+// within headroomBudget, but never below minHeadroom.
 func headroomFor(base uint64) uint64 {
+	own := base * defaultGCPercent / 100
 	if base >= headroomBudget-minHeadroom {
-		return minHeadroom
+		return min(own, minHeadroom)
 	}
-	return min(maxHeadroom, headroomBudget-base)
+	return min(own, headroomBudget-base)
 }
 
 // gcPercentFor is the percentage for base bytes of what the percentage is

@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 )
 
@@ -55,12 +56,13 @@ func TestGCPercentFor(t *testing.T) {
 		want int
 	}{
 		{0, defaultGCPercent},
-		{2 << 20, defaultGCPercent}, // a small gateway keeps the throughput pacing
-		{4 << 20, defaultGCPercent}, // 400% of 4 MiB is the 16 MiB headroom exactly
-		{8 << 20, 200},
-		{16 << 20, 100}, // the last base with the whole 16 MiB
-		{23 << 20, 39},  // 1,000 services: 9 MiB of headroom, base and headroom within 32 MiB
-		{24 << 20, 33},  // the floor: 8 MiB
+		{2 << 20, defaultGCPercent}, // a small gateway keeps Go's own pacing
+		{4 << 20, defaultGCPercent}, // the bench's one-service gateway: ~4 MiB of growth
+		{8 << 20, defaultGCPercent},
+		{16 << 20, defaultGCPercent}, // the last base that may double: 32 MiB in all
+		{20 << 20, 60},               // past it, base and growth stay within 32 MiB
+		{23 << 20, 39},               // 1,000 services: 9 MiB of headroom
+		{24 << 20, 33},               // the floor: 8 MiB
 		{32 << 20, minGCPercent},
 		{64 << 20, minGCPercent},
 		{1 << 30, minGCPercent}, // never collecting all the time
@@ -96,3 +98,41 @@ func TestTheGCPacerFollowsTheLiveHeap(t *testing.T) {
 		t.Errorf("GC percent %d, below the floor %d", got, minGCPercent)
 	}
 }
+
+// TestASmallGatewaysHeapGrowsByItsOwnSize: with the gateway's pacing, the
+// runtime's heap goal for a small heap is what is live plus as much again,
+// from the first collection on. At 400% a heap of a few MiB could grow by
+// 16 MiB before each collection, which was two fifths of a one-service
+// gateway's peak RSS under load (issue 19).
+func TestASmallGatewaysHeapGrowsByItsOwnSize(t *testing.T) {
+	keepGCPercent(t)
+	t.Setenv("GOGC", "")
+	if err := os.Unsetenv("GOGC"); err != nil {
+		t.Fatal(err)
+	}
+	if !tuneGC() {
+		t.Fatal("tuneGC did not apply the gateway's pacing with GOGC unset")
+	}
+	runtime.GC()
+	s := []metrics.Sample{
+		{Name: "/gc/heap/goal:bytes"},
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/scan/stack:bytes"},
+		{Name: "/gc/scan/globals:bytes"},
+	}
+	metrics.Read(s)
+	goal, live := s[0].Value.Uint64(), s[1].Value.Uint64()
+	base := live + s[2].Value.Uint64() + s[3].Value.Uint64()
+	if base > 16<<20 {
+		t.Skipf("this test binary's base is %d MiB, past the small-heap range", base>>20)
+	}
+	// Go never aims below 4 MiB at 100%; above that the goal is live + base.
+	want := max(4<<20, live+base)
+	const slack = 1 << 20 // rounding and the heap's fragments between reads
+	if goal > want+slack {
+		t.Errorf("heap goal %.1f MiB with %.1f MiB live (base %.1f MiB), want at most %.1f MiB",
+			mib(goal), mib(live), mib(base), mib(want))
+	}
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
