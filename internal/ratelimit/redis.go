@@ -2,12 +2,11 @@ package ratelimit
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
+	"github.com/gomodule/redigo/redis"
 )
 
 // Defaults for the zero fields of RedisOptions.
@@ -17,21 +16,22 @@ const (
 	DefaultRetryAfterFailure = time.Second
 )
 
-// RedisOptions configures NewRedis. Give either Client or Addr.
+// RedisOptions configures NewRedis. Give either Pool or Addr.
 type RedisOptions struct {
-	// Client is used when set, and left open by Close (its owner closes
-	// it). Give it timeouts no longer than Timeout and MaxRetries -1, or a
-	// failing Redis is retried inside one decision.
-	Client *redis.Client
-	// Addr, Password and DB build a client when Client is nil: RESP2, no
-	// retries, dial/read/write/pool timeouts of Timeout. Close closes it.
-	// With neither, every decision is local (Validate reports ErrNoRedis).
+	// Pool is used when set, and left open by Close (its owner closes it).
+	// Give its connections read and write timeouts no longer than Timeout.
+	Pool *redis.Pool
+	// Addr, Password and DB build a pool when Pool is nil: connect, read and
+	// write timeouts of Timeout, at most 10 connections per CPU, and a
+	// request that finds them all busy waits for one no longer than its
+	// decision's Timeout. Close closes it. With neither, every decision is
+	// local (Validate reports ErrNoRedis).
 	Addr     string
 	Password string
 	DB       int
 
-	// Prefix goes before every key; "" means DefaultPrefix. redis_rate adds
-	// its own "rate:" in front, so key k is stored as "rate:"+Prefix+k.
+	// Prefix goes before every key; "" means DefaultPrefix: key k is
+	// stored as Prefix+k.
 	Prefix string
 	// Timeout bounds each decision's round trip to Redis; 0 means
 	// DefaultTimeout (50 ms: a healthy Redis on the same network answers in
@@ -58,9 +58,8 @@ type RedisOptions struct {
 // sharing the Redis enforces one limit between them. When Redis fails it
 // decides locally; see the package comment for the policy.
 type Redis struct {
-	client  *redis.Client // nil: no Redis configured
-	owned   bool          // client was built here, so Close closes it
-	gcra    *redis_rate.Limiter
+	pool    *redis.Pool // nil: no Redis configured
+	owned   bool        // pool was built here, so Close closes it
 	prefix  string
 	timeout time.Duration
 	retry   time.Duration
@@ -81,7 +80,7 @@ var _ Limiter = (*Redis)(nil)
 
 // Validate reports a configuration that cannot reach any Redis.
 func (o RedisOptions) Validate() error {
-	if o.Client == nil && o.Addr == "" {
+	if o.Pool == nil && o.Addr == "" {
 		return ErrNoRedis
 	}
 	return nil
@@ -114,28 +113,11 @@ func NewRedis(opts RedisOptions) *Redis {
 		r.local = NewLocal(LocalOptions{Now: r.now})
 	}
 	switch {
-	case opts.Client != nil:
-		r.client = opts.Client
+	case opts.Pool != nil:
+		r.pool = opts.Pool
 	case opts.Addr != "":
-		r.client = redis.NewClient(&redis.Options{
-			Addr:            opts.Addr,
-			Password:        opts.Password,
-			DB:              opts.DB,
-			Protocol:        2,  // no push notifications to handle
-			MaxRetries:      -1, // a retry would double the time a failing Redis costs
-			DialTimeout:     r.timeout,
-			ReadTimeout:     r.timeout,
-			WriteTimeout:    r.timeout,
-			PoolTimeout:     r.timeout,
-			DisableIdentity: true, // CLIENT SETINFO is Redis 7.2+; skip the round trip
-			MaintNotificationsConfig: &maintnotifications.Config{
-				Mode: maintnotifications.ModeDisabled,
-			},
-		})
+		r.pool = newPool(opts.Addr, opts.Password, opts.DB, r.timeout)
 		r.owned = true
-	}
-	if r.client != nil {
-		r.gcra = redis_rate.NewLimiter(r.client)
 	}
 	return r
 }
@@ -150,7 +132,7 @@ func (r *Redis) Allow(ctx context.Context, key string, lim Limit) Decision {
 	switch {
 	case r.closed.Load():
 		return r.fallback(ctx, key, lim)
-	case r.gcra == nil: // misconfigured; RedisOptions.Validate says so
+	case r.pool == nil: // misconfigured; RedisOptions.Validate says so
 		return r.fallback(ctx, key, lim)
 	}
 	now := r.now().UnixNano()
@@ -165,7 +147,7 @@ func (r *Redis) Allow(ctx context.Context, key string, lim Limit) Decision {
 	}
 
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
-	res, err := r.gcra.Allow(cctx, r.prefix+key, redis_rate.Limit{Rate: lim.N, Period: lim.Per, Burst: lim.burst()})
+	d, err := decideInRedis(cctx, r.pool, r.prefix+key, lim)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -180,13 +162,7 @@ func (r *Redis) Allow(ctx context.Context, key string, lim Limit) Decision {
 	if probing {
 		r.downUntil.CompareAndSwap(now+int64(r.retry), 0)
 	}
-	return Decision{
-		Allowed:    res.Allowed > 0,
-		Limit:      lim.N,
-		Remaining:  max(res.Remaining, 0),
-		RetryAfter: max(res.RetryAfter, 0), // redis_rate says -1 when allowed
-		ResetAfter: max(res.ResetAfter, 0),
-	}
+	return d
 }
 
 // fail counts a Redis failure, opens the skip window, and reports the
@@ -216,11 +192,32 @@ func (r *Redis) Fallbacks() uint64 { return r.fallbacks.Load() }
 // Errors is the number of Redis calls that failed.
 func (r *Redis) Errors() uint64 { return r.errors.Load() }
 
-// Close closes the Redis client if NewRedis built it; later decisions are
+// Close closes the Redis pool if NewRedis built it; later decisions are
 // local. It is safe to call more than once.
 func (r *Redis) Close() error {
 	if r.closed.Swap(true) || !r.owned {
 		return nil
 	}
-	return r.client.Close()
+	return r.pool.Close()
+}
+
+// newPool is the pool NewRedis builds from an address. Every wait is
+// bounded by timeout: the dial, each read and write, and (through the
+// decision's context) the wait for a free connection when all are busy.
+// Commands are not retried: a retry would double what a failing Redis
+// costs a request.
+func newPool(addr, password string, db int, timeout time.Duration) *redis.Pool {
+	size := 10 * runtime.GOMAXPROCS(0)
+	return &redis.Pool{
+		DialContext: func(ctx context.Context) (redis.Conn, error) {
+			return redis.DialContext(ctx, "tcp", addr,
+				redis.DialPassword(password), redis.DialDatabase(db),
+				redis.DialConnectTimeout(timeout),
+				redis.DialReadTimeout(timeout), redis.DialWriteTimeout(timeout))
+		},
+		MaxActive:   size,
+		MaxIdle:     size,
+		Wait:        true,
+		IdleTimeout: 5 * time.Minute,
+	}
 }

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomodule/redigo/redis"
+
 	"github.com/bulwark-gw/bulwark/internal/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 // testTimeout is the Redis round-trip bound in tests that expect no
@@ -19,14 +20,14 @@ const testTimeout = 5 * time.Second
 
 func TestRedisCountsExactlyForOneClient(t *testing.T) {
 	srv := redistest.New(t)
-	own := redis.NewClient(&redis.Options{Addr: srv.Addr(), Protocol: 2, DisableIdentity: true})
+	own := &redis.Pool{Dial: func() (redis.Conn, error) { return redis.Dial("tcp", srv.Addr()) }}
 	t.Cleanup(func() { own.Close() })
 	for _, tc := range []struct {
 		name string
 		opts RedisOptions
 	}{
 		{"a client built from Addr", RedisOptions{Addr: srv.Addr(), Timeout: testTimeout}},
-		{"a client the caller owns", RedisOptions{Client: own, Timeout: testTimeout, Prefix: "own:"}},
+		{"a pool the caller owns", RedisOptions{Pool: own, Timeout: testTimeout, Prefix: "own:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := NewRedis(tc.opts)
@@ -53,8 +54,10 @@ func TestRedisCountsExactlyForOneClient(t *testing.T) {
 			}
 		})
 	}
-	if err := own.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("Close closed the caller's client: %v", err)
+	c := own.Get()
+	defer c.Close()
+	if _, err := c.Do("PING"); err != nil {
+		t.Fatalf("Close closed the caller's pool: %v", err)
 	}
 }
 
@@ -156,7 +159,10 @@ func TestRedisFallsBackWhileRedisIsDownAndResumesAfter(t *testing.T) {
 
 func TestRedisFallsBackWhenRedisIsSlow(t *testing.T) {
 	srv := redistest.New(t)
-	admin := redis.NewClient(&redis.Options{Addr: srv.Addr(), Protocol: 2, DisableIdentity: true})
+	admin, err := redis.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer admin.Close()
 	clock := newFakeClock()
 	r := NewRedis(RedisOptions{Addr: srv.Addr(), Timeout: 50 * time.Millisecond, Now: clock.Now})
@@ -164,7 +170,7 @@ func TestRedisFallsBackWhenRedisIsSlow(t *testing.T) {
 	lim := Limit{N: 5, Per: time.Hour}
 
 	// Every client (but replicas) waits while the server is paused.
-	if err := admin.Do(context.Background(), "CLIENT", "PAUSE", "1000", "ALL").Err(); err != nil {
+	if _, err := admin.Do("CLIENT", "PAUSE", "1000", "ALL"); err != nil {
 		t.Fatal(err)
 	}
 	d := r.Allow(context.Background(), "k", lim)

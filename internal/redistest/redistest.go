@@ -21,8 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
+	"github.com/gomodule/redigo/redis"
 
 	"github.com/bulwark-gw/bulwark/internal/nettest"
 )
@@ -129,17 +128,11 @@ func (s *Server) start() error {
 // waitReady pings addr until it answers, the process exits, or readyTimeout
 // passes.
 func waitReady(addr string, exited <-chan struct{}) error {
-	c := redis.NewClient(&redis.Options{
-		Addr: addr, Protocol: 2, MaxRetries: -1, DisableIdentity: true,
-		DialTimeout: time.Second, ReadTimeout: time.Second,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-	})
-	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	var err error
 	for {
-		if err = c.Ping(ctx).Err(); err == nil {
+		if err = ping(ctx, addr); err == nil {
 			return nil
 		}
 		select {
@@ -150,6 +143,18 @@ func waitReady(addr string, exited <-chan struct{}) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// ping dials addr and sends PING once, each step bounded by a second.
+func ping(ctx context.Context, addr string) error {
+	c, err := redis.DialContext(ctx, "tcp", addr,
+		redis.DialConnectTimeout(time.Second), redis.DialReadTimeout(time.Second), redis.DialWriteTimeout(time.Second))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Do("PING")
+	return err
 }
 
 // Binary returns redis-server: $BULWARK_REDIS, else redis-server on PATH.

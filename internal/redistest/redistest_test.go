@@ -4,30 +4,25 @@ import (
 	"context"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func ping(addr string) error {
-	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, MaxRetries: -1, DisableIdentity: true})
-	defer c.Close()
-	return c.Ping(context.Background()).Err()
-}
+func pingOnce(addr string) error { return ping(context.Background(), addr) }
 
 func TestAServerAnswersUntilStoppedAndAgainAfterStart(t *testing.T) {
 	s := New(t)
-	if err := ping(s.Addr()); err != nil {
+	if err := pingOnce(s.Addr()); err != nil {
 		t.Fatalf("started server: %v", err)
 	}
 	s.Stop()
-	if err := ping(s.Addr()); err == nil {
+	if err := pingOnce(s.Addr()); err == nil {
 		t.Fatal("stopped server still answers PING")
 	}
 	s.Stop() // a second Stop does nothing
 	s.Start(t)
-	if err := ping(s.Addr()); err != nil {
+	if err := pingOnce(s.Addr()); err != nil {
 		t.Fatalf("restarted server: %v", err)
 	}
 }
@@ -39,7 +34,7 @@ func TestStartGivesEachCallItsOwnServer(t *testing.T) {
 		t.Fatalf("two servers share %s", a)
 	}
 	stopA()
-	if err := ping(b); err != nil {
+	if err := pingOnce(b); err != nil {
 		t.Fatalf("stopping one server stopped the other: %v", err)
 	}
 }

@@ -1,0 +1,75 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+)
+
+// gcraScript decides one request under KEYS[1] with GCRA, the token bucket
+// kept as one number: the bucket's theoretical arrival time (TAT), the
+// moment it would be full again, in microseconds on Redis's clock. Each
+// request moves the TAT one emission interval (ARGV[1], microseconds per
+// token) later; a request is refused, taking nothing, when that would put
+// the TAT more than the bucket's span (ARGV[2] tokens of intervals) ahead
+// of now. The key expires when the bucket is full again, so idle keys cost
+// Redis nothing.
+//
+// It answers {allowed, remaining, retry after, reset after}, the durations
+// rounded up to whole microseconds (Lua numbers become integers on the way
+// out, and a client that waits the Retry-After it was told must find its
+// token), the count with a millionth of slack against the float error in
+// (span - used) / interval. The TAT is stored with %.3f: stock Lua 5.1
+// turns a number into a string with %.14g, which would print a 16-digit TAT
+// in exponent form and round it (Redis's own build prints %.17g; %.3f is
+// exact on both).
+//
+// Redis's TIME is the clock so that gateways whose clocks disagree agree on
+// the limit; replicate_commands lets a script write after reading TIME on
+// Redis before 5 (from 5 on it is the default, and from 7 a no-op).
+const gcraScript = `
+if redis.replicate_commands then redis.replicate_commands() end
+local interval = tonumber(ARGV[1])
+local span = interval * tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local after = tat + interval
+if after - span > now then
+  return {0, 0, math.ceil(after - span - now), math.ceil(tat - now)}
+end
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.max(1, math.ceil((after - now) / 1000)))
+return {1, math.floor((span - (after - now)) / interval + 1e-6), 0, math.ceil(after - now)}
+`
+
+var gcra = redis.NewScript(1, gcraScript)
+
+// decideInRedis runs gcraScript for key on a connection from pool, bounded
+// by ctx.
+func decideInRedis(ctx context.Context, pool *redis.Pool, key string, lim Limit) (Decision, error) {
+	conn, err := pool.GetContext(ctx)
+	if err != nil {
+		return Decision{}, err
+	}
+	defer conn.Close() // back to the pool, or dropped if it failed
+	interval := float64(lim.Per) / float64(time.Microsecond) / float64(lim.N)
+	reply, err := redis.Int64s(gcra.DoContext(ctx, conn, key,
+		strconv.FormatFloat(interval, 'f', -1, 64), lim.burst()))
+	if err != nil {
+		return Decision{}, err
+	}
+	if len(reply) != 4 {
+		return Decision{}, fmt.Errorf("ratelimit: the GCRA script answered %d values, want 4", len(reply))
+	}
+	return Decision{
+		Allowed:    reply[0] == 1,
+		Limit:      lim.N,
+		Remaining:  int(max(reply[1], 0)),
+		RetryAfter: time.Duration(max(reply[2], 0)) * time.Microsecond,
+		ResetAfter: time.Duration(max(reply[3], 0)) * time.Microsecond,
+	}, nil
+}
