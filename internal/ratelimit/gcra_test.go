@@ -49,7 +49,7 @@ func agree(a, b Decision) error {
 		return fmt.Errorf("allowed/remaining/limit %v/%d/%d against %v/%d/%d",
 			a.Allowed, a.Remaining, a.Limit, b.Allowed, b.Remaining, b.Limit)
 	}
-	if (a.RetryAfter - b.RetryAfter).Abs() > durationSlack || (a.ResetAfter - b.ResetAfter).Abs() > durationSlack {
+	if (a.RetryAfter-b.RetryAfter).Abs() > durationSlack || (a.ResetAfter-b.ResetAfter).Abs() > durationSlack {
 		return fmt.Errorf("RetryAfter %v against %v, ResetAfter %v against %v",
 			a.RetryAfter, b.RetryAfter, a.ResetAfter, b.ResetAfter)
 	}
