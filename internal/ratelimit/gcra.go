@@ -2,8 +2,10 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
@@ -49,16 +51,30 @@ return {1, math.floor((span - (after - now)) / interval + 1e-6), 0, math.ceil(af
 var gcra = redis.NewScript(1, gcraScript)
 
 // decideInRedis runs gcraScript for key on a connection from pool, bounded
-// by ctx.
+// by ctx's deadline. The command runs under a read timeout of what is left
+// of it rather than with redigo's DoContext, which starts a goroutine per
+// command to watch ctx: a caller that leaves mid-command waits for at most
+// that timeout (RedisOptions.Timeout), and its decision is discarded.
 func decideInRedis(ctx context.Context, pool *redis.Pool, key string, lim Limit) (Decision, error) {
 	conn, err := pool.GetContext(ctx)
 	if err != nil {
 		return Decision{}, err
 	}
 	defer conn.Close() // back to the pool, or dropped if it failed
-	interval := float64(lim.Per) / float64(time.Microsecond) / float64(lim.N)
-	reply, err := redis.Int64s(gcra.DoContext(ctx, conn, key,
-		strconv.FormatFloat(interval, 'f', -1, 64), lim.burst()))
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return Decision{}, errors.New("ratelimit: a decision in Redis needs a deadline")
+	}
+	left := time.Until(deadline)
+	if left <= 0 {
+		return Decision{}, context.DeadlineExceeded
+	}
+	interval := strconv.FormatFloat(float64(lim.Per)/float64(time.Microsecond)/float64(lim.N), 'f', -1, 64)
+	v, err := redis.DoWithTimeout(conn, left, "EVALSHA", gcra.Hash(), 1, key, interval, lim.burst())
+	if e, ok := err.(redis.Error); ok && strings.HasPrefix(string(e), "NOSCRIPT ") {
+		v, err = redis.DoWithTimeout(conn, left, "EVAL", gcraScript, 1, key, interval, lim.burst())
+	}
+	reply, err := redis.Int64s(v, err)
 	if err != nil {
 		return Decision{}, err
 	}
