@@ -143,7 +143,7 @@ func TestTheStoredArrivalTimeKeepsItsMicroseconds(t *testing.T) {
 	if err != nil || strings.ContainsAny(stored, "eE") {
 		t.Fatalf("stored TAT %q: want plain decimal microseconds (%v)", stored, err)
 	}
-	want := float64(clock[0]*1_000_000+clock[1]) + float64(time.Hour/time.Microsecond)
+	want := float64((clock[0]-gcraEpoch.Unix())*1_000_000+clock[1]) + float64(time.Hour/time.Microsecond)
 	if diff := math.Abs(tat - want); diff > float64(durationSlack/time.Microsecond) {
 		t.Fatalf("stored TAT %s is %.0f µs from Redis's now + 1h", stored, diff)
 	}
