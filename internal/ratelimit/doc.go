@@ -24,10 +24,10 @@
 // Until issue 19 the script was github.com/go-redis/redis_rate's, over
 // go-redis, whose command set made 8 of the released binary's 29.5 MB for
 // the one command used here; TestRedisAgreesWithRedisRate keeps this script
-// to its decisions. Its keys were named "rate:"+Prefix+key; these are
-// Prefix+key, so while gateways of both kinds share one Redis during an
-// upgrade each kind counts on its own (the limit is at most twice N for
-// that time).
+// to its decisions. Its keys were named "rate:"+Prefix+key; these name the
+// limit too (Redis.key), so while gateways of both kinds share one Redis
+// during an upgrade each kind counts on its own (the limit is at most twice
+// N for that time).
 //
 // # Fallback policy
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -24,8 +25,13 @@ import (
 // It answers {allowed, remaining, retry after, reset after}, the durations
 // rounded up to whole microseconds (Lua numbers become integers on the way
 // out, and a client that waits the Retry-After it was told must find its
-// token), the count with a millionth of slack against the float error in
-// (span - used) / interval. The TAT is stored with %.3f: stock Lua 5.1
+// token), the count with a quarter of a microsecond of slack (half an
+// interval when a token is shorter, so that the slack is never a token): the TAT is
+// kept to a double's step at its size (1/64 µs in 2026, 1/8 µs by 2059), so
+// span - used can fall that much short of a whole number of intervals when
+// it is one (a fresh bucket of 21 less one token would read 19.99999 and say
+// 19). Slack in time, not in tokens: a fraction of a token is seconds when a
+// token is a month's, and Remaining would promise one that is not there. The TAT is stored with %.3f: stock Lua 5.1
 // turns a number into a string with %.14g, which would print a 16-digit TAT
 // in exponent form and round it (Redis's own build prints %.17g; %.3f is
 // exact on both).
@@ -52,7 +58,7 @@ if after - span > now then
   return {0, 0, math.ceil(after - span - now), math.ceil(tat - now)}
 end
 redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.max(1, math.ceil((after - now) / 1000)))
-return {1, math.floor((span - (after - now)) / interval + 1e-6), 0, math.ceil(after - now)}
+return {1, math.floor((span - (after - now) + math.min(0.25, interval / 2)) / interval), 0, math.ceil(after - now)}
 `
 
 // gcraEpoch is the script's zero, 2023-11-14 22:13:20 UTC (1700000000 in
@@ -83,6 +89,11 @@ func decideInRedis(ctx context.Context, pool *redis.Pool, key string, lim Limit)
 	interval := strconv.FormatFloat(float64(lim.Per)/float64(time.Microsecond)/float64(lim.N), 'f', -1, 64)
 	v, err := redis.DoWithTimeout(conn, left, "EVALSHA", gcra.Hash(), 1, key, interval, lim.burst())
 	if e, ok := err.(redis.Error); ok && strings.HasPrefix(string(e), "NOSCRIPT ") {
+		// Redis lost its scripts (restarted): send the source, within what
+		// is left of the same deadline.
+		if left = time.Until(deadline); left <= 0 {
+			return Decision{}, context.DeadlineExceeded
+		}
 		v, err = redis.DoWithTimeout(conn, left, "EVAL", gcraScript, 1, key, interval, lim.burst())
 	}
 	reply, err := redis.Int64s(v, err)
@@ -96,7 +107,14 @@ func decideInRedis(ctx context.Context, pool *redis.Pool, key string, lim Limit)
 		Allowed:    reply[0] == 1,
 		Limit:      lim.N,
 		Remaining:  int(max(reply[1], 0)),
-		RetryAfter: time.Duration(max(reply[2], 0)) * time.Microsecond,
-		ResetAfter: time.Duration(max(reply[3], 0)) * time.Microsecond,
+		RetryAfter: micros(reply[2]),
+		ResetAfter: micros(reply[3]),
 	}, nil
+}
+
+// micros is n microseconds as a Duration, within 0 and the longest
+// Duration (292 years): a bucket that takes longer to refill would wrap.
+func micros(n int64) time.Duration {
+	const most = int64(math.MaxInt64 / int64(time.Microsecond))
+	return time.Duration(min(max(n, 0), most)) * time.Microsecond
 }

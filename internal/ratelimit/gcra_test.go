@@ -131,7 +131,7 @@ func TestTheStoredArrivalTimeKeepsItsMicroseconds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	stored, err := redis.String(c.Do("GET", "p:k"))
+	stored, err := redis.String(c.Do("GET", r.key("k", Limit{N: 1, Per: time.Hour})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestTheStoredArrivalTimeKeepsItsMicroseconds(t *testing.T) {
 	if diff := math.Abs(tat - want); diff > float64(durationSlack/time.Microsecond) {
 		t.Fatalf("stored TAT %s is %.0f µs from Redis's now + 1h", stored, diff)
 	}
-	ttl, err := redis.Int64(c.Do("PTTL", "p:k"))
+	ttl, err := redis.Int64(c.Do("PTTL", r.key("k", Limit{N: 1, Per: time.Hour})))
 	if err != nil || ttl <= int64((time.Hour-durationSlack)/time.Millisecond) || ttl > int64(time.Hour/time.Millisecond) {
 		t.Fatalf("PTTL %d ms (%v): want the key to expire when the bucket is full again, in just under 1h", ttl, err)
 	}

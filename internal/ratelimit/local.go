@@ -132,7 +132,13 @@ func (b *bucket) untilFull(tokens float64) time.Duration {
 	if missing <= 0 {
 		return 0
 	}
-	return time.Duration(math.Ceil(missing / float64(b.rl.Limit()) * float64(time.Second)))
+	// At most the longest Duration (292 years): a bucket that takes longer
+	// to refill would otherwise convert to whatever the platform makes of
+	// an overflow, negative on amd64.
+	if d := math.Ceil(missing / float64(b.rl.Limit()) * float64(time.Second)); d < math.MaxInt64 {
+		return time.Duration(d)
+	}
+	return math.MaxInt64
 }
 
 // full reports whether the bucket has refilled, so forgetting it changes no

@@ -2,7 +2,9 @@ package ratelimit
 
 import (
 	"context"
-	"runtime"
+	"errors"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,15 +25,15 @@ type RedisOptions struct {
 	Pool *redis.Pool
 	// Addr, Password and DB build a pool when Pool is nil: connect, read and
 	// write timeouts of Timeout, at most 10 connections per CPU, and a
-	// request that finds them all busy waits for one no longer than its
-	// decision's Timeout. Close closes it. With neither, every decision is
-	// local (Validate reports ErrNoRedis).
+	// request that finds them all busy is decided locally (newPool says
+	// why it does not wait). Close closes it. With neither, every decision
+	// is local (Validate reports ErrNoRedis).
 	Addr     string
 	Password string
 	DB       int
 
-	// Prefix goes before every key; "" means DefaultPrefix: key k is
-	// stored as Prefix+k.
+	// Prefix goes before every key; "" means DefaultPrefix. Key k under
+	// limit l is stored as Prefix + l + ":" + k (Redis.key).
 	Prefix string
 	// Timeout bounds each decision's round trip to Redis; 0 means
 	// DefaultTimeout (50 ms: a healthy Redis on the same network answers in
@@ -58,8 +60,12 @@ type RedisOptions struct {
 // sharing the Redis enforces one limit between them. When Redis fails it
 // decides locally; see the package comment for the policy.
 type Redis struct {
-	pool    *redis.Pool // nil: no Redis configured
-	owned   bool        // pool was built here, so Close closes it
+	// pool is the connection pool; nil: no Redis configured. A pool built
+	// here (owned) is replaced by a fresh one after each failure (renew).
+	pool    atomic.Pointer[redis.Pool]
+	owned   bool // pool was built here, so Close closes it
+	dial    func() *redis.Pool
+	renewMu sync.Mutex // orders renew and Close
 	prefix  string
 	timeout time.Duration
 	retry   time.Duration
@@ -114,9 +120,10 @@ func NewRedis(opts RedisOptions) *Redis {
 	}
 	switch {
 	case opts.Pool != nil:
-		r.pool = opts.Pool
+		r.pool.Store(opts.Pool)
 	case opts.Addr != "":
-		r.pool = newPool(opts.Addr, opts.Password, opts.DB, r.timeout)
+		r.dial = func() *redis.Pool { return newPool(opts.Addr, opts.Password, opts.DB, r.timeout) }
+		r.pool.Store(r.dial())
 		r.owned = true
 	}
 	return r
@@ -132,12 +139,13 @@ func (r *Redis) Allow(ctx context.Context, key string, lim Limit) Decision {
 	switch {
 	case r.closed.Load():
 		return r.fallback(ctx, key, lim)
-	case r.pool == nil: // misconfigured; RedisOptions.Validate says so
+	case r.pool.Load() == nil: // misconfigured; RedisOptions.Validate says so
 		return r.fallback(ctx, key, lim)
 	}
 	now := r.now().UnixNano()
 	probing := false
-	if until := r.downUntil.Load(); until != 0 {
+	until := r.downUntil.Load()
+	if until != 0 {
 		// Skip Redis until the window passes; then exactly one request
 		// (the one whose swap wins) probes, and the rest keep skipping.
 		if now < until || !r.downUntil.CompareAndSwap(until, now+int64(r.retry)) {
@@ -147,22 +155,70 @@ func (r *Redis) Allow(ctx context.Context, key string, lim Limit) Decision {
 	}
 
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
-	d, err := decideInRedis(cctx, r.pool, r.prefix+key, lim)
+	d, err := decideInRedis(cctx, r.pool.Load(), r.key(key, lim), lim)
 	cancel()
 	if err != nil {
-		if ctx.Err() != nil {
-			// The caller gave up (the client went away): that says
-			// nothing about Redis, so it is neither an error nor a
-			// reason to skip Redis.
+		if callerDone(ctx) || r.closed.Load() || errors.Is(err, redis.ErrPoolExhausted) {
+			// The caller gave up (the client went away), Close closed
+			// the pool under the request, or every connection was busy
+			// with other decisions: none says anything about Redis, so
+			// it is neither an error nor a reason to skip Redis. A probe
+			// that ends so hands the probe on: the next request probes
+			// at once, not a window later.
+			if probing {
+				r.downUntil.CompareAndSwap(now+int64(r.retry), until)
+			}
 			return r.fallback(ctx, key, lim)
 		}
 		r.fail(err, probing)
+		r.renew()
 		return r.fallback(ctx, key, lim)
 	}
 	if probing {
 		r.downUntil.CompareAndSwap(now+int64(r.retry), 0)
 	}
 	return d
+}
+
+// key is where key's bucket under lim lives in Redis: Prefix, the limit,
+// then key ("bulwark:rl:10/1m0s/10:ip:192.0.2.1"). The limit is part of the
+// name so that a changed limit (a reload) starts a fresh bucket, as Local's
+// does, rather than inheriting the debt the old limit left: a limit raised
+// during an incident reaches the clients it had already refused. The old
+// bucket expires when it would have been full. The limit holds no ':', so
+// no two (limit, key) pairs share a name.
+func (r *Redis) key(key string, lim Limit) string {
+	return r.prefix + strconv.Itoa(lim.N) + "/" + lim.Per.String() + "/" + strconv.Itoa(lim.burst()) + ":" + key
+}
+
+// callerDone reports whether the request's own context has ended, or its
+// deadline passed: a context's deadline is marked by a timer that runs a
+// moment after it, while the read that timed out at that same deadline
+// returns at once. Either way the caller ran out of time, not Redis.
+func callerDone(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && !time.Now().Before(deadline)
+}
+
+// renew replaces a pool built here with a fresh one after a failure, and
+// closes the old one (its connections in use close as they come back). A
+// connection can die without a word (a NAT or load balancer that forgot
+// an idle flow): it looks alive to the pool's check, and each such
+// connection would fail one decision and open one more skip window. After
+// renew, the probe that ends the window dials anew.
+func (r *Redis) renew() {
+	if r.dial == nil {
+		return // the caller's pool: its owner decides about its connections
+	}
+	r.renewMu.Lock()
+	defer r.renewMu.Unlock()
+	if r.closed.Load() {
+		return
+	}
+	r.pool.Swap(r.dial()).Close()
 }
 
 // fail counts a Redis failure, opens the skip window, and reports the
@@ -198,26 +254,7 @@ func (r *Redis) Close() error {
 	if r.closed.Swap(true) || !r.owned {
 		return nil
 	}
-	return r.pool.Close()
-}
-
-// newPool is the pool NewRedis builds from an address. Every wait is
-// bounded by timeout: the dial, each read and write, and (through the
-// decision's context) the wait for a free connection when all are busy.
-// Commands are not retried: a retry would double what a failing Redis
-// costs a request.
-func newPool(addr, password string, db int, timeout time.Duration) *redis.Pool {
-	size := 10 * runtime.GOMAXPROCS(0)
-	return &redis.Pool{
-		DialContext: func(ctx context.Context) (redis.Conn, error) {
-			return redis.DialContext(ctx, "tcp", addr,
-				redis.DialPassword(password), redis.DialDatabase(db),
-				redis.DialConnectTimeout(timeout),
-				redis.DialReadTimeout(timeout), redis.DialWriteTimeout(timeout))
-		},
-		MaxActive:   size,
-		MaxIdle:     size,
-		Wait:        true,
-		IdleTimeout: 5 * time.Minute,
-	}
+	r.renewMu.Lock()
+	defer r.renewMu.Unlock()
+	return r.pool.Load().Close()
 }

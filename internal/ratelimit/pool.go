@@ -1,0 +1,109 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"net"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+)
+
+// newPool is the pool NewRedis builds from an address. Every wait is
+// bounded by timeout: the dial, each read and write. Commands are not
+// retried: a retry would double what a failing Redis costs a request.
+//
+// A request that finds all connections busy does not wait for one: it is
+// decided locally (ErrPoolExhausted, which Allow does not count against
+// Redis). redigo's waiting (Pool.Wait) panics with "send on closed
+// channel" when Close meets a waiter whose context ends (v1.9.3,
+// waitVacantConn), and the pool is closed on every renew and Close; the
+// race test TestReviewPausedRedisWithAnExhaustedPoolBoundsEveryRequest hit
+// it.
+//
+// A connection is checked before it is lent (alive): a Redis that
+// restarted, or closed connections idle past its own "timeout" setting,
+// leaves the pool holding dead ones, and each would fail one decision and
+// open a skip window, so that one restart kept the gateway on its local
+// fallback for as many windows as the pool held connections.
+func newPool(addr, password string, db int, timeout time.Duration) *redis.Pool {
+	size := 10 * runtime.GOMAXPROCS(0)
+	return &redis.Pool{
+		DialContext: func(ctx context.Context) (redis.Conn, error) {
+			var nc net.Conn
+			c, err := redis.DialContext(ctx, "tcp", addr,
+				redis.DialContextFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+					d := net.Dialer{Timeout: timeout}
+					var err error
+					nc, err = d.DialContext(ctx, network, addr)
+					return nc, err
+				}),
+				redis.DialPassword(password), redis.DialDatabase(db),
+				redis.DialReadTimeout(timeout), redis.DialWriteTimeout(timeout))
+			if err != nil {
+				return nil, err
+			}
+			cwt, ok := c.(redis.ConnWithTimeout)
+			if !ok { // redigo's own connections have timeouts
+				c.Close()
+				return nil, errors.New("ratelimit: a redigo connection without timeouts")
+			}
+			return &pooledConn{ConnWithTimeout: cwt, nc: nc}, nil
+		},
+		TestOnBorrow: func(c redis.Conn, _ time.Time) error {
+			if pc, ok := c.(*pooledConn); ok && !alive(pc.nc) {
+				return errConnGone
+			}
+			return nil
+		},
+		MaxActive:   size,
+		MaxIdle:     size,
+		Wait:        false, // see above
+		IdleTimeout: 5 * time.Minute,
+	}
+}
+
+// errConnGone makes the pool drop a connection that alive found closed.
+var errConnGone = errors.New("ratelimit: pooled redis connection closed by the server")
+
+// pooledConn is a connection with its socket, for alive.
+type pooledConn struct {
+	redis.ConnWithTimeout
+	nc net.Conn
+}
+
+// alive reports whether Redis has sent nothing on an idle connection since
+// its last reply: no EOF, no reset, and no stray bytes (which would be read
+// as the next reply). It is one non-blocking read(2) of the socket; a byte
+// it consumes does not matter, since the connection is then dropped.
+func alive(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return true // not a socket (a test's pipe): nothing to ask
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var (
+		b    [1]byte
+		n    int
+		rerr error
+	)
+	if err := raw.Read(func(fd uintptr) bool {
+		n, rerr = readFD(syscall.Read, fd, b[:])
+		return true // never wait for the poller: an idle socket has nothing
+	}); err != nil {
+		return false
+	}
+	return n <= 0 && rerr == syscall.EAGAIN
+}
+
+// readFD calls read, syscall.Read, with fd as the descriptor type of the
+// platform (int on Unix, Handle on Windows), so that this file builds
+// everywhere.
+func readFD[FD ~int | ~uintptr](read func(FD, []byte) (int, error), fd uintptr, p []byte) (int, error) {
+	return read(FD(fd), p)
+}
