@@ -15,13 +15,12 @@ import (
 // bounded by timeout: the dial, each read and write. Commands are not
 // retried: a retry would double what a failing Redis costs a request.
 //
-// A request that finds all connections busy does not wait for one: it is
-// decided locally (ErrPoolExhausted, which Allow does not count against
-// Redis). redigo's waiting (Pool.Wait) panics with "send on closed
-// channel" when Close meets a waiter whose context ends (v1.9.3,
-// waitVacantConn), and the pool is closed on every renew and Close; the
-// race test TestReviewPausedRedisWithAnExhaustedPoolBoundsEveryRequest hit
-// it.
+// The pool itself does not wait for a free connection (Redis.decide
+// does, on a semaphore of its size): redigo's waiting (Pool.Wait) panics
+// with "send on closed channel" when Close meets a waiter whose context
+// ends (v1.9.3, waitVacantConn), and the pool is closed on every renew
+// and Close; the race test
+// TestReviewPausedRedisWithAnExhaustedPoolBoundsEveryRequest hit it.
 //
 // A connection is checked before it is lent (alive): a Redis that
 // restarted, or closed connections idle past its own "timeout" setting,

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -25,9 +26,9 @@ type RedisOptions struct {
 	Pool *redis.Pool
 	// Addr, Password and DB build a pool when Pool is nil: connect, read and
 	// write timeouts of Timeout, at most 10 connections per CPU, and a
-	// request that finds them all busy is decided locally (newPool says
-	// why it does not wait). Close closes it. With neither, every decision
-	// is local (Validate reports ErrNoRedis).
+	// request that finds them all busy waits for one within Timeout.
+	// Close closes it. With neither, every decision is local (Validate
+	// reports ErrNoRedis).
 	Addr     string
 	Password string
 	DB       int
@@ -66,6 +67,9 @@ type Redis struct {
 	owned   bool // pool was built here, so Close closes it
 	dial    func() *redis.Pool
 	renewMu sync.Mutex // orders renew and Close
+	// slots holds one token per connection of a pool built here, taken
+	// for each decision in Redis (decide).
+	slots   chan struct{}
 	prefix  string
 	timeout time.Duration
 	retry   time.Duration
@@ -124,6 +128,7 @@ func NewRedis(opts RedisOptions) *Redis {
 	case opts.Addr != "":
 		r.dial = func() *redis.Pool { return newPool(opts.Addr, opts.Password, opts.DB, r.timeout) }
 		r.pool.Store(r.dial())
+		r.slots = make(chan struct{}, r.pool.Load().MaxActive)
 		r.owned = true
 	}
 	return r
@@ -155,16 +160,16 @@ func (r *Redis) Allow(ctx context.Context, key string, lim Limit) Decision {
 	}
 
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
-	d, err := decideInRedis(cctx, r.pool.Load(), r.key(key, lim), lim)
+	d, err := r.decide(cctx, key, lim)
 	cancel()
 	if err != nil {
 		if callerDone(ctx) || r.closed.Load() || errors.Is(err, redis.ErrPoolExhausted) {
 			// The caller gave up (the client went away), Close closed
-			// the pool under the request, or every connection was busy
-			// with other decisions: none says anything about Redis, so
-			// it is neither an error nor a reason to skip Redis. A probe
-			// that ends so hands the probe on: the next request probes
-			// at once, not a window later.
+			// the pool under the request, or every connection of the
+			// caller's own pool was busy: none says anything about
+			// Redis, so it is neither an error nor a reason to skip
+			// Redis. A probe that ends so hands the probe on: the next
+			// request probes at once, not a window later.
 			if probing {
 				r.downUntil.CompareAndSwap(now+int64(r.retry), until)
 			}
@@ -189,6 +194,23 @@ func (r *Redis) Allow(ctx context.Context, key string, lim Limit) Decision {
 // no two (limit, key) pairs share a name.
 func (r *Redis) key(key string, lim Limit) string {
 	return r.prefix + strconv.Itoa(lim.N) + "/" + lim.Per.String() + "/" + strconv.Itoa(lim.burst()) + ":" + key
+}
+
+// decide asks Redis, on one of the pool's connections. With a pool built
+// here it first waits for a free one, within ctx: all busy for a whole
+// Timeout says Redis is slow, and fails the decision like a slow answer.
+// The wait is a semaphore of the pool's size, not redigo's Pool.Wait,
+// which panics when Close meets a waiter (see newPool).
+func (r *Redis) decide(ctx context.Context, key string, lim Limit) (Decision, error) {
+	if r.slots != nil {
+		select {
+		case r.slots <- struct{}{}:
+			defer func() { <-r.slots }()
+		case <-ctx.Done():
+			return Decision{}, fmt.Errorf("ratelimit: waiting for a free redis connection: %w", ctx.Err())
+		}
+	}
+	return decideInRedis(ctx, r.pool.Load(), r.key(key, lim), lim)
 }
 
 // callerDone reports whether the request's own context has ended, or its
