@@ -24,8 +24,8 @@ type RedisOptions struct {
 	// Pool is used when set, and left open by Close (its owner closes it).
 	// Give its connections read and write timeouts no longer than Timeout.
 	// It is used as it is: no check of idle connections before they are
-	// lent, no fresh pool after a failure, no wait when all are busy (the
-	// request is then decided locally), unless its owner set those up.
+	// lent and no fresh pool after a failure, unless its owner set those
+	// up; ErrPoolExhausted from it is decided locally, not counted.
 	Pool *redis.Pool
 	// Addr, Password and DB build a pool when Pool is nil: connect, read and
 	// write timeouts of Timeout, at most 10 connections per CPU, and a
