@@ -50,6 +50,7 @@ bench_init ratio
 # mappings add ~1.4 MiB of RSS. The Go peers are built the same way.
 CGO_ENABLED=0 go build -trimpath -o "$tmp/upstream" ./bench/cmd/upstream
 CGO_ENABLED=0 go build -trimpath -o "$tmp/bareproxy" ./bench/cmd/bareproxy
+CGO_ENABLED=0 go build -trimpath -o "$tmp/proxyfloor" ./bench/cmd/proxyfloor
 bash scripts/build.sh "$tmp/bulwark" >/dev/null
 
 free_port
@@ -63,6 +64,9 @@ for t in "${targets[@]}"; do
 	p=$port
 	case $t in
 	bare-tuned) taskset -c "$PROXY_CPU" "$tmp/bareproxy" -addr "127.0.0.1:$p" -upstream "http://$up" -tuned >/dev/null 2>&1 & ;;
+	# The floors under any Go proxy (bench/cmd/proxyfloor): net/http's server
+	# with bulwark's client and nothing between, and a loop that only moves bytes.
+	floor-nethttp | floor-readrequest | floor-raw) taskset -c "$PROXY_CPU" "$tmp/proxyfloor" -mode "${t#floor-}" -addr "127.0.0.1:$p" -upstream "$up" >/dev/null 2>&1 & ;;
 	nginx)
 		mkdir -p "$tmp/nginx"
 		cat >"$tmp/nginx.conf" <<-NGINX
@@ -125,7 +129,7 @@ for t in "${targets[@]}"; do
 		fi
 		taskset -c "$PROXY_CPU" "${gogc[@]}" "$bin" serve -c "$tmp/$t.yaml" >/dev/null 2>&1 &
 		;;
-	*) echo "ratio.sh: unknown target $t (bare-tuned, nginx, traefik, bulwark, bulwark-base, bulwark-gogc400, bulwark-nolog, bulwark-noresilience, bulwark-cached)" >&2; exit 2 ;;
+	*) echo "ratio.sh: unknown target $t (bare-tuned, floor-nethttp, floor-readrequest, floor-raw, nginx, traefik, bulwark, bulwark-base, bulwark-gogc400, bulwark-nolog, bulwark-noresilience, bulwark-cached)" >&2; exit 2 ;;
 	esac
 	pids+=($!)
 	pid[$t]=$!
