@@ -51,6 +51,7 @@ bench_init ratio
 CGO_ENABLED=0 go build -trimpath -o "$tmp/upstream" ./bench/cmd/upstream
 CGO_ENABLED=0 go build -trimpath -o "$tmp/bareproxy" ./bench/cmd/bareproxy
 CGO_ENABLED=0 go build -trimpath -o "$tmp/proxyfloor" ./bench/cmd/proxyfloor
+CGO_ENABLED=0 go build -trimpath -o "$tmp/serverfloor" ./bench/cmd/serverfloor
 bash scripts/build.sh "$tmp/bulwark" >/dev/null
 
 free_port
@@ -66,6 +67,9 @@ for t in "${targets[@]}"; do
 	bare-tuned) taskset -c "$PROXY_CPU" "$tmp/bareproxy" -addr "127.0.0.1:$p" -upstream "http://$up" -tuned >/dev/null 2>&1 & ;;
 	# The floors under any Go proxy (bench/cmd/proxyfloor): net/http's server
 	# with bulwark's client and nothing between, and a loop that only moves bytes.
+	# floor-server: no proxy at all, net/http's server answering 1 KiB
+	# (bench/cmd/serverfloor): the most a cache hit on net/http can reach.
+	floor-server) taskset -c "$PROXY_CPU" "$tmp/serverfloor" -mode nethttp -addr "127.0.0.1:$p" >/dev/null 2>&1 & ;;
 	floor-nethttp | floor-readrequest | floor-raw) taskset -c "$PROXY_CPU" "$tmp/proxyfloor" -mode "${t#floor-}" -addr "127.0.0.1:$p" -upstream "$up" >/dev/null 2>&1 & ;;
 	nginx)
 		mkdir -p "$tmp/nginx"
@@ -129,7 +133,7 @@ for t in "${targets[@]}"; do
 		fi
 		taskset -c "$PROXY_CPU" "${gogc[@]}" "$bin" serve -c "$tmp/$t.yaml" >/dev/null 2>&1 &
 		;;
-	*) echo "ratio.sh: unknown target $t (bare-tuned, floor-nethttp, floor-readrequest, floor-raw, nginx, traefik, bulwark, bulwark-base, bulwark-gogc400, bulwark-nolog, bulwark-noresilience, bulwark-cached)" >&2; exit 2 ;;
+	*) echo "ratio.sh: unknown target $t (bare-tuned, floor-server, floor-nethttp, floor-readrequest, floor-raw, nginx, traefik, bulwark, bulwark-base, bulwark-gogc400, bulwark-nolog, bulwark-noresilience, bulwark-cached)" >&2; exit 2 ;;
 	esac
 	pids+=($!)
 	pid[$t]=$!
