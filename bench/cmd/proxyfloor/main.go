@@ -77,8 +77,7 @@ func main() {
 // upstream), the answer's header fields and body come back.
 func forward(upstream string) http.Handler {
 	tr := h1.New(&http.Transport{MaxIdleConnsPerHost: 512})
-	buf := make([]byte, 32*1024) // GOMAXPROCS is 1 when pinned, but guard anyway
-	var mu sync.Mutex
+	bufs := sync.Pool{New: func() any { return new([32 * 1024]byte) }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		out := r.Clone(r.Context())
 		out.URL.Scheme, out.URL.Host, out.Host, out.RequestURI = "http", upstream, upstream, ""
@@ -94,9 +93,9 @@ func forward(upstream string) http.Handler {
 		w.WriteHeader(res.StatusCode)
 		// Write, not ReadFrom: net/http's ReadFrom flushes the header in a
 		// write(2) of its own, which ReverseProxy (and bulwark) never pays.
-		mu.Lock()
-		_, _ = io.CopyBuffer(struct{ io.Writer }{w}, res.Body, buf)
-		mu.Unlock()
+		buf := bufs.Get().(*[32 * 1024]byte)
+		_, _ = io.CopyBuffer(struct{ io.Writer }{w}, res.Body, buf[:])
+		bufs.Put(buf)
 	})
 }
 
