@@ -89,6 +89,22 @@ func onlyKey(t *testing.T, c redis.Conn) string {
 	return names[0]
 }
 
+// fallbackWindows counts the skip windows r spends on its local fallback
+// before Redis decides again, moving clock past each; it gives up after
+// idle+2, one window per pooled connection and more.
+func fallbackWindows(r *Redis, clock *fakeClock, idle int) int {
+	lim := Limit{N: 1000, Per: time.Hour}
+	windows := 0
+	for range idle + 2 {
+		if d := r.Allow(context.Background(), "k", lim); !d.Fallback {
+			break
+		}
+		windows++
+		clock.Advance(reviewWindow)
+	}
+	return windows
+}
+
 // fillPool leaves n idle connections in r's pool, as n concurrent requests
 // would.
 func fillPool(t *testing.T, r *Redis, n int) {
@@ -483,15 +499,7 @@ func TestReviewRedisRestartCostsAtMostOneFailure(t *testing.T) {
 	srv.Stop()
 	srv.Start(t) // answers PING before this returns
 
-	lim := Limit{N: 1000, Per: time.Hour}
-	windows := 0
-	for range idle + 2 { // bounded: one window per pooled connection, and more
-		if d := r.Allow(context.Background(), "k", lim); !d.Fallback {
-			break
-		}
-		windows++
-		clock.Advance(reviewWindow)
-	}
+	windows := fallbackWindows(r, clock, idle)
 	if r.Errors() > 1 || windows > 1 {
 		t.Fatalf("after one restart of a Redis that answered at once: %d skip windows on the local fallback, "+
 			"%d errors, %d OnFallback reports (the pool held %d idle connections); want at most 1",
@@ -610,15 +618,7 @@ func TestReviewSilentlyDroppedConnectionsCostAtMostOneFailure(t *testing.T) {
 	fillPool(t, r, idle)
 	proxy.forget()
 
-	lim := Limit{N: 1000, Per: time.Hour}
-	windows := 0
-	for range idle + 2 { // bounded: one window per pooled connection, and more
-		if d := r.Allow(context.Background(), "k", lim); !d.Fallback {
-			break
-		}
-		windows++
-		clock.Advance(reviewWindow)
-	}
+	windows := fallbackWindows(r, clock, idle)
 	if r.Errors() > 1 || windows > 1 {
 		t.Fatalf("Redis reachable throughout, %d pooled connections dropped by the network: %d skip windows on the local fallback, "+
 			"%d errors, %d OnFallback reports; want at most 1", idle, windows, r.Errors(), reports.Load())
