@@ -10,8 +10,9 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
-	"syscall"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/idleconn"
 )
 
 // conn is one keep-alive connection to an upstream.
@@ -19,11 +20,7 @@ type conn struct {
 	t      *Transport
 	addr   string
 	nc     net.Conn
-	raw    syscall.RawConn       // nc's socket, for the idle check; nil: no check, no reuse
-	peek   func(fd uintptr) bool // the idle check's read, made once: no allocation per check
-	peekN  int
-	peekE  error
-	peekB  [1]byte
+	idle   *idleconn.Check  // nil: no check, no reuse
 	lr     io.LimitedReader // between nc and br: bounds the response header
 	first  firstByte        // a long poll's first byte, between lr and br
 	br     *bufio.Reader    // from the answer's first byte to its end; nil between (buffers.go)
@@ -33,14 +30,9 @@ type conn struct {
 }
 
 // usable reports whether the upstream has sent nothing on pc since its last
-// response ended: no byte, no EOF, no reset. Any of them makes the connection
-// unusable, bytes most of all, for they are no answer to the request about to
-// be written (see Transport).
-//
-// The check is one non-blocking read(2) of the socket, under the poller's read
-// lock; a byte it consumes does not matter, since the connection is then
-// dropped. A past read deadline and a Peek would not do: Go fails a read whose
-// deadline has passed before asking the socket anything.
+// response ended: no byte, no EOF, no reset (idleconn). Any of them makes
+// the connection unusable, bytes most of all, for they are no answer to the
+// request about to be written (see Transport).
 //
 // Bytes that arrive after the check are read as the answer to the request
 // written next. http.Transport has the same window, wider if anything: its
@@ -49,20 +41,10 @@ type conn struct {
 // Neither client can tell such bytes from the answer; an upstream that splits
 // responses has to be fixed, the client can only keep the window small.
 func (pc *conn) usable() bool {
-	if pc.br != nil || pc.raw == nil { // a pooled connection buffers nothing (connBody.release)
+	if pc.br != nil || pc.idle == nil { // a pooled connection buffers nothing (connBody.release)
 		return false
 	}
-	if err := pc.raw.Read(pc.peek); err != nil {
-		return false
-	}
-	return pc.peekN <= 0 && pc.peekE == syscall.EAGAIN // nothing to read, as internal/poll tests it
-}
-
-// readFD calls read, syscall.Read, with fd as the descriptor type of the
-// platform (int on Unix, Handle on Windows), so that this file builds
-// everywhere; usable runs only where canCheckIdle.
-func readFD[FD ~int | ~uintptr](read func(FD, []byte) (int, error), fd uintptr, p []byte) (int, error) {
-	return read(FD(fd), p)
+	return pc.idle.Quiet()
 }
 
 // aLongTimeAgo is a deadline that makes pending and future I/O fail at once.

@@ -3,7 +3,7 @@
 // plain-HTTP upstream, on the goroutine that serves the client, and hands
 // everything else to an http.Transport.
 //
-// It is a leaf (it imports nothing from bulwark) because it re-implements a
+// It is a leaf (it imports nothing from bulwark but internal/idleconn) because it re-implements a
 // standard, and such code is best read, tested and fuzzed on its own: the
 // differential test and the fuzz target beside it run it against
 // net/http.Transport on hostile upstreams. The gateway wires it (its
@@ -15,10 +15,10 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"runtime"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/bulwark-gw/bulwark/internal/idleconn"
 )
 
 // Transport sends the commonest proxied request, a body-less GET, HEAD or
@@ -104,13 +104,11 @@ const maxStaleRetries = 2
 // well: six 1xx are a 502 here and not there, stricter on purpose.
 const maxInformational = 5
 
-// canCheckIdle reports platforms whose sockets are non-blocking file
-// descriptors, where usable can look for unsolicited bytes with one read(2).
-// Elsewhere the direct path is off: without that check it would be less strict
-// than http.Transport, whose read loop watches idle connections.
-var canCheckIdle = map[string]bool{"linux": true, "android": true, "darwin": true, "ios": true,
-	"freebsd": true, "netbsd": true, "openbsd": true, "dragonfly": true, "illumos": true,
-	"solaris": true, "aix": true}[runtime.GOOS]
+// canCheckIdle reports platforms where usable can look for unsolicited
+// bytes (idleconn.Supported). Elsewhere the direct path is off: without that
+// check it would be less strict than http.Transport, whose read loop watches
+// idle connections.
+var canCheckIdle = idleconn.Supported
 
 // RoundTrip sends req directly when it is Directable (and the platform can
 // check idle sockets), else through the fallback transport.
@@ -157,14 +155,7 @@ func (t *Transport) get(ctx context.Context, addr string) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &conn{t: t, addr: addr, nc: nc}
-	if sc, ok := nc.(syscall.Conn); ok {
-		pc.raw, _ = sc.SyscallConn()
-		pc.peek = func(fd uintptr) bool {
-			pc.peekN, pc.peekE = readFD(syscall.Read, fd, pc.peekB[:])
-			return true // never wait for the socket to become readable
-		}
-	}
+	pc := &conn{t: t, addr: addr, nc: nc, idle: idleconn.New(nc)}
 	pc.lr.R = nc
 	return pc, nil
 }

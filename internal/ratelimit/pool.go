@@ -5,10 +5,11 @@ import (
 	"errors"
 	"net"
 	"runtime"
-	"syscall"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+
+	"github.com/bulwark-gw/bulwark/internal/idleconn"
 )
 
 // newPool is the pool NewRedis builds from an address. Every wait is
@@ -49,10 +50,10 @@ func newPool(addr, password string, db int, timeout time.Duration) *redis.Pool {
 				c.Close()
 				return nil, errors.New("ratelimit: a redigo connection without timeouts")
 			}
-			return &pooledConn{ConnWithTimeout: cwt, nc: nc}, nil
+			return &pooledConn{ConnWithTimeout: cwt, idle: idleconn.New(nc)}, nil
 		},
 		TestOnBorrow: func(c redis.Conn, _ time.Time) error {
-			if pc, ok := c.(*pooledConn); ok && !alive(pc.nc) {
+			if pc, ok := c.(*pooledConn); ok && !pc.alive() {
 				return errConnGone
 			}
 			return nil
@@ -64,45 +65,18 @@ func newPool(addr, password string, db int, timeout time.Duration) *redis.Pool {
 	}
 }
 
-// errConnGone makes the pool drop a connection that alive found closed.
+// errConnGone makes the pool drop a connection that alive found spoken on.
 var errConnGone = errors.New("ratelimit: pooled redis connection closed by the server")
 
-// pooledConn is a connection with its socket, for alive.
+// pooledConn is a connection with its idle check; idle is nil when the
+// socket cannot be checked (a test's pipe), and the connection is then
+// lent unchecked.
 type pooledConn struct {
 	redis.ConnWithTimeout
-	nc net.Conn
+	idle *idleconn.Check
 }
 
 // alive reports whether Redis has sent nothing on an idle connection since
 // its last reply: no EOF, no reset, and no stray bytes (which would be read
-// as the next reply). It is one non-blocking read(2) of the socket; a byte
-// it consumes does not matter, since the connection is then dropped.
-func alive(nc net.Conn) bool {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return true // not a socket (a test's pipe): nothing to ask
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var (
-		b    [1]byte
-		n    int
-		rerr error
-	)
-	if err := raw.Read(func(fd uintptr) bool {
-		n, rerr = readFD(syscall.Read, fd, b[:])
-		return true // never wait for the poller: an idle socket has nothing
-	}); err != nil {
-		return false
-	}
-	return n <= 0 && rerr == syscall.EAGAIN
-}
-
-// readFD calls read, syscall.Read, with fd as the descriptor type of the
-// platform (int on Unix, Handle on Windows), so that this file builds
-// everywhere.
-func readFD[FD ~int | ~uintptr](read func(FD, []byte) (int, error), fd uintptr, p []byte) (int, error) {
-	return read(FD(fd), p)
-}
+// as the next reply).
+func (pc *pooledConn) alive() bool { return pc.idle == nil || pc.idle.Quiet() }
